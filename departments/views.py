@@ -1,0 +1,23 @@
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import render
+from django.utils.decorators import method_decorator
+
+from departments.forms import LoginForm
+from departments.permissions import get_scope, visible_departments
+
+
+@method_decorator(login_not_required, name="dispatch")
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+
+def home(request):
+    scope = get_scope(request.user)
+    departments = visible_departments(request.user).select_related("region")
+    return render(
+        request,
+        "departments/home.html",
+        {"memberships": scope.memberships, "departments": departments},
+    )

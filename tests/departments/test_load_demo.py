@@ -1,0 +1,28 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from departments.models import Membership
+
+
+def test_load_demo_is_refused_in_production_mode(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG est désactivé"):
+        call_command("load_demo")
+    assert not get_user_model().objects.exists()
+
+
+def test_load_demo_creates_the_accounts_with_force(db, settings):
+    settings.DEBUG = False
+    call_command("load_demo", "--force")
+    user = get_user_model().objects.get(username="caf-11")
+    assert user.check_password("fipe-demo")
+
+
+def test_load_demo_is_idempotent(db, settings):
+    settings.DEBUG = True
+    call_command("load_demo")
+    counts = (get_user_model().objects.count(), Membership.objects.count())
+    call_command("load_demo")
+    assert (get_user_model().objects.count(), Membership.objects.count()) == counts
+    assert counts[0] == 11
