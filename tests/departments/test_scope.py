@@ -63,7 +63,8 @@ def test_inactive_user_sees_nothing(db):
 
 def test_scope_is_computed_once_per_user_object(db, django_assert_num_queries):
     user = regional_approver()
+    aude = department("11")
     with django_assert_num_queries(2):
         get_scope(user)
     with django_assert_num_queries(0):
-        get_scope(user).can(Action.VIEW, department("11").pk)
+        assert get_scope(user).can(Action.VIEW, aude)

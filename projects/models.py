@@ -1,0 +1,543 @@
+import hashlib
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models, transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from departments.enums import Action
+from departments.models import Department, Organisation, Region, validate_siret
+from departments.permissions import get_scope
+from projects.enums import AWARDED_STATUSES, BatchStatus, CallStatus, Category, Funder, LegalForm, LetterKind, Status
+from projects.exceptions import PermissionRefused, TransitionNotAllowed
+from projects.money import DEFAULT_STATE_SHARE
+from projects.workflow import TRANSITIONS
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+positive_amount = MinValueValidator(Decimal("0.01"), message=_("Le montant doit être supérieur à zéro."))
+non_negative_amount = MinValueValidator(Decimal("0"), message=_("Le montant ne peut pas être négatif."))
+validate_rna = RegexValidator(
+    r"^W\d{9}$", _("Le numéro RNA s’écrit W suivi de 9 chiffres (par exemple W313012345)."), code="invalid_rna"
+)
+
+
+class CallQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Calls of the regions where the user sees at least one department."""
+        return self.filter(region__departments__in=get_scope(user).department_ids(Action.VIEW)).distinct()
+
+
+class Call(models.Model):
+    reference = models.SlugField(_("référence"), max_length=40, unique=True, allow_unicode=False)
+    title = models.CharField(_("intitulé"), max_length=200)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="calls", verbose_name=_("région"))
+    opens_on = models.DateField(_("date d’ouverture"))
+    closes_on = models.DateField(_("date de clôture"))
+    first_year = models.PositiveSmallIntegerField(_("première année du programme"))
+    last_year = models.PositiveSmallIntegerField(_("dernière année du programme"))
+    envelope = models.DecimalField(_("enveloppe totale (€)"), **MONEY, validators=[positive_amount])
+    state_share = models.DecimalField(
+        _("part de l’État"),
+        max_digits=5,
+        decimal_places=4,
+        default=DEFAULT_STATE_SHARE,
+        help_text=_("Entre 0 et 1 ; la Cnaf finance le reste."),
+    )
+    state_budget_reference = models.CharField(_("imputation budgétaire de l’État"), max_length=200, blank=True)
+    cnaf_budget_reference = models.CharField(_("imputation budgétaire de la Cnaf"), max_length=200, blank=True)
+    status = models.CharField(_("statut"), max_length=20, choices=CallStatus.choices, default=CallStatus.DRAFT)
+    results_published_at = models.DateTimeField(_("résultats publiés le"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CallQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("appel à projets")
+        verbose_name_plural = _("appels à projets")
+        ordering = ["-opens_on"]
+        constraints = [
+            models.CheckConstraint(name="call_years_in_order", condition=Q(first_year__lte=F("last_year"))),
+            models.CheckConstraint(name="call_dates_in_order", condition=Q(opens_on__lte=F("closes_on"))),
+            models.CheckConstraint(
+                name="call_state_share_between_0_and_1", condition=Q(state_share__gte=0, state_share__lte=1)
+            ),
+            models.CheckConstraint(name="call_envelope_positive", condition=Q(envelope__gt=0)),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} — {self.title}"
+
+    @property
+    def programme_years(self) -> list[int]:
+        return list(range(self.first_year, self.last_year + 1))
+
+    @property
+    def cnaf_share(self) -> Decimal:
+        return Decimal(1) - self.state_share
+
+    @property
+    def accepts_applications(self) -> bool:
+        return self.status in (CallStatus.DRAFT, CallStatus.OPEN)
+
+    def budget_reference(self, funder: Funder) -> str:
+        return self.state_budget_reference if funder == Funder.STATE else self.cnaf_budget_reference
+
+    def clean(self):
+        if self.first_year and self.last_year and self.first_year > self.last_year:
+            raise ValidationError({"last_year": _("La dernière année doit suivre ou égaler la première.")})
+        if self.opens_on and self.closes_on and self.opens_on > self.closes_on:
+            raise ValidationError({"closes_on": _("La clôture doit suivre l’ouverture.")})
+
+
+class DepartmentEnvelope(models.Model):
+    """An optional ceiling for one department's awards within a call."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="department_envelopes")
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="+", verbose_name=_("département")
+    )
+    amount = models.DecimalField(_("enveloppe départementale (€)"), **MONEY, validators=[positive_amount])
+
+    class Meta:
+        verbose_name = _("enveloppe départementale")
+        verbose_name_plural = _("enveloppes départementales")
+        constraints = [
+            models.UniqueConstraint(fields=["call", "department"], name="one_envelope_per_department"),
+            models.CheckConstraint(name="department_envelope_positive", condition=Q(amount__gt=0)),
+        ]
+
+    def __str__(self):
+        return f"{self.call.reference} — {self.department}"
+
+
+class Applicant(models.Model):
+    legal_name = models.CharField(_("raison sociale"), max_length=255)
+    legal_form = models.CharField(_("forme juridique"), max_length=20, choices=LegalForm.choices)
+    siret = models.CharField(_("SIRET"), max_length=14, unique=True, validators=[validate_siret])
+    rna = models.CharField(_("numéro RNA"), max_length=10, blank=True, validators=[validate_rna])
+    address = models.CharField(_("adresse"), max_length=255)
+    postal_code = models.CharField(
+        _("code postal"), max_length=5, validators=[RegexValidator(r"^\d{5}$", _("5 chiffres."))]
+    )
+    commune = models.CharField(_("commune"), max_length=150)
+    contact_name = models.CharField(_("nom du contact"), max_length=150, blank=True)
+    contact_email = models.EmailField(_("courriel du contact"), blank=True)
+    contact_phone = models.CharField(_("téléphone du contact"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("porteur de projet")
+        verbose_name_plural = _("porteurs de projet")
+        ordering = ["legal_name"]
+
+    def __str__(self):
+        return self.legal_name
+
+    def clean(self):
+        if self.legal_form == LegalForm.ASSOCIATION and not self.rna:
+            raise ValidationError({"rna": _("Une association doit indiquer son numéro RNA.")})
+
+    @property
+    def siren(self) -> str:
+        return self.siret[:9]
+
+
+class ReferenceCounter(models.Model):
+    """The last sequence number used per call and department, so references have no gaps."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="+")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["call", "department"], name="one_counter_per_call_department")]
+
+    def __str__(self):
+        return f"{self.call_id}/{self.department_id}: {self.last_number}"
+
+
+class ApplicationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Applications of the departments the user's memberships cover."""
+        return self.filter(department_id__in=get_scope(user).department_ids(Action.VIEW))
+
+    def awarded(self):
+        return self.filter(status__in=AWARDED_STATUSES)
+
+
+class Application(models.Model):
+    reference = models.CharField(_("référence"), max_length=60, unique=True, editable=False)
+    call = models.ForeignKey(
+        Call, on_delete=models.PROTECT, related_name="applications", verbose_name=_("appel à projets")
+    )
+    applicant = models.ForeignKey(
+        Applicant, on_delete=models.PROTECT, related_name="applications", verbose_name=_("porteur de projet")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="applications", verbose_name=_("département")
+    )
+    commune = models.CharField(_("commune du projet"), max_length=150)
+    title = models.CharField(_("intitulé du projet"), max_length=255)
+    summary = models.TextField(_("résumé"))
+    category = models.CharField(_("catégorie"), max_length=30, choices=Category.choices)
+    qpv = models.BooleanField(_("en quartier prioritaire de la politique de la ville (QPV)"), default=False)
+    target_public = models.CharField(_("public visé"), max_length=255, blank=True)
+    total_budget = models.DecimalField(_("budget total du projet (€)"), **MONEY, validators=[positive_amount])
+    # Kept equal to the sum of the RequestedAmount rows by set_requested_amounts(), so lists can filter and sort on it.
+    requested_total = models.DecimalField(_("montant demandé (€)"), **MONEY, default=Decimal("0"), editable=False)
+    status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+    submitted_at = models.DateTimeField(_("déposé le"), null=True, blank=True, editable=False)
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        ordering = ["reference"]
+        indexes = [
+            models.Index(fields=["call", "department", "status"]),
+            models.Index(fields=["department", "status"]),
+            models.Index(fields=["status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(name="application_budget_positive", condition=Q(total_budget__gt=0)),
+            models.CheckConstraint(name="application_requested_non_negative", condition=Q(requested_total__gte=0)),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} — {self.title}"
+
+    # Workflow ---------------------------------------------------------------
+
+    def allowed_transitions(self, user) -> list:
+        """Transitions the user may apply now, for buttons on pages."""
+        scope = get_scope(user)
+        return [t for t in TRANSITIONS.values() if self.status in t.sources and scope.can(t.action, self.department_id)]
+
+    def _transition(self, name: str, *, by, comment: str = "") -> "StatusChange":
+        transition = TRANSITIONS[name]
+        if not get_scope(by).can(transition.action, self.department_id):
+            raise PermissionRefused(
+                _("Vous n’avez pas le droit de « %(label)s » pour ce département.") % {"label": transition.label}
+            )
+        if transition.needs_comment and not comment.strip():
+            raise TransitionNotAllowed(_("Indiquez un motif pour « %(label)s ».") % {"label": transition.label})
+        with transaction.atomic():
+            # Re-read the status under a row lock: two people acting at once must not both move it.
+            current = Application.objects.select_for_update().values_list("status", flat=True).get(pk=self.pk)
+            if current not in transition.sources:
+                raise TransitionNotAllowed(
+                    _("Impossible de « %(label)s » : le dossier %(reference)s est au statut « %(status)s ».")
+                    % {"label": transition.label, "reference": self.reference, "status": Status(current).label}
+                )
+            self.status = transition.target
+            update = ["status", "updated_at"]
+            if transition.target == Status.SUBMITTED:
+                self.submitted_at = timezone.now()
+                update.append("submitted_at")
+            self.save(update_fields=update)
+            return StatusChange.objects.create(
+                application=self, from_status=current, to_status=transition.target, by=by, comment=comment.strip()
+            )
+
+    def submit(self, *, by, comment=""):
+        return self._transition("submit", by=by, comment=comment)
+
+    def start_review(self, *, by, comment=""):
+        return self._transition("start_review", by=by, comment=comment)
+
+    def mark_reviewed(self, *, by, comment=""):
+        return self._transition("mark_reviewed", by=by, comment=comment)
+
+    def reopen_review(self, *, by, comment):
+        return self._transition("reopen_review", by=by, comment=comment)
+
+    def propose(self, *, by, comment=""):
+        return self._transition("propose", by=by, comment=comment)
+
+    def not_propose(self, *, by, comment=""):
+        return self._transition("not_propose", by=by, comment=comment)
+
+    def approve(self, *, by, comment=""):
+        """Only projects.services.approve_laureate calls this: it also creates the award."""
+        return self._transition("approve", by=by, comment=comment)
+
+    def reject(self, *, by, comment):
+        return self._transition("reject", by=by, comment=comment)
+
+    def notify(self, *, by, comment=""):
+        return self._transition("notify", by=by, comment=comment)
+
+    def withdraw(self, *, by, comment):
+        return self._transition("withdraw", by=by, comment=comment)
+
+    # Amounts ----------------------------------------------------------------
+
+    def requested_by_year(self) -> dict[int, Decimal]:
+        return {row.year: row.amount for row in self.requested_amounts.all()}
+
+    def set_requested_amounts(self, amounts_by_year: dict[int, Decimal]) -> None:
+        """Replace the amounts requested per programme year (validated by the caller's form)."""
+        years = set(self.call.programme_years)
+        outside = sorted(set(amounts_by_year) - years)
+        if outside:
+            raise ValidationError(
+                _("Années hors du programme de l’appel : %(years)s.") % {"years": ", ".join(map(str, outside))}
+            )
+        with transaction.atomic():
+            self.requested_amounts.all().delete()
+            RequestedAmount.objects.bulk_create(
+                RequestedAmount(application=self, year=year, amount=amount)
+                for year, amount in sorted(amounts_by_year.items())
+                if amount
+            )
+            self.requested_total = sum(amounts_by_year.values(), Decimal("0"))
+            self.save(update_fields=["requested_total", "updated_at"])
+
+
+class YearAmount(models.Model):
+    year = models.PositiveSmallIntegerField(_("année"))
+    amount = models.DecimalField(_("montant (€)"), **MONEY, validators=[non_negative_amount])
+
+    class Meta:
+        abstract = True
+        ordering = ["year"]
+
+    def __str__(self):
+        return f"{self.year} : {self.amount} €"
+
+
+class RequestedAmount(YearAmount):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="requested_amounts")
+
+    class Meta(YearAmount.Meta):
+        verbose_name = _("montant demandé")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "year"], name="one_requested_amount_per_year"),
+            models.CheckConstraint(name="requested_amount_non_negative", condition=Q(amount__gte=0)),
+        ]
+
+
+def attachment_path(instance, filename):
+    # A generated name: the user's file name is kept in original_name, never used on disk.
+    return f"attachments/{instance.application_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("fichier"), upload_to=attachment_path)
+    original_name = models.CharField(_("nom du fichier"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("taille (octets)"))
+    sha256 = models.CharField(max_length=64)
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pièce jointe")
+        verbose_name_plural = _("pièces jointes")
+        ordering = ["uploaded_at"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class StatusChange(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(_("de"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("vers"), max_length=20, choices=Status.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("par"))
+    at = models.DateTimeField(_("le"), default=timezone.now)
+    comment = models.TextField(_("commentaire"), blank=True)
+
+    class Meta:
+        verbose_name = _("changement de statut")
+        verbose_name_plural = _("historique des statuts")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.application.reference}: {self.from_status} → {self.to_status}"
+
+
+class Award(models.Model):
+    """The approved grant of a laureate; its amounts per year and its funding lines are rows below it."""
+
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="award")
+    total = models.DecimalField(_("montant total attribué (€)"), **MONEY, validators=[positive_amount])
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("validé par")
+    )
+    approved_at = models.DateTimeField(_("validé le"), default=timezone.now)
+    comment = models.TextField(_("commentaire"), blank=True)
+
+    class Meta:
+        verbose_name = _("subvention attribuée")
+        verbose_name_plural = _("subventions attribuées")
+        constraints = [models.CheckConstraint(name="award_total_positive", condition=Q(total__gt=0))]
+
+    def __str__(self):
+        return f"{self.application.reference} — {self.total} €"
+
+    @property
+    def requires_convention(self) -> bool:
+        from projects.money import CONVENTION_THRESHOLD
+
+        return self.total > CONVENTION_THRESHOLD
+
+
+class AwardAmount(YearAmount):
+    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="amounts")
+
+    class Meta(YearAmount.Meta):
+        verbose_name = _("montant attribué par année")
+        constraints = [
+            models.UniqueConstraint(fields=["award", "year"], name="one_award_amount_per_year"),
+            models.CheckConstraint(name="award_amount_positive", condition=Q(amount__gt=0)),
+        ]
+
+
+class FundingLineQuerySet(models.QuerySet):
+    def with_paid(self):
+        return self.annotate(paid=models.functions.Coalesce(Sum("payments__amount"), Decimal("0")))
+
+
+class FundingLine(models.Model):
+    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="lines")
+    funder = models.CharField(_("financeur"), max_length=10, choices=Funder.choices)
+    year = models.PositiveSmallIntegerField(_("année"))
+    amount = models.DecimalField(_("montant (€)"), **MONEY, validators=[positive_amount])
+    budget_reference = models.CharField(_("imputation budgétaire"), max_length=200, blank=True)
+    commitment_number = models.CharField(
+        _("numéro d’engagement"),
+        max_length=50,
+        blank=True,
+        help_text=_("Engagement juridique Chorus pour l’État, référence Caf pour la Cnaf."),
+    )
+
+    objects = FundingLineQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ligne de financement")
+        verbose_name_plural = _("lignes de financement")
+        ordering = ["year", "funder"]
+        constraints = [
+            models.UniqueConstraint(fields=["award", "funder", "year"], name="one_line_per_award_funder_year"),
+            models.CheckConstraint(name="funding_line_positive", condition=Q(amount__gt=0)),
+        ]
+
+    def __str__(self):
+        return f"{self.award.application.reference} — {self.get_funder_display()} {self.year}"
+
+
+class Payment(models.Model):
+    line = models.ForeignKey(FundingLine, on_delete=models.PROTECT, related_name="payments")
+    paid_on = models.DateField(_("date du versement"))
+    amount = models.DecimalField(_("montant versé (€)"), **MONEY, validators=[positive_amount])
+    reference = models.CharField(_("référence du versement"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("versement")
+        ordering = ["paid_on", "pk"]
+        constraints = [models.CheckConstraint(name="payment_positive", condition=Q(amount__gt=0))]
+
+    def __str__(self):
+        return f"{self.line} — {self.amount} € le {self.paid_on}"
+
+
+class Signatory(models.Model):
+    """Who signs the letters on behalf of an organisation (the regional prefect or their delegate)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="signatories", verbose_name=_("organisation")
+    )
+    first_name = models.CharField(_("prénom"), max_length=100)
+    last_name = models.CharField(_("nom"), max_length=100)
+    capacity = models.CharField(
+        _("qualité"), max_length=255, help_text=_("Par exemple : Le préfet de la région Occitanie")
+    )
+    signature_image = models.ImageField(_("image de la signature"), upload_to="signatures/", blank=True)
+    is_active = models.BooleanField(_("signataire en fonction"), default=True)
+
+    class Meta:
+        verbose_name = _("signataire")
+        ordering = ["organisation", "last_name"]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}, {self.capacity}"
+
+
+def letter_path(instance, filename):
+    return f"letters/{instance.application_id}/{instance.kind}-v{instance.version}-{instance.sha256[:12]}.pdf"
+
+
+class AwardLetter(models.Model):
+    """One generated version of a decision letter; earlier versions are kept."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="letters")
+    kind = models.CharField(_("type de courrier"), max_length=10, choices=LetterKind.choices)
+    version = models.PositiveSmallIntegerField(_("version"))
+    file = models.FileField(_("fichier PDF"), upload_to=letter_path)
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    signatory = models.ForeignKey(
+        Signatory, on_delete=models.PROTECT, related_name="letters", verbose_name=_("signataire")
+    )
+    generated_at = models.DateTimeField(_("généré le"), default=timezone.now)
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("généré par")
+    )
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("courrier de décision")
+        verbose_name_plural = _("courriers de décision")
+        ordering = ["application", "kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "kind", "version"], name="unique_letter_version"),
+        ]
+
+    def __str__(self):
+        return f"{self.application.reference} — {self.get_kind_display()} v{self.version}"
+
+
+class LetterBatch(models.Model):
+    """A batch of letters generated in the background; the page polls its progress."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="letter_batches")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    kind = models.CharField(_("courriers"), max_length=10, default="all")
+    status = models.CharField(_("statut"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=list, blank=True)
+    archive = models.FileField(upload_to="letter-batches/", blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lot de courriers")
+        verbose_name_plural = _("lots de courriers")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.call.reference} — {self.created_at:%d/%m/%Y %H:%M}"
+
+
+def file_sha256(django_file) -> str:
+    digest = hashlib.sha256()
+    django_file.seek(0)
+    for chunk in django_file.chunks():
+        digest.update(chunk)
+    django_file.seek(0)
+    return digest.hexdigest()

@@ -1,0 +1,62 @@
+"""Operations that span several models. Keyword-only, typed, no request, no messages."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from departments.enums import Action
+from departments.models import Department
+from departments.permissions import get_scope
+from projects.exceptions import PermissionRefused
+from projects.models import Applicant, Application, Call, ReferenceCounter, StatusChange
+
+
+def allocate_reference(*, call: Call, department: Department) -> str:
+    """The next reference of the call and department, e.g. FIPE-OCC-2023-031-004.
+
+    Must run inside the transaction that creates the application: the counter row is
+    incremented with a single UPDATE, which takes its row lock until commit, so two
+    creations at once get consecutive numbers, and a rolled-back creation leaves no gap.
+    """
+    counter, _created = ReferenceCounter.objects.get_or_create(call=call, department=department)
+    ReferenceCounter.objects.filter(pk=counter.pk).update(last_number=F("last_number") + 1)
+    number = ReferenceCounter.objects.values_list("last_number", flat=True).get(pk=counter.pk)
+    return f"{call.reference}-{department.padded_code}-{number:03d}"
+
+
+def create_application(
+    *,
+    call: Call,
+    applicant: Applicant,
+    department: Department,
+    by,
+    amounts_by_year: dict[int, Decimal],
+    submit: bool = False,
+    **fields,
+) -> Application:
+    """Record an application received by the services (outside any online form).
+
+    `fields` are the Application's own fields (title, summary, commune, category, qpv,
+    target_public, total_budget). With submit=True the application is submitted at once.
+    """
+    if not get_scope(by).can(Action.MANAGE, department):
+        raise PermissionRefused(_("Vous ne pouvez pas saisir de dossier pour ce département."))
+    if department.region_id != call.region_id:
+        raise ValidationError({"department": _("Ce département n’appartient pas à la région de l’appel à projets.")})
+    if not call.accepts_applications:
+        raise ValidationError({"call": _("Cet appel à projets est clos : il n’accepte plus de dossier.")})
+    with transaction.atomic():
+        application = Application(call=call, applicant=applicant, department=department, **fields)
+        application.reference = allocate_reference(call=call, department=department)
+        application.full_clean(exclude=["reference"])
+        application.save()
+        application.set_requested_amounts(amounts_by_year)
+        StatusChange.objects.create(
+            application=application, from_status="", to_status=application.status, by=by, comment=_("Dossier créé")
+        )
+        if submit:
+            application.submit(by=by)
+    return application

@@ -1,0 +1,70 @@
+"""The application workflow: the one table saying which moves exist and who may make them.
+
+Status changes only through Application.<transition>() (or the services that call them),
+which check this table, the actor's scope and write the StatusChange row.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from departments.enums import Action
+from projects.enums import OPEN_STATUSES, Status
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: frozenset[Status]
+    target: Status
+    action: Action  # what the actor must be allowed to do on the application's department
+    label: Promise
+    needs_comment: bool = False
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        Transition("submit", frozenset({Status.DRAFT}), Status.SUBMITTED, Action.MANAGE, _("Déposer le dossier")),
+        Transition(
+            "start_review", frozenset({Status.SUBMITTED}), Status.IN_REVIEW, Action.REVIEW, _("Commencer l’instruction")
+        ),
+        Transition(
+            "mark_reviewed", frozenset({Status.IN_REVIEW}), Status.REVIEWED, Action.REVIEW, _("Clore l’instruction")
+        ),
+        Transition(
+            "reopen_review",
+            frozenset({Status.REVIEWED}),
+            Status.IN_REVIEW,
+            Action.RUN_COMMITTEE,
+            _("Rouvrir l’instruction"),
+            needs_comment=True,
+        ),
+        Transition("propose", frozenset({Status.REVIEWED}), Status.PROPOSED, Action.RUN_COMMITTEE, _("Proposer")),
+        Transition(
+            "not_propose", frozenset({Status.REVIEWED}), Status.NOT_PROPOSED, Action.RUN_COMMITTEE, _("Ne pas proposer")
+        ),
+        Transition(
+            "approve", frozenset({Status.PROPOSED}), Status.LAUREATE, Action.APPROVE, _("Retenir comme lauréat")
+        ),
+        Transition(
+            "reject",
+            frozenset({Status.PROPOSED, Status.NOT_PROPOSED}),
+            Status.REJECTED,
+            Action.APPROVE,
+            _("Rejeter"),
+            needs_comment=True,
+        ),
+        Transition(
+            "notify",
+            frozenset({Status.LAUREATE}),
+            Status.NOTIFIED,
+            Action.ISSUE_LETTERS,
+            _("Marquer la lettre comme envoyée"),
+        ),
+        Transition(
+            "withdraw", OPEN_STATUSES, Status.WITHDRAWN, Action.MANAGE, _("Retirer le dossier"), needs_comment=True
+        ),
+    ]
+}
