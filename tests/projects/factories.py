@@ -12,9 +12,11 @@ from projects.models import Applicant, Application, Call, RequestedAmount, Statu
 
 
 def valid_siret(n: int) -> str:
-    """A SIRET whose Luhn key is right, unique per n."""
-    base = f"{n:013d}"
-    return base + luhn.calc_check_digit(base)
+    """A SIRET whose SIREN and SIRET keys are right, unique per n."""
+    siren = f"{n:08d}"
+    siren += luhn.calc_check_digit(siren)
+    establishment = siren + "0001"
+    return establishment + luhn.calc_check_digit(establishment)
 
 
 class CallFactory(factory.django.DjangoModelFactory):
