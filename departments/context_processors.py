@@ -7,6 +7,16 @@ from departments.permissions import get_scope
 # (URL name, label, action the user must hold somewhere to see the entry; None: every signed-in user)
 NAV_ITEMS = [
     ("home", _("Accueil"), None),
+    # issue 3: applications list
+    #
+    # issue 4: committee meetings
+    #
+    # issue 5: approval screen, dashboard
+    #
+    # issue 6: letters
+    #
+    # issue 7: exports
+    #
 ]
 
 

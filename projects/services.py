@@ -4,14 +4,27 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from departments.enums import Action
 from departments.models import Department
 from departments.permissions import get_scope
-from projects.exceptions import PermissionRefused
-from projects.models import Applicant, Application, Call, ReferenceCounter, StatusChange
+from projects.enums import Funder, Status
+from projects.exceptions import DomainError, EnvelopeExceeded, PermissionRefused, TransitionNotAllowed
+from projects.models import (
+    Applicant,
+    Application,
+    Award,
+    AwardAmount,
+    Call,
+    DepartmentEnvelope,
+    FundingLine,
+    ReferenceCounter,
+    StatusChange,
+)
+from projects.money import format_euros, split, to_cents
 
 
 def allocate_reference(*, call: Call, department: Department) -> str:
@@ -60,3 +73,101 @@ def create_application(
         if submit:
             application.submit(by=by)
     return application
+
+
+def committed_total(*, call: Call, department: Department | None = None) -> Decimal:
+    """What the call's awards already commit (optionally for one department)."""
+    awards = Award.objects.filter(application__call=call)
+    if department is not None:
+        awards = awards.filter(application__department=department)
+    return awards.aggregate(total=Coalesce(Sum("total"), Decimal("0")))["total"]
+
+
+def approve_laureate(*, application: Application, by, amounts_by_year: dict[int, Decimal], comment: str = "") -> Award:
+    """Turn a proposed application into a laureate: award, amounts per year, State/Cnaf lines.
+
+    The call row is locked first, so that two approvals at the same moment are checked one
+    after the other against the envelope (and the department's, where one is set).
+    """
+    if not get_scope(by).can(Action.APPROVE, application.department_id):
+        raise PermissionRefused(_("Seul le valideur de la région peut retenir un lauréat."))
+    years = set(application.call.programme_years)
+    amounts = {int(year): to_cents(Decimal(amount)) for year, amount in amounts_by_year.items() if amount}
+    outside = sorted(set(amounts) - years)
+    if outside:
+        raise DomainError(
+            _("Années hors du programme de l’appel : %(years)s.") % {"years": ", ".join(map(str, outside))}
+        )
+    if any(amount <= 0 for amount in amounts.values()) or not amounts:
+        raise DomainError(_("Le montant attribué doit être supérieur à zéro pour chaque année retenue."))
+    total = sum(amounts.values(), Decimal("0"))
+    with transaction.atomic():
+        call = Call.objects.select_for_update().get(pk=application.call_id)
+        application = Application.objects.select_related("department").get(pk=application.pk)
+        if application.status != Status.PROPOSED:
+            raise TransitionNotAllowed(
+                _(
+                    "Le dossier %(reference)s n’est pas proposé par le CDSF (statut « %(status)s ») : "
+                    "il ne peut pas être retenu."
+                )
+                % {"reference": application.reference, "status": application.get_status_display()}
+            )
+        committed = committed_total(call=call)
+        if committed + total > call.envelope:
+            raise EnvelopeExceeded(
+                _(
+                    "Enveloppe de l’appel dépassée : %(committed)s déjà engagés + %(amount)s demandés "
+                    "= %(sum)s, pour une enveloppe de %(envelope)s (reste %(remaining)s)."
+                )
+                % {
+                    "committed": format_euros(committed),
+                    "amount": format_euros(total),
+                    "sum": format_euros(committed + total),
+                    "envelope": format_euros(call.envelope),
+                    "remaining": format_euros(call.envelope - committed),
+                }
+            )
+        envelope = DepartmentEnvelope.objects.filter(call=call, department=application.department).first()
+        if envelope is not None:
+            department_committed = committed_total(call=call, department=application.department)
+            if department_committed + total > envelope.amount:
+                raise EnvelopeExceeded(
+                    _(
+                        "Enveloppe du département %(department)s dépassée : %(committed)s déjà engagés + %(amount)s "
+                        "= %(sum)s, pour une enveloppe de %(envelope)s (reste %(remaining)s)."
+                    )
+                    % {
+                        "department": application.department.name,
+                        "committed": format_euros(department_committed),
+                        "amount": format_euros(total),
+                        "sum": format_euros(department_committed + total),
+                        "envelope": format_euros(envelope.amount),
+                        "remaining": format_euros(envelope.amount - department_committed),
+                    }
+                )
+        award = Award.objects.create(application=application, total=total, approved_by=by, comment=comment)
+        AwardAmount.objects.bulk_create(
+            AwardAmount(award=award, year=year, amount=amount) for year, amount in sorted(amounts.items())
+        )
+        lines = []
+        for year, amount in sorted(amounts.items()):
+            state, cnaf = split(amount, call.state_share)
+            for funder, part in ((Funder.STATE, state), (Funder.CNAF, cnaf)):
+                if part > 0:
+                    lines.append(
+                        FundingLine(
+                            award=award,
+                            funder=funder,
+                            year=year,
+                            amount=part,
+                            budget_reference=call.budget_reference(funder),
+                        )
+                    )
+        FundingLine.objects.bulk_create(lines)
+        application.approve(by=by, comment=comment)
+    return award
+
+
+def reject_application(*, application: Application, by, reason: str) -> StatusChange:
+    """Reject a proposed or not-proposed application, with the reason kept in the history."""
+    return application.reject(by=by, comment=reason)

@@ -6,6 +6,16 @@ from django.utils.module_loading import import_string
 # Each step is idempotent and builds on the previous ones; later capabilities append theirs.
 DEMO_STEPS = [
     "departments.demo.load_accounts",
+    # issue 3: the call and its applications, created and submitted
+    #
+    # issue 4: reviews and CDSF meetings
+    #
+    # issue 5: approvals, commitment numbers, payments
+    #
+    # issue 6: letters generated, laureates notified
+    #
+    # issue 7: signatories' SIRETs, published results
+    #
 ]
 
 
