@@ -10,7 +10,9 @@ from tests.projects.factories import ApplicationFactory, CallFactory, award_for
 
 def test_approval_creates_award_and_balanced_lines(db):
     application = ApplicationFactory(proposed=True)
-    award = award_for(application, by=regional_approver(), amounts_by_year={2023: Decimal("10000.01"), 2024: Decimal("5000")})
+    award = award_for(
+        application, by=regional_approver(), amounts_by_year={2023: Decimal("10000.01"), 2024: Decimal("5000")}
+    )
     application.refresh_from_db()
     assert application.status == Status.LAUREATE
     lines = {(line.funder, line.year): line.amount for line in award.lines.all()}
