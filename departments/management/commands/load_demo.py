@@ -7,7 +7,7 @@ from django.utils.module_loading import import_string
 DEMO_STEPS = [
     "departments.demo.load_accounts",
     # issue 3: the call and its applications, created and submitted
-    #
+    "projects.demo.load_call_and_applications",
     # issue 4: reviews and CDSF meetings
     #
     # issue 5: approvals, commitment numbers, payments
