@@ -35,6 +35,10 @@ run: install
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Benchmarks: figures and ratios against a floor, written to bench/results.json.
+bench: install-dev
+	$(BIN)/python -m bench $(BENCH)
+
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

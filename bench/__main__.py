@@ -1,0 +1,46 @@
+"""`make bench`: runs every bench/bench_*.py module and writes bench/results.json.
+
+Each module defines `run() -> list[dict]`; each dict is one measured figure with at least
+`name`, `value`, `unit`, and optionally `floor`, `ratio`, `goal`, `ok`.
+"""
+
+import importlib
+import json
+import os
+import pkgutil
+import platform
+import sys
+from pathlib import Path
+
+import django
+
+HERE = Path(__file__).resolve().parent
+
+
+def main(selected: list[str]) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fipe.settings")
+    os.environ.setdefault("DEBUG", "1")
+    django.setup()
+    modules = sorted(name for _, name, _ in pkgutil.iter_modules([str(HERE)]) if name.startswith("bench_"))
+    if selected:
+        modules = [name for name in modules if any(part in name for part in selected)]
+    results = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+    }
+    failed = False
+    for name in modules:
+        print(f"\n== {name}")
+        rows = importlib.import_module(f"bench.{name}").run()
+        results[name] = rows
+        for row in rows:
+            verdict = "" if row.get("ok") is None else ("  ok" if row["ok"] else "  ABOVE GOAL")
+            failed |= row.get("ok") is False
+            extra = f"  (floor {row['floor']} {row['unit']}, ratio {row['ratio']:.2f})" if "floor" in row else ""
+            print(f"{row['name']:<60} {row['value']:>12} {row['unit']}{extra}{verdict}")
+    (HERE / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+    print(f"\nWritten {HERE / 'results.json'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
