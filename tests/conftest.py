@@ -8,6 +8,15 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _login_throttling_off(settings):
+    """django-axes needs the request at authenticate(), which Client.login() does not pass.
+
+    The throttling has its own tests, which switch it back on.
+    """
+    settings.AXES_ENABLED = False
+
+
 @pytest.fixture
 def postgresql_only():
     if connection.vendor != "postgresql":
