@@ -2,6 +2,10 @@
 
 Each module defines `run() -> list[dict]`; each dict is one measured figure with at least
 `name`, `value`, `unit`, and optionally `floor`, `ratio`, `goal`, `ok`.
+
+The benchmarks never touch the working database: a separate one is created for the run
+(`test_<name>` on PostgreSQL when DATABASE_URL is set, bench/data/bench.sqlite3 otherwise)
+and dropped at the end.
 """
 
 import importlib
@@ -21,6 +25,22 @@ def main(selected: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fipe.settings")
     os.environ.setdefault("DEBUG", "1")
     django.setup()
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    if connection.vendor == "sqlite":
+        (HERE / "data").mkdir(exist_ok=True)
+        target = HERE / "data" / "bench.sqlite3"
+        target.unlink(missing_ok=True)
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = str(target)
+    databases = setup_databases(verbosity=0, interactive=False)
+    try:
+        return _run(selected)
+    finally:
+        teardown_databases(databases, verbosity=0)
+
+
+def _run(selected: list[str]) -> int:
     modules = sorted(name for _, name, _ in pkgutil.iter_modules([str(HERE)]) if name.startswith("bench_"))
     if selected:
         modules = [name for name in modules if any(part in name for part in selected)]
