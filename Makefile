@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install install-dev migrate demo worker lint format e2e bench load clean
+.PHONY: run test install install-dev lint format e2e bench load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,14 @@ test: install-dev
 # Benchmarks: figures and ratios against a floor, written to bench/results.json.
 bench: install-dev
 	$(BIN)/python -m bench $(BENCH)
+
+# Load test: gunicorn (2 workers) on PostgreSQL, wrk for 60 s at 20 connections (127.0.0.1 only).
+LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/fipe_load
+load: install-dev
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk
+	@psql "$(dir $(LOAD_DATABASE_URL))postgres" -qtc "SELECT 1 FROM pg_database WHERE datname='$(notdir $(LOAD_DATABASE_URL))'" | grep -q 1 \
+	  || psql "$(dir $(LOAD_DATABASE_URL))postgres" -qc "CREATE DATABASE $(notdir $(LOAD_DATABASE_URL))"
+	DATABASE_URL=$(LOAD_DATABASE_URL) $(BIN)/python -m bench.load
 
 lint: install-dev
 	$(BIN)/ruff check .

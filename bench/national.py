@@ -59,6 +59,17 @@ def bench_users() -> dict:
     return {"approver": approver, "instructor": instructor}
 
 
+def signed_in_users(count: int) -> list:
+    """`count` approvers of the Occitanie region, for the load test's concurrent sessions."""
+    regional = Organisation.objects.get(kind=OrganisationKind.REGIONAL_PREFECTURE, region__code="76")
+    users = []
+    for n in range(count):
+        user = _user(f"load-approver-{n}")
+        Membership.objects.get_or_create(user=user, organisation=regional, role=Role.APPROVER)
+        users.append(user)
+    return users
+
+
 def ensure_populated() -> dict:
     """Fill the bench database once per run; later calls return the same figures."""
     if not _populated:
@@ -235,4 +246,10 @@ def populate(*, applications: int = 10_000, proposals: int = 2_000, awards: int 
         ),
         batch_size=5000,
     )
-    return {"calls": calls, "users": users, "applications": len(apps), "awards": len(awards_made)}
+    return {
+        "calls": calls,
+        "calls_by_region": {call.region.code: call for call in calls},
+        "users": users,
+        "applications": len(apps),
+        "awards": len(awards_made),
+    }

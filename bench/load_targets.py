@@ -1,0 +1,38 @@
+"""Fills the load-test database and writes the session cookies and paths wrk requests."""
+
+import os
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fipe.settings")
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+
+from bench.national import populate, signed_in_users  # noqa: E402
+from projects.models import Application  # noqa: E402
+
+
+def session_cookie(user) -> str:
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.set_expiry(3600)
+    session.save()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+made = populate()
+occitanie = made["calls_by_region"]["76"]
+references = list(
+    Application.objects.filter(call=occitanie, department__code="31").values_list("reference", flat=True)[:200]
+)
+lines = [f"cookie {session_cookie(user)}" for user in signed_in_users(20)]
+lines += ["path /dossiers/", "path /dossiers/?page=2", "path /dossiers/?status=reviewed&qpv=true"]
+lines += [f"path /dossiers/{reference}/" for reference in references[:50]]
+lines += [f"path /appels/{occitanie.reference}/tableau-de-bord/"] * 10
+with open("bench/load-targets.txt", "w") as out:
+    out.write("\n".join(lines) + "\n")
