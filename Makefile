@@ -35,6 +35,11 @@ run: install
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Browser journeys and accessibility checks in Debian's Chromium (installed here when missing).
+e2e: install-dev
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+	$(BIN)/python -m pytest -m e2e -p no:xdist tests/e2e $(PYTEST_ARGS)
+
 # Benchmarks: figures and ratios against a floor, written to bench/results.json.
 bench: install-dev
 	$(BIN)/python -m bench $(BENCH)

@@ -150,3 +150,29 @@ DEPARTMENTAL_BODIES = [
     ("ddets", "DDETS {of}"),
     ("prefecture", "Préfecture {of}"),
 ]
+
+
+def load_reference_data(apps) -> None:
+    """Create or update the regions, departments and Occitanie bodies (idempotent).
+
+    `apps` is the migration's app registry, or django.apps.apps after a flush.
+    """
+    Region = apps.get_model("departments", "Region")
+    Department = apps.get_model("departments", "Department")
+    Organisation = apps.get_model("departments", "Organisation")
+    regions = {code: Region.objects.update_or_create(code=code, defaults={"name": name})[0] for code, name in REGIONS}
+    departments = {
+        code: Department.objects.update_or_create(code=code, defaults={"name": name, "region": regions[region]})[0]
+        for code, name, region in DEPARTMENTS
+    }
+    for code, of in OCCITANIE_DEPARTMENTS.items():
+        for kind, pattern in DEPARTMENTAL_BODIES:
+            Organisation.objects.get_or_create(
+                kind=kind, department=departments[code], defaults={"name": pattern.format(of=of)}
+            )
+    Organisation.objects.get_or_create(
+        kind="regional_prefecture", region=regions["76"], defaults={"name": "Préfecture de la région Occitanie"}
+    )
+    Organisation.objects.get_or_create(
+        kind="cnaf", region=None, department=None, defaults={"name": "Caisse nationale des allocations familiales"}
+    )
