@@ -63,7 +63,8 @@ def load_awards(stdout) -> None:
                     line=line, by=approver, number=commitment_number(line, number, entry["department"])
                 )
             if entry["target"] == Status.NOTIFIED and line.year == 2023 and not line.paid:
-                amount = to_cents(line.amount / 2) if number in ADVANCE_ONLY else line.amount
+                advance = number in ADVANCE_ONLY and line.funder == Funder.CNAF
+                amount = to_cents(line.amount / 2) if advance else line.amount
                 record_payment(
                     line=line,
                     by=approver,

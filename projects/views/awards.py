@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -173,7 +174,7 @@ def approval(request, reference):
             chosen = [row for row in rows if row.form.is_selected]
         valid = all(row.form.is_valid() for row in chosen)
         if not valid:
-            messages.error(request, _("Corrigez les montants signalés dans le tableau : aucun dossier n’a été retenu."))
+            messages.error(request, _("Corrigez les montants signalés dans le tableau."))
         if valid and request.POST.get("action") != "preview" and (one or request.POST.get("action") == "approve"):
             selection = [(row.application, row.form.amounts()) for row in chosen]
             try:
@@ -233,7 +234,7 @@ def approval(request, reference):
 def reject(request, reference, application):
     call = visible_call(request.user, reference)
     application = get_object_or_404(
-        Application.objects.visible_to(request.user).select_related("department", "applicant"),
+        Application.objects.visible_to(request.user).select_related("department", "applicant", "proposal"),
         call=call,
         reference=application,
     )
@@ -281,7 +282,8 @@ def award_tab_context(application: Application, user, *, payment_form=None, comm
     if award is None:
         return {"award": None}
     award.application = application
-    lines = list(FundingLine.objects.filter(award=award).with_paid().order_by("year", "funder"))
+    # Per year, the State's line before the Cnaf's ("state" sorts after "cnaf").
+    lines = list(FundingLine.objects.filter(award=award).with_paid().order_by("year", "-funder"))
     lines_by_pk = {line.pk: line for line in lines}
     payments = list(Payment.objects.filter(line__award=award).select_related("recorded_by").order_by("paid_on", "pk"))
     for payment in payments:
@@ -407,7 +409,7 @@ def _department_chart(dashboard):
             str(row.department),
             {Funder.STATE: row.state, Funder.CNAF: row.cnaf},
             format_euros(row.committed),
-            row.envelope,
+            None,
         )
         for row in dashboard.by_department
     ]
@@ -415,9 +417,8 @@ def _department_chart(dashboard):
         chart_id="chart-departments",
         title=_("Montants engagés par département, par financeur"),
         description=_(
-            "Une barre par département, partagée entre la part de l’État (pleine) et celle de la Cnaf (hachurée) ; "
-            "lorsqu’une enveloppe départementale est fixée, la barre est rapportée à cette enveloppe. "
-            "Les chiffres figurent dans le tableau qui suit."
+            "Une barre par département, toutes à la même échelle, partagée entre la part de l’État (pleine) et "
+            "celle de la Cnaf (hachurée). Les chiffres figurent dans le tableau qui suit."
         ),
         series=FUNDER_SERIES,
         rows=rows,
@@ -428,7 +429,7 @@ def _consumption_chart(dashboard):
     rows = []
     for label, figures in [(_("Total"), dashboard.total), *dashboard.funder_rows]:
         values = {"paid": figures.paid, "to_pay": figures.to_pay, "remaining": max(figures.remaining, Decimal("0"))}
-        note = _("%(percent)s %% engagé") % {"percent": figures.consumed_percent}
+        note = _("%(percent)s %% engagé") % {"percent": number_format(figures.consumed_percent, 1)}
         rows.append((label, values, note, figures.envelope))
     return stacked_bars(
         chart_id="chart-consumption",
