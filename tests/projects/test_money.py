@@ -1,8 +1,10 @@
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from projects.enums import Funder
+from projects.models import FundingLine
 from projects.money import split
 from tests.departments.factories import regional_approver
 from tests.projects.award_factories import laureate
@@ -53,3 +55,13 @@ def test_funding_lines_add_up_to_the_award_per_year_and_in_total(db, share):
             assert sum(line.amount for line in year_lines) == amount.amount
             assert {line.funder for line in year_lines} <= {Funder.STATE, Funder.CNAF}
         assert sum(line.amount for line in lines) == award.total == sum(amounts.values())
+
+
+def test_the_database_refuses_an_empty_or_duplicate_funding_line(db):
+    line = laureate(by=regional_approver()).award.lines.get(funder=Funder.STATE, year=2023)
+    duplicate = {"award": line.award, "funder": line.funder, "year": line.year, "amount": Decimal("1")}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FundingLine.objects.create(**duplicate)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FundingLine.objects.create(**{**duplicate, "year": 2026, "amount": Decimal("0")})
+    assert line.award.lines.count() == 6
