@@ -12,6 +12,8 @@ NAV_ITEMS = [
     # issue 4: committee meetings
     #
     # issue 5: approval screen, dashboard
+    ("projects:approval_calls", _("Validation des lauréats"), Action.APPROVE),
+    ("projects:funding_calls", _("Financements"), Action.VIEW),
     #
     # issue 6: letters
     #

@@ -1,4 +1,5 @@
 import hashlib
+import re
 import uuid
 from decimal import Decimal
 
@@ -113,6 +114,12 @@ class DepartmentEnvelope(models.Model):
 
     def __str__(self):
         return f"{self.call.reference} — {self.department}"
+
+    def clean(self):
+        if self.call_id and self.department_id and self.department.region_id != self.call.region_id:
+            raise ValidationError(
+                {"department": _("Ce département n’appartient pas à la région de l’appel à projets.")}
+            )
 
 
 class Applicant(models.Model):
@@ -403,6 +410,10 @@ class AwardAmount(YearAmount):
         ]
 
 
+CHORUS_COMMITMENT = re.compile(r"\d{10}")
+CAF_COMMITMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ./_-]{1,48}[A-Za-z0-9]")
+
+
 class FundingLineQuerySet(models.QuerySet):
     def with_paid(self):
         return self.annotate(paid=models.functions.Coalesce(Sum("payments__amount"), Decimal("0")))
@@ -433,7 +444,40 @@ class FundingLine(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.award.application.reference} — {self.get_funder_display()} {self.year}"
+        return f"{self.award.application.reference} — {self.label}"
+
+    @property
+    def label(self) -> str:
+        """« État 2023 », « Cnaf 2024 »: how staff name a line."""
+        return f"{self.get_funder_display()} {self.year}"
+
+    @property
+    def remaining(self) -> Decimal:
+        """Left to pay; needs the `paid` annotation of FundingLine.objects.with_paid()."""
+        return self.amount - self.paid
+
+    def normalise_commitment_number(self, number: str) -> str:
+        """The commitment number as stored, or ValidationError when it has not the funder's form.
+
+        State lines carry the ten-digit number of the legal commitment (EJ) in Chorus; Cnaf lines
+        the Caf's own reference, whose form varies from one Caf to another.
+        """
+        number = (number or "").strip()
+        if not number:
+            return ""
+        if self.funder == Funder.STATE:
+            if not CHORUS_COMMITMENT.fullmatch(number):
+                raise ValidationError(
+                    _("Le numéro d’engagement juridique Chorus compte 10 chiffres (par exemple 2103456789).")
+                )
+        elif not CAF_COMMITMENT.fullmatch(number):
+            raise ValidationError(
+                _(
+                    "La référence Caf compte de 3 à 50 caractères : lettres, chiffres, tirets, points, barres "
+                    "obliques (par exemple CAF-31-2023-0042)."
+                )
+            )
+        return number
 
 
 class Payment(models.Model):

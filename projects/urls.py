@@ -1,4 +1,6 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from projects.views import awards
 
 app_name = "projects"
 
@@ -8,6 +10,14 @@ urlpatterns = [
     #
     #
     # — Awards, funding lines, payments, approval screen, dashboard (issue 5) —
+    path("validation/", awards.approval_calls, name="approval_calls"),
+    path("financements/", awards.funding_calls, name="funding_calls"),
+    path("appels/<slug:reference>/validation/", awards.approval, name="approval"),
+    path("appels/<slug:reference>/validation/<slug:application>/rejet/", awards.reject, name="approval_reject"),
+    path("appels/<slug:reference>/tableau-de-bord/", awards.funding_dashboard, name="funding_dashboard"),
+    path("subventions/<slug:reference>/", awards.award_detail, name="award_detail"),
+    path("subventions/<slug:reference>/versement/", awards.award_payment, name="award_payment"),
+    path("subventions/<slug:reference>/engagement/<int:line>/", awards.award_commitment, name="award_commitment"),
     #
     #
     #

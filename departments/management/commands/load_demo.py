@@ -11,6 +11,7 @@ DEMO_STEPS = [
     # issue 4: reviews and CDSF meetings
     #
     # issue 5: approvals, commitment numbers, payments
+    "projects.demo_awards.load_awards",
     #
     # issue 6: letters generated, laureates notified
     #

@@ -1,0 +1,139 @@
+"""Forms of the approval screen and of the funding lines."""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from dsfr.forms import DsfrBaseForm
+
+from projects.enums import Funder
+from projects.money import format_euros, parse_amount
+
+
+def amount_input_value(amount: Decimal | None) -> str:
+    """How an amount is prefilled in a text field: `12000,50`, without grouping, so it reads back as typed."""
+    return "" if amount is None else f"{amount:.2f}".replace(".", ",")
+
+
+class AmountField(forms.CharField):
+    """An amount in euros typed the French way (`12 345,67`), cleaned with money.parse_amount."""
+
+    def __init__(self, *, allow_zero: bool = False, **kwargs):
+        self.allow_zero = allow_zero
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "inputmode": "decimal", "autocomplete": "off", "maxlength": "30"}
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            amount = parse_amount(value)
+        except ValueError:
+            raise ValidationError(
+                _("« %(value)s » n’est pas un montant en euros (par exemple 12 500,00)."),
+                code="invalid",
+                params={"value": value},
+            ) from None
+        if amount < 0 or (amount == 0 and not self.allow_zero):
+            message = (
+                _("Le montant doit être positif.") if self.allow_zero else _("Le montant doit être supérieur à zéro.")
+            )
+            raise ValidationError(message, code="min_value")
+        return amount
+
+
+class ProposalRowForm(forms.Form):
+    """One row of the approval screen: whether it is selected, and the amount kept per programme year.
+
+    A year left empty or at zero gets nothing; the service refuses a total of zero.
+    """
+
+    selected = forms.BooleanField(required=False, label=_("Sélectionner"))
+
+    def __init__(self, *args, years: list[int], proposed: dict[int, Decimal], **kwargs):
+        kwargs.setdefault("initial", {})
+        for year in years:
+            kwargs["initial"].setdefault(f"amount_{year}", amount_input_value(proposed.get(year, Decimal("0"))))
+        super().__init__(*args, **kwargs)
+        self.years = years
+        for year in years:
+            self.fields[f"amount_{year}"] = AmountField(
+                label=_("Montant retenu pour %(year)s") % {"year": year}, required=False, allow_zero=True
+            )
+
+    @property
+    def is_selected(self) -> bool:
+        return self.is_bound and self["selected"].data is True
+
+    def year_fields(self):
+        return [(year, self[f"amount_{year}"]) for year in self.years]
+
+    def amounts(self) -> dict[int, Decimal]:
+        """The cleaned amounts per year (call after is_valid)."""
+        return {year: self.cleaned_data.get(f"amount_{year}") or Decimal("0") for year in self.years}
+
+
+class RejectForm(DsfrBaseForm):
+    reason = forms.CharField(
+        label=_("Motif du rejet"),
+        help_text=_("Il est conservé dans l’historique du dossier et repris dans la lettre de refus."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+    )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError(_("Indiquez le motif du rejet."))
+        return reason
+
+
+class CommitmentForm(DsfrBaseForm):
+    number = forms.CharField(label=_("Numéro d’engagement"), max_length=50, required=False)
+
+    def __init__(self, *args, line, **kwargs):
+        kwargs.setdefault("initial", {"number": line.commitment_number})
+        super().__init__(*args, **kwargs)
+        self.line = line
+        self.fields["number"].label = _("Numéro d’engagement — %(line)s") % {"line": line.label}
+        self.fields["number"].help_text = (
+            _("Engagement juridique Chorus, 10 chiffres") if line.funder == Funder.STATE else _("Référence Caf")
+        )
+
+    def clean_number(self):
+        return self.line.normalise_commitment_number(self.cleaned_data["number"])
+
+
+class PaymentForm(DsfrBaseForm):
+    line = forms.TypedChoiceField(label=_("Ligne de financement"), coerce=int)
+    paid_on = forms.DateField(
+        label=_("Date du versement"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    amount = AmountField(label=_("Montant versé (€)"), help_text=_("Par exemple 12 500,00"))
+    reference = forms.CharField(
+        label=_("Référence du versement"),
+        required=False,
+        max_length=100,
+        help_text=_("Numéro de mandat, de demande de paiement Chorus ou de virement Caf."),
+    )
+
+    def __init__(self, *args, lines, **kwargs):
+        """`lines`: the award's lines annotated with `paid`; only those with something left to pay are offered."""
+        super().__init__(*args, **kwargs)
+        self.lines = {line.pk: line for line in lines}
+        self.fields["line"].choices = [("", _("Choisir une ligne"))] + [
+            (
+                line.pk,
+                _("%(line)s — reste %(remaining)s") % {"line": line.label, "remaining": format_euros(line.remaining)},
+            )
+            for line in lines
+            if line.remaining > 0
+        ]
+
+    def clean_line(self):
+        return self.lines[self.cleaned_data["line"]]

@@ -1,0 +1,71 @@
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from departments.models import Department
+from projects.enums import Funder
+from projects.models import DepartmentEnvelope
+from tests.departments.factories import regional_approver
+from tests.projects.award_factories import laureate, pay_line
+from tests.projects.factories import CallFactory
+
+
+@pytest.fixture
+def superuser(db):
+    return get_user_model().objects.create_superuser("root", "root@example.org", None)
+
+
+def test_award_admin_shows_amounts_lines_and_payments_read_only(client, superuser):
+    approver = regional_approver()
+    application = laureate(by=approver)
+    pay_line(application.award.lines.get(funder=Funder.STATE, year=2023), by=approver, amount=Decimal("100"))
+    client.force_login(superuser)
+    assert client.get(reverse("admin:projects_award_changelist")).status_code == 200
+    response = client.get(reverse("admin:projects_award_change", args=[application.award.pk]))
+    assert response.status_code == 200
+    assert "État 2023 — 100,00" in response.text.replace("\u00a0", " ")
+    assert 'name="amounts-0-amount"' not in response.text  # amounts are not editable
+    assert 'name="lines-0-amount"' not in response.text
+    assert client.get(reverse("admin:projects_award_add")).status_code == 403
+
+
+def test_commitment_number_is_set_in_the_admin_through_the_service(client, superuser):
+    application = laureate(by=regional_approver())
+    line = application.award.lines.get(funder=Funder.STATE, year=2023)
+    client.force_login(superuser)
+    url = reverse("admin:projects_fundingline_change", args=[line.pk])
+    response = client.post(url, {"commitment_number": "12", **inline_management()})
+    assert response.status_code == 200
+    assert "compte 10 chiffres" in response.text
+    response = client.post(url, {"commitment_number": "2103456789", **inline_management()})
+    assert response.status_code == 302
+    line.refresh_from_db()
+    assert (line.commitment_number, line.amount) == ("2103456789", Decimal("5000.00"))
+
+
+def inline_management():
+    return {
+        "payments-TOTAL_FORMS": "0",
+        "payments-INITIAL_FORMS": "0",
+        "payments-MIN_NUM_FORMS": "0",
+        "payments-MAX_NUM_FORMS": "0",
+    }
+
+
+def test_department_envelope_below_what_is_committed_is_refused(client, superuser):
+    call = CallFactory()
+    laureate(by=regional_approver(), call=call, department="11")
+    client.force_login(superuser)
+    url = reverse("admin:projects_departmentenvelope_add")
+    aude = Department.objects.get(code="11")
+    response = client.post(url, {"call": call.pk, "department": aude.pk, "amount": "20000"})
+    assert response.status_code == 200
+    assert "déjà 30" in response.text
+    brittany = Department.objects.get(code="35")
+    response = client.post(url, {"call": call.pk, "department": brittany.pk, "amount": "20000"})
+    assert "Ce département n’appartient pas à la région" in response.text
+    response = client.post(url, {"call": call.pk, "department": aude.pk, "amount": "30000"})
+    assert response.status_code == 302
+    assert DepartmentEnvelope.objects.get().amount == Decimal("30000")

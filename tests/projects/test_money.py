@@ -1,0 +1,67 @@
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from projects.enums import Funder
+from projects.models import FundingLine
+from projects.money import split
+from tests.departments.factories import regional_approver
+from tests.projects.award_factories import laureate
+from tests.projects.factories import CallFactory
+
+# Amounts chosen to hit every rounding case: odd cents, half cents after the split, tiny and large amounts.
+AMOUNTS = [
+    Decimal(f"{euros}.{cents:02d}") for euros in (0, 1, 7, 999, 10000, 23000, 123457) for cents in range(0, 100, 7)
+]
+SHARES = [Decimal("0.5"), Decimal("0.6"), Decimal("0.3333"), Decimal("0.05"), Decimal("0"), Decimal("1")]
+
+
+def test_split_gives_the_odd_cent_to_the_state():
+    assert split(Decimal("10000.01"), Decimal("0.5")) == (Decimal("5000.01"), Decimal("5000.00"))
+
+
+def test_split_with_another_state_share_rounds_half_up():
+    assert split(Decimal("10000.01"), Decimal("0.6")) == (Decimal("6000.01"), Decimal("4000.00"))
+    assert split(Decimal("0.05"), Decimal("0.5")) == (Decimal("0.03"), Decimal("0.02"))
+
+
+def test_split_refuses_an_amount_with_fractions_of_a_cent():
+    with pytest.raises(ValueError, match="more than two decimal places"):
+        split(Decimal("10.001"), Decimal("0.5"))
+
+
+def test_split_always_adds_up_to_the_amount():
+    for share in SHARES:
+        for amount in AMOUNTS:
+            state, cnaf = split(amount, share)
+            assert state + cnaf == amount, (amount, share)
+            assert state >= 0 and cnaf >= 0
+            assert abs(state - amount * share) <= Decimal("0.005"), (amount, share)
+
+
+@pytest.mark.parametrize("share", [Decimal("0.5"), Decimal("0.6"), Decimal("0.3333")])
+def test_funding_lines_add_up_to_the_award_per_year_and_in_total(db, share):
+    call = CallFactory(envelope=Decimal("99999999"), state_share=share)
+    approver = regional_approver()
+    odd = [amount for amount in AMOUNTS if amount > 0][::3]
+    for index in range(0, len(odd) - 2, 3):
+        amounts = dict(zip(call.programme_years, odd[index : index + 3], strict=True))
+        application = laureate(by=approver, call=call, amounts=amounts)
+        award = application.award
+        lines = list(award.lines.all())
+        for amount in award.amounts.all():
+            year_lines = [line for line in lines if line.year == amount.year]
+            assert sum(line.amount for line in year_lines) == amount.amount
+            assert {line.funder for line in year_lines} <= {Funder.STATE, Funder.CNAF}
+        assert sum(line.amount for line in lines) == award.total == sum(amounts.values())
+
+
+def test_the_database_refuses_an_empty_or_duplicate_funding_line(db):
+    line = laureate(by=regional_approver()).award.lines.get(funder=Funder.STATE, year=2023)
+    duplicate = {"award": line.award, "funder": line.funder, "year": line.year, "amount": Decimal("1")}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FundingLine.objects.create(**duplicate)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FundingLine.objects.create(**{**duplicate, "year": 2026, "amount": Decimal("0")})
+    assert line.award.lines.count() == 6
