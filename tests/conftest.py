@@ -9,6 +9,12 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Factories create many users; the production hasher would spend most of the suite's time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _login_throttling_off(settings):
     """django-axes needs the request at authenticate(), which Client.login() does not pass.
 
