@@ -46,7 +46,7 @@ PAGE_TRANSITIONS = ("submit", "start_review", "withdraw")
 def visible_application(user, reference: str) -> Application:
     """The application if the user's scope covers its department; 404 otherwise."""
     return get_object_or_404(
-        Application.objects.visible_to(user).select_related("call__region", "applicant", "department"),
+        Application.objects.visible_to(user).select_related("call", "applicant", "department"),
         reference=reference,
     )
 
@@ -390,8 +390,13 @@ def attachment_download(request, reference, pk):
     """The file, only to those who see the application; always as a download, never rendered inline."""
     application = visible_application(request.user, reference)
     attachment = get_object_or_404(application.attachments, pk=pk)
+    try:
+        stream = attachment.file.open("rb")
+    except FileNotFoundError:
+        # The row outlived its file (a restore without MEDIA_ROOT, say): say it is missing, not a crash.
+        raise Http404 from None
     response = FileResponse(
-        attachment.file.open("rb"),
+        stream,
         as_attachment=True,
         filename=attachment.original_name,
         content_type=attachment.content_type,

@@ -206,3 +206,9 @@ def test_attachments_tab_offers_the_upload_form_to_managers(client, stored_attac
 def test_detection_reads_the_content_not_the_name(db):
     assert detect_content_type(upload("x.docx", png_bytes())) == "image/png"
     assert detect_content_type(upload("x.pdf", b"just text")) is None
+
+
+def test_a_file_missing_on_disk_answers_404(client, stored_attachment):
+    stored_attachment.file.storage.delete(stored_attachment.file.name)
+    client.force_login(regional_approver())
+    assert client.get(download_url(stored_attachment)).status_code == 404
