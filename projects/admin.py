@@ -123,6 +123,10 @@ class ApplicationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # References have no gaps and the history is kept: a file is withdrawn, never deleted.
+        return False
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # The list filters and sorts on requested_total: keep it equal to the rows just saved.

@@ -86,3 +86,8 @@ def test_an_amount_outside_the_programme_is_refused_in_the_admin(client, superus
     assert "2026 n’est pas une année du programme" in response.text
     application.refresh_from_db()
     assert application.requested_total == Decimal("30000.00")
+
+
+def test_applications_are_not_deleted_in_the_admin(client, superuser):
+    application = ApplicationFactory()
+    assert client.get(reverse("admin:projects_application_delete", args=[application.pk])).status_code == 403
