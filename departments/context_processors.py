@@ -8,6 +8,7 @@ from departments.permissions import get_scope
 NAV_ITEMS = [
     ("home", _("Accueil"), None),
     # issue 3: applications list
+    ("projects:application_list", _("Dossiers"), Action.VIEW),
     #
     # issue 4: committee meetings
     #

@@ -1,16 +1,210 @@
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Sum
+from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from departments.enums import Action
 from departments.permissions import user_can
-from projects.models import Award, AwardAmount, DepartmentEnvelope, FundingLine, Payment
+from projects.models import (
+    Applicant,
+    Application,
+    Attachment,
+    Award,
+    AwardAmount,
+    Call,
+    DepartmentEnvelope,
+    FundingLine,
+    Payment,
+    RequestedAmount,
+    StatusChange,
+)
 from projects.money import format_euros
 from projects.services import committed_total, set_commitment_number
 
 # — Calls, applicants, applications (issue 3) —
+
+
+class DepartmentEnvelopeForm(forms.ModelForm):
+    class Meta:
+        model = DepartmentEnvelope
+        fields = ["call", "department", "amount"]
+
+    def clean(self):
+        cleaned = super().clean()
+        # Inline under a call, the form has no call field: the formset set it on the instance.
+        call = cleaned.get("call") or (self.instance.call if self.instance.call_id else None)
+        department, amount = cleaned.get("department"), cleaned.get("amount")
+        if call and department and amount is not None:
+            committed = committed_total(call=call, department=department)
+            if amount < committed:
+                self.add_error(
+                    "amount",
+                    _("Le département a déjà %(committed)s engagés : l’enveloppe ne peut pas être inférieure.")
+                    % {"committed": format_euros(committed)},
+                )
+        return cleaned
+
+
+class DepartmentEnvelopeInline(admin.TabularInline):
+    model = DepartmentEnvelope
+    form = DepartmentEnvelopeForm
+    extra = 0
+    autocomplete_fields = ["department"]
+
+
+@admin.register(Call)
+class CallAdmin(admin.ModelAdmin):
+    list_display = ["reference", "title", "region", "opens_on", "closes_on", "envelope", "status"]
+    list_filter = ["status", "region"]
+    search_fields = ["reference", "title"]
+    inlines = [DepartmentEnvelopeInline]
+    fieldsets = [
+        (None, {"fields": ["reference", "title", "region", "status"]}),
+        (_("Calendrier"), {"fields": ["opens_on", "closes_on", "first_year", "last_year", "results_published_at"]}),
+        (
+            _("Financement"),
+            {"fields": ["envelope", "state_share", "state_budget_reference", "cnaf_budget_reference"]},
+        ),
+    ]
+
+
+@admin.register(Applicant)
+class ApplicantAdmin(admin.ModelAdmin):
+    list_display = ["legal_name", "legal_form", "siret", "rna", "commune"]
+    list_filter = ["legal_form"]
+    search_fields = ["legal_name", "siret", "rna", "commune"]
+
+
+class RequestedAmountFormSet(BaseInlineFormSet):
+    """Years of the call's programme only, one row per year."""
+
+    def clean(self):
+        super().clean()
+        years = set(self.instance.call.programme_years)
+        seen = set()
+        for form in self.forms:
+            if not form.cleaned_data or form.cleaned_data.get("DELETE"):
+                continue
+            year = form.cleaned_data["year"]
+            if year not in years:
+                raise ValidationError(
+                    _("%(year)s n’est pas une année du programme de l’appel (%(first)s à %(last)s).")
+                    % {"year": year, "first": self.instance.call.first_year, "last": self.instance.call.last_year}
+                )
+            if year in seen:
+                raise ValidationError(_("Une seule ligne par année."))
+            seen.add(year)
+
+
+class RequestedAmountInline(admin.TabularInline):
+    model = RequestedAmount
+    formset = RequestedAmountFormSet
+    extra = 0
+
+
+class StatusChangeInline(admin.TabularInline):
+    """The history, as the workflow wrote it: nobody edits it."""
+
+    model = StatusChange
+    extra = 0
+    can_delete = False
+    fields = ["at", "from_status", "to_status", "by", "comment"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    """Corrections of a file. The status moves only through the workflow, so it is read-only here;
+    files are created on the "Saisir un dossier" page, which allocates their reference."""
+
+    list_display = ["reference", "title", "applicant", "department", "requested_total", "status"]
+    list_filter = ["status", "call", "department", "category", "qpv"]
+    search_fields = ["reference", "title", "applicant__legal_name", "applicant__siret"]
+    list_select_related = ["applicant", "department"]
+    autocomplete_fields = ["applicant"]
+    readonly_fields = ["reference", "call", "department", "status", "requested_total", "submitted_at", "created_at"]
+    fields = [
+        "reference",
+        "call",
+        "department",
+        "status",
+        "applicant",
+        "title",
+        "commune",
+        "category",
+        "qpv",
+        "target_public",
+        "summary",
+        "total_budget",
+        "requested_total",
+        "submitted_at",
+        "created_at",
+    ]
+    inlines = [RequestedAmountInline, StatusChangeInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # References have no gaps and the history is kept: a file is withdrawn, never deleted.
+        return False
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The list filters and sorts on requested_total: keep it equal to the rows just saved.
+        application = form.instance
+        application.set_requested_amounts(application.requested_by_year())
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    """Attachments are checked on upload from the application page; here they are only listed."""
+
+    list_display = ["original_name", "application", "content_type", "size", "uploaded_by", "uploaded_at", "download"]
+    list_select_related = ["application", "uploaded_by"]
+    search_fields = ["original_name", "application__reference", "sha256"]
+    fields = [
+        "application",
+        "original_name",
+        "description",
+        "content_type",
+        "size",
+        "sha256",
+        "uploaded_by",
+        "uploaded_at",
+        "download",
+    ]
+    readonly_fields = [name for name in fields if name != "description"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def delete_model(self, request, attachment):
+        attachment.file.delete(save=False)
+        super().delete_model(request, attachment)
+
+    def delete_queryset(self, request, queryset):
+        for attachment in queryset:
+            attachment.file.delete(save=False)
+        super().delete_queryset(request, queryset)
+
+    @admin.display(description=_("télécharger"))
+    def download(self, attachment):
+        url = reverse(
+            "projects:attachment_download",
+            kwargs={"reference": attachment.application.reference, "pk": attachment.pk},
+        )
+        return format_html('<a href="{}">{}</a>', url, _("Télécharger"))
 
 
 # — Awards, funding lines, payments (issue 5) —
@@ -128,25 +322,6 @@ class FundingLineAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         # Through the service, like the award page: same checks, same rule for who may do it.
         set_commitment_number(line=obj, by=request.user, number=form.cleaned_data["commitment_number"])
-
-
-class DepartmentEnvelopeForm(forms.ModelForm):
-    class Meta:
-        model = DepartmentEnvelope
-        fields = ["call", "department", "amount"]
-
-    def clean(self):
-        cleaned = super().clean()
-        call, department, amount = cleaned.get("call"), cleaned.get("department"), cleaned.get("amount")
-        if call and department and amount is not None:
-            committed = committed_total(call=call, department=department)
-            if amount < committed:
-                self.add_error(
-                    "amount",
-                    _("Le département a déjà %(committed)s engagés : l’enveloppe ne peut pas être inférieure.")
-                    % {"committed": format_euros(committed)},
-                )
-        return cleaned
 
 
 @admin.register(DepartmentEnvelope)

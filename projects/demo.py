@@ -1,14 +1,18 @@
 """Demo step of the applications capability: the FIPE Occitanie 2023 call and its applications."""
 
 import datetime
+import io
 
+import docx
+import openpyxl
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 
 from departments.models import Department, Region
 from projects.demo_data import CALL, DEMO_APPLICATIONS
 from projects.enums import CallStatus, Status
 from projects.models import Applicant, Application, Call
-from projects.services import create_application
+from projects.services import attach_file, create_application
 
 APPLICATION_FIELDS = ["commune", "title", "summary", "category", "qpv", "target_public", "total_budget"]
 
@@ -60,3 +64,62 @@ def load_call_and_applications(stdout) -> None:
             application.withdraw(by=admin, comment="Le porteur a renoncé au projet faute de local disponible.")
         created += 1
     stdout.write(f"Appel {call.reference} : {created} dossiers créés ({call.applications.count()} en tout).")
+
+
+# The departments of the demo instructors: their files get documents to open.
+ATTACHMENT_DEPARTMENTS = {"11", "30", "31"}
+ILLUSTRATIVE = "Document illustratif généré pour la démonstration de FIPE."
+
+
+def presentation_note(application: Application) -> bytes:
+    document = docx.Document()
+    document.add_heading(application.title, level=1)
+    document.add_paragraph(f"Porteur : {application.applicant.legal_name} — {application.commune}")
+    document.add_paragraph(application.summary)
+    document.add_paragraph(ILLUSTRATIVE)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def provisional_budget(application: Application) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Budget"
+    sheet.append(["Année", "Montant demandé au FIPE (€)"])
+    for year, amount in sorted(application.requested_by_year().items()):
+        sheet.append([year, amount])
+    sheet.append(["Total", application.requested_total])
+    sheet.append(["Budget total du projet", application.total_budget])
+    sheet.append([ILLUSTRATIVE])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+DEMO_DOCUMENTS = [
+    ("Note de présentation.docx", "Note de présentation du projet", presentation_note),
+    ("Budget prévisionnel.xlsx", "Budget prévisionnel", provisional_budget),
+]
+
+
+def load_attachments(stdout) -> None:
+    """A presentation note and a budget, generated in code, for the files of the demo departments."""
+    admin = get_user_model().objects.get(username="admin")
+    created = 0
+    for entry in DEMO_APPLICATIONS:
+        if entry["department"] not in ATTACHMENT_DEPARTMENTS:
+            continue
+        application = demo_application(entry)
+        existing = set(application.attachments.values_list("original_name", flat=True))
+        for name, description, build in DEMO_DOCUMENTS:
+            if name in existing:
+                continue
+            attach_file(
+                application=application,
+                uploaded_file=ContentFile(build(application), name=name),
+                by=admin,
+                description=description,
+            )
+            created += 1
+    stdout.write(f"Pièces jointes de démonstration : {created} ajoutées.")

@@ -60,6 +60,8 @@ OPEN_STATUSES = frozenset(
     {Status.DRAFT, Status.SUBMITTED, Status.IN_REVIEW, Status.REVIEWED, Status.PROPOSED, Status.NOT_PROPOSED}
 )
 AWARDED_STATUSES = frozenset({Status.LAUREATE, Status.NOTIFIED})
+# Once instruction starts, reviewers score what was filed: the file itself no longer changes.
+EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.SUBMITTED})
 
 
 class Funder(models.TextChoices):

@@ -14,7 +14,17 @@ from django.utils.translation import gettext_lazy as _
 from departments.enums import Action
 from departments.models import Department, Organisation, Region, validate_siret
 from departments.permissions import get_scope
-from projects.enums import AWARDED_STATUSES, BatchStatus, CallStatus, Category, Funder, LegalForm, LetterKind, Status
+from projects.enums import (
+    AWARDED_STATUSES,
+    EDITABLE_STATUSES,
+    BatchStatus,
+    CallStatus,
+    Category,
+    Funder,
+    LegalForm,
+    LetterKind,
+    Status,
+)
 from projects.exceptions import PermissionRefused, TransitionNotAllowed
 from projects.money import DEFAULT_STATE_SHARE
 from projects.workflow import TRANSITIONS
@@ -284,6 +294,10 @@ class Application(models.Model):
     def withdraw(self, *, by, comment):
         return self._transition("withdraw", by=by, comment=comment)
 
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
     # Amounts ----------------------------------------------------------------
 
     def requested_by_year(self) -> dict[int, Decimal]:
@@ -297,6 +311,9 @@ class Application(models.Model):
             raise ValidationError(
                 _("Années hors du programme de l’appel : %(years)s.") % {"years": ", ".join(map(str, outside))}
             )
+        # Checked here too: the database constraint would otherwise answer with an IntegrityError.
+        if any(amount < 0 for amount in amounts_by_year.values()):
+            raise ValidationError(_("Le montant ne peut pas être négatif."))
         with transaction.atomic():
             self.requested_amounts.all().delete()
             RequestedAmount.objects.bulk_create(

@@ -25,6 +25,7 @@ from projects.exceptions import (
 from projects.models import (
     Applicant,
     Application,
+    Attachment,
     Award,
     AwardAmount,
     Call,
@@ -33,8 +34,10 @@ from projects.models import (
     Payment,
     ReferenceCounter,
     StatusChange,
+    file_sha256,
 )
 from projects.money import format_euros, parse_amount, split
+from projects.uploads import clean_file_name, validate_attachment
 
 
 def allocate_reference(*, call: Call, department: Department) -> str:
@@ -83,6 +86,54 @@ def create_application(
         if submit:
             application.submit(by=by)
     return application
+
+
+def update_application(
+    *, application: Application, applicant: Applicant, by, amounts_by_year: dict[int, Decimal], **fields
+) -> Application:
+    """Correct a file keyed in by the services, before its instruction starts.
+
+    The call and the department are not among `fields`: the reference is made of them.
+    """
+    if not get_scope(by).can(Action.MANAGE, application.department_id):
+        raise PermissionRefused(_("Vous ne pouvez pas modifier les dossiers de ce département."))
+    if not application.is_editable:
+        raise TransitionNotAllowed(
+            _("Le dossier %(reference)s est au statut « %(status)s » : il ne peut plus être modifié.")
+            % {"reference": application.reference, "status": application.get_status_display()}
+        )
+    with transaction.atomic():
+        application.applicant = applicant
+        for name, value in fields.items():
+            setattr(application, name, value)
+        application.full_clean(exclude=["reference"])
+        application.save()
+        application.set_requested_amounts(amounts_by_year)
+    return application
+
+
+def attach_file(*, application: Application, uploaded_file, by, description: str = "") -> Attachment:
+    """Store one attachment under a generated name, after checking its kind and size from its content."""
+    if not get_scope(by).can(Action.MANAGE, application.department_id):
+        raise PermissionRefused(_("Vous ne pouvez pas joindre de pièce aux dossiers de ce département."))
+    content_type = validate_attachment(uploaded_file)
+    attachment = Attachment(
+        application=application,
+        original_name=clean_file_name(uploaded_file.name),
+        content_type=content_type,
+        size=uploaded_file.size,
+        sha256=file_sha256(uploaded_file),
+        description=description.strip(),
+        uploaded_by=by,
+    )
+    attachment.file.save("upload", uploaded_file, save=False)
+    try:
+        attachment.save()
+    except Exception:
+        # No row, no file: a failed save must not leave an orphan on disk.
+        attachment.file.delete(save=False)
+        raise
+    return attachment
 
 
 def committed_total(*, call: Call, department: Department | None = None) -> Decimal:

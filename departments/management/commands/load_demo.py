@@ -8,6 +8,7 @@ DEMO_STEPS = [
     "departments.demo.load_accounts",
     # issue 3: the call and its applications, created and submitted
     "projects.demo.load_call_and_applications",
+    "projects.demo.load_attachments",
     # issue 4: reviews and CDSF meetings
     #
     # issue 5: approvals, commitment numbers, payments
