@@ -10,6 +10,7 @@ NAV_ITEMS = [
     # issue 3: applications list
     #
     # issue 4: committee meetings
+    ("reviews:meeting_list", _("Comités (CDSF)"), Action.RUN_COMMITTEE),
     #
     # issue 5: approval screen, dashboard
     #
