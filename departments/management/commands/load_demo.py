@@ -9,6 +9,7 @@ DEMO_STEPS = [
     # issue 3: the call and its applications, created and submitted
     "projects.demo.load_call_and_applications",
     # issue 4: reviews and CDSF meetings
+    "reviews.demo.load_reviews_and_committees",
     #
     # issue 5: approvals, commitment numbers, payments
     #
