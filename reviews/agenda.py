@@ -4,7 +4,7 @@ Shared by the meeting page and the minutes, in a fixed number of queries whateve
 """
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from projects.models import Application
 from reviews.enums import ProposalDecision, ReviewerKind
@@ -47,6 +47,13 @@ def recommended_total(review: Review | None) -> Decimal | None:
     return sum((row.amount for row in review.recommended_amounts.all()), Decimal("0"))
 
 
+def average(value) -> Decimal | None:
+    """The average weighted score to 0.1 point (the databases return floats or long decimals)."""
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
 def agenda_rows(meeting: CommitteeMeeting) -> list[AgendaRow]:
     """The meeting's files, best average weighted score first (see CommitteeMeeting.agenda)."""
     applications = with_submitted_reviews(
@@ -58,7 +65,7 @@ def agenda_rows(meeting: CommitteeMeeting) -> list[AgendaRow]:
         AgendaRow(
             position=position,
             application=application,
-            average=application.average_score,
+            average=average(application.average_score),
             reviews={review.kind: review for review in application.submitted_reviews},
             proposal=getattr(application, "proposal", None),
         )

@@ -15,6 +15,12 @@ class AmountField(forms.CharField):
 
     widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
 
+    def prepare_value(self, value):
+        # Shown back as typed in France and as parse_amount reads it: 12500,50.
+        if isinstance(value, Decimal):
+            return f"{value:.2f}".replace(".", ",")
+        return value
+
     def to_python(self, value):
         value = super().to_python(value)
         if not value:

@@ -122,7 +122,7 @@ def instruction_tab_context(application, user) -> dict:
     context["reopen_urls"] = (
         [
             {
-                "kind": kind,
+                "kind": ReviewerKind(kind),
                 "url": reverse("reviews:reopen", kwargs={"reference": application.reference, "kind": kind}),
             }
             for kind, review in reviews.items()
