@@ -33,12 +33,18 @@ class AmountField(forms.CharField):
             ) from None
 
 
-def add_amount_fields(form: forms.Form, *, years: list[int], requested: dict[int, Decimal], label: str) -> None:
+def add_amount_fields(
+    form: forms.Form, *, years: list[int], requested: dict[int, Decimal], label: str, what: str, strict: bool
+) -> None:
+    """One amount per programme year; with `strict`, every year with an amount requested needs an answer."""
     for year in years:
         form.fields[amount_key(year)] = AmountField(
             label=f"{label} {year} (€)",
-            required=False,
+            required=strict and bool(requested.get(year)),
             help_text=_("Demandé : %(amount)s") % {"amount": format_euros(requested.get(year, Decimal("0")))},
+            error_messages={
+                "required": _("Indiquez le montant %(what)s pour %(year)s (0 si aucun).") % {"what": what, "year": year}
+            },
         )
 
 
@@ -71,11 +77,16 @@ class ConflictDeclarationForm(DsfrBaseForm):
 class ReviewForm(DsfrBaseForm):
     """Scores per criterion, opinion, recommended amount per programme year, comment.
 
-    Every field is optional here: a draft may be incomplete; save_review says what a
-    submitted review lacks, field by field.
+    The fields are required to submit (button `action=submit`), not to save a draft,
+    which may be incomplete. save_review checks the rest (ranges, amounts requested).
     """
 
-    opinion = forms.ChoiceField(label=_("Avis"), choices=Opinion.choices, required=False, widget=InlineRadioSelect)
+    opinion = forms.ChoiceField(
+        label=_("Avis"),
+        choices=Opinion.choices,
+        widget=InlineRadioSelect,
+        error_messages={"required": _("Choisissez un avis avant de transmettre.")},
+    )
     comment = forms.CharField(
         label=_("Commentaire"),
         help_text=_("Obligatoire pour un avis réservé ou défavorable."),
@@ -87,6 +98,8 @@ class ReviewForm(DsfrBaseForm):
         super().__init__(*args, **kwargs)
         self.criteria = criteria
         self.years = years
+        strict = not self.is_bound or self.data.get("action") == "submit"
+        self.fields["opinion"].required = strict
         fields = {}
         for criterion in criteria:
             fields[score_key(criterion.code)] = forms.TypedChoiceField(
@@ -96,11 +109,14 @@ class ReviewForm(DsfrBaseForm):
                 choices=[(str(score), str(score)) for score in range(criterion.max_score + 1)],
                 coerce=int,
                 empty_value=None,
-                required=False,
+                required=strict,
                 widget=InlineRadioSelect,
+                error_messages={"required": _("Notez ce critère avant de transmettre l’avis.")},
             )
         self.fields.update(fields)
-        add_amount_fields(self, years=years, requested=requested, label=_("Montant recommandé"))
+        add_amount_fields(
+            self, years=years, requested=requested, label=_("Montant recommandé"), what=_("recommandé"), strict=strict
+        )
         self.order_fields([*fields, "opinion", *(amount_key(year) for year in years), "comment"])
 
     def scores(self) -> dict[str, int | None]:
@@ -159,14 +175,22 @@ class ProposalForm(DsfrBaseForm):
         label=_("Proposition du comité"), choices=ProposalDecision.choices, widget=InlineRadioSelect
     )
     rank = forms.IntegerField(
-        label=_("Rang"), min_value=1, required=False, help_text=_("Obligatoire pour un dossier proposé ; 1 = premier.")
+        label=_("Rang"),
+        min_value=1,
+        help_text=_("1 pour le premier ; sans objet si le dossier n’est pas proposé."),
+        error_messages={"required": _("Indiquez le rang du dossier (1 pour le premier).")},
     )
     reasons = forms.CharField(label=_("Motifs"), widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args, years, requested, **kwargs):
         super().__init__(*args, **kwargs)
         self.years = years
-        add_amount_fields(self, years=years, requested=requested, label=_("Montant proposé"))
+        # Rank and amounts are asked of a proposed file only; left empty for a file not proposed.
+        strict = self.data.get("decision") != ProposalDecision.NOT_PROPOSED
+        self.fields["rank"].required = strict
+        add_amount_fields(
+            self, years=years, requested=requested, label=_("Montant proposé"), what=_("proposé"), strict=strict
+        )
         self.order_fields(["decision", "rank", *(amount_key(year) for year in years), "reasons"])
 
     def amounts(self) -> dict[int, Decimal | None]:

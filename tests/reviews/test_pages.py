@@ -117,11 +117,12 @@ def test_the_review_page_names_the_fields_to_correct_and_saves_nothing(client, d
     instructor = caf_instructor("11")
     declare_conflict(application=application, user=instructor, has_conflict=False)
     client.force_login(instructor)
-    data = review_data(application, score_C3="", amount_2024="10 000,01")
-    response = client.post(review_url(application), data)
+    response = client.post(review_url(application), review_data(application, score_C3=""))
     assert response.status_code == 200
     assert "Notez ce critère avant de transmettre l’avis." in response.text
-    assert "dépasse le montant demandé cette année-là" in response.text
+    response = client.post(review_url(application), review_data(application, amount_2024="10 000,01"))
+    assert response.status_code == 200
+    assert "Le montant recommandé pour 2024 (10\xa0000,01\xa0€) dépasse le montant demandé" in response.text
     assert not Review.objects.exists()
 
 
@@ -229,7 +230,11 @@ def test_recording_a_proposal_on_the_page(client, db):
     data.update({"amount_2023": "10 000,01", "amount_2024": "5 000", "amount_2025": ""})
     response = client.post(url, data)
     assert response.status_code == 200
+    assert "Indiquez le montant proposé pour 2025 (0 si aucun)." in response.text
+    data["amount_2025"] = "0"
+    response = client.post(url, data)
     assert "dépasse le montant demandé cette année-là" in response.text
+    assert "Rien n’a été enregistré" in response.text
     assert not CommitteeProposal.objects.exists()
     data["amount_2023"] = "10 000"
     assert client.post(url, data)["Location"] == reverse("reviews:meeting_detail", kwargs={"pk": opened.pk})
