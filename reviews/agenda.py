@@ -27,6 +27,9 @@ class AgendaRow:
     proposal: CommitteeProposal | None
     member_conflicts: list[str] = field(default_factory=list)
     instructor_conflicts: list[str] = field(default_factory=list)
+    # Filled by the pages that show them: recommended total per body, proposed amount per programme year.
+    recommended: dict[str, Decimal | None] = field(default_factory=dict)
+    proposed_by_year: list[Decimal | None] = field(default_factory=list)
 
     @property
     def caf(self) -> Review | None:

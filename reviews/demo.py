@@ -176,7 +176,7 @@ def _hold_meeting(call, department: Department, entries: list[dict], day: int) -
     conflicts = {}
     code, index, title = MEMBER_CONFLICT
     if department.code == code:
-        conflicts[index] = (demo_application({"title": title}),)
+        conflicts[index] = (demo_application(next(entry for entry in entries if entry["title"] == title)),)
     record_members(meeting=meeting, by=secretary, members=_members(department, conflicts))
     fate = {demo_application(entry).pk: entry for entry in entries}
     rank = 0
