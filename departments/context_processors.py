@@ -11,6 +11,7 @@ NAV_ITEMS = [
     ("projects:application_list", _("Dossiers"), Action.VIEW),
     #
     # issue 4: committee meetings
+    ("reviews:meeting_list", _("Comités (CDSF)"), Action.RUN_COMMITTEE),
     #
     # issue 5: approval screen, dashboard
     ("projects:approval_calls", _("Validation des lauréats"), Action.APPROVE),

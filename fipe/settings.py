@@ -76,8 +76,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "django.forms",
+    # dsfr before django.forms: its radio and checkbox templates must override Django's defaults.
     "dsfr",
+    "django.forms",
     "widget_tweaks",
     "django_filters",
     "import_export",

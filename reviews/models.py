@@ -1,11 +1,13 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Avg, F, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Department
+from projects.enums import Status
 from projects.models import MONEY, Application, Call, YearAmount
 from reviews.enums import MeetingStatus, Opinion, ProposalDecision, ReviewerKind
 
@@ -30,6 +32,30 @@ class Criterion(models.Model):
     def __str__(self):
         return f"{self.code} — {self.label}"
 
+    def clean(self):
+        """The grid is frozen once the call's first review exists: scores already given would change meaning."""
+        if not self.call_id or not grid_is_locked(self.call_id):
+            return
+        if self.pk is None:
+            raise ValidationError(
+                _("Des avis existent déjà pour cet appel à projets : on ne peut plus ajouter de critère.")
+            )
+        stored = Criterion.objects.values("code", "weight", "max_score").get(pk=self.pk)
+        changed = [name for name, value in stored.items() if getattr(self, name) != value]
+        if changed:
+            raise ValidationError(
+                {
+                    name: _("Des avis existent déjà pour cet appel à projets : ce champ ne peut plus être modifié.")
+                    for name in changed
+                }
+            )
+
+
+def grid_is_locked(call) -> bool:
+    """Whether the call's criteria are frozen: true from its first review (draft or submitted)."""
+    call_id = call if isinstance(call, int) else call.pk
+    return Review.objects.filter(application__call_id=call_id).exists()
+
 
 def weighted_total(scores: dict[int, int], criteria) -> Decimal:
     """Total out of 100: Σ(weight × score / max) / Σ weight × 100, rounded to 0.1 point."""
@@ -39,6 +65,11 @@ def weighted_total(scores: dict[int, int], criteria) -> Decimal:
         return Decimal("0")
     points = sum(Decimal(c.weight) * Decimal(scores.get(c.pk, 0)) / Decimal(c.max_score) for c in criteria)
     return (points * 100 / total_weight).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+class ReviewQuerySet(models.QuerySet):
+    def submitted(self):
+        return self.filter(submitted_at__isnull=False)
 
 
 class Review(models.Model):
@@ -54,6 +85,8 @@ class Review(models.Model):
     submitted_at = models.DateTimeField(_("transmis le"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReviewQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("avis d’instruction")
@@ -139,6 +172,37 @@ class CommitteeMeeting(models.Model):
 
     def __str__(self):
         return f"CDSF {self.department} — {self.date:%d/%m/%Y}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == MeetingStatus.OPEN
+
+    def agenda(self):
+        """The files before this committee, best average weighted score first.
+
+        An open meeting takes up every reviewed file of its call and department, plus those it
+        already has a proposal for; a closed one keeps the files it decided on. The average is
+        that of the submitted reviews; ties keep the reference order, so the ranking is stable.
+        """
+        files = Q(proposal__meeting=self)
+        if self.is_open:
+            files |= Q(call_id=self.call_id, department_id=self.department_id, status=Status.REVIEWED)
+        return (
+            Application.objects.filter(files)
+            .annotate(average_score=Avg("reviews__total", filter=Q(reviews__submitted_at__isnull=False)))
+            .order_by(F("average_score").desc(nulls_last=True), "reference")
+        )
+
+
+def with_submitted_reviews(applications):
+    """Prefetch each file's submitted reviews (with their recommended amounts) into `.submitted_reviews`."""
+    return applications.prefetch_related(
+        Prefetch(
+            "reviews",
+            queryset=Review.objects.submitted().prefetch_related("recommended_amounts").order_by("kind"),
+            to_attr="submitted_reviews",
+        )
+    )
 
 
 class CommitteeMember(models.Model):

@@ -10,6 +10,7 @@ DEMO_STEPS = [
     "projects.demo.load_call_and_applications",
     "projects.demo.load_attachments",
     # issue 4: reviews and CDSF meetings
+    "reviews.demo.load_reviews_and_committees",
     #
     # issue 5: approvals, commitment numbers, payments
     "projects.demo_awards.load_awards",
