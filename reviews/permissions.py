@@ -4,6 +4,7 @@ from departments.enums import Action
 from departments.permissions import get_scope
 from projects.enums import Status
 from reviews.enums import ReviewerKind
+from reviews.models import ConflictDeclaration
 
 
 def review_kinds(user, department) -> list[ReviewerKind]:
@@ -42,3 +43,33 @@ def sees_summary_only(user, application, declaration) -> bool:
     if application.status == Status.DRAFT or not is_reviewer(user, application):
         return False
     return declaration is None or declaration.has_conflict
+
+
+def full_file_hidden(user, application) -> bool:
+    """Whether the detail page and attachments must be reduced to the summary for this user.
+
+    Same rule as sees_summary_only; the declaration is read only for the department's reviewers.
+    """
+    if application.status == Status.DRAFT or not is_reviewer(user, application):
+        return False
+    return sees_summary_only(user, application, declaration_of(user, application))
+
+
+def declarations_of(application) -> list:
+    """Every declaration made on the file, read once per application object.
+
+    The tabs of the detail page all need them (the user's own, and the list the committee
+    sees); reading them once keeps the page's query count fixed.
+    """
+    cached = getattr(application, "_fipe_declarations", None)
+    if cached is None:
+        cached = list(
+            ConflictDeclaration.objects.filter(application=application).select_related("user").order_by("declared_at")
+        )
+        application._fipe_declarations = cached
+    return cached
+
+
+def declaration_of(user, application):
+    """The user's declaration on the file, or None."""
+    return next((d for d in declarations_of(application) if d.user_id == user.pk), None)

@@ -34,6 +34,9 @@ from projects.permissions import can_add_attachment, can_edit_application, can_k
 from projects.services import attach_file, create_application, update_application
 from projects.views.awards import award_tab_context
 from projects.workflow import TRANSITIONS
+from reviews.permissions import full_file_hidden
+from reviews.views.committee import committee_tab_context
+from reviews.views.instruction import instruction_tab_context
 
 PAGE_SIZE = 50
 
@@ -47,7 +50,9 @@ PAGE_TRANSITIONS = ("submit", "start_review", "withdraw")
 def visible_application(user, reference: str) -> Application:
     """The application if the user's scope covers its department; 404 otherwise."""
     return get_object_or_404(
-        Application.objects.visible_to(user).select_related("call", "applicant", "department"),
+        Application.objects.visible_to(user)
+        .select_related("call", "applicant", "department")
+        .prefetch_related("requested_amounts"),
         reference=reference,
     )
 
@@ -187,19 +192,29 @@ def history_tab_context(application: Application, user) -> dict:
 DETAIL_TABS: list[Tab] = [
     Tab("dossier", gettext_lazy("Dossier"), "projects/_tab_file.html", file_tab_context),
     Tab("pieces-jointes", gettext_lazy("Pièces jointes"), "projects/_tab_attachments.html", attachments_tab_context),
+    Tab("instruction", gettext_lazy("Instruction"), "reviews/_tab_instruction.html", instruction_tab_context),
+    Tab("comite", gettext_lazy("Comité"), "reviews/_tab_committee.html", committee_tab_context),
     Tab("subvention", gettext_lazy("Subvention"), "projects/_tab_award.html", award_tab_context),
     Tab("historique", gettext_lazy("Historique"), "projects/_tab_history.html", history_tab_context),
+]
+
+
+# What a Caf or DDETS instructor sees before declaring that they have no conflict of interest.
+SUMMARY_TABS: list[Tab] = [
+    Tab("resume", gettext_lazy("Résumé"), "projects/_tab_summary.html", lambda application, user: {}),
+    Tab("instruction", gettext_lazy("Instruction"), "reviews/_tab_instruction.html", instruction_tab_context),
 ]
 
 
 def render_detail(request, application: Application, *, selected: str | None = None, overrides=None):
     """The detail page; `overrides` replaces parts of a tab's context (a bound form with its errors)."""
     overrides = overrides or {}
+    tabs = SUMMARY_TABS if full_file_hidden(request.user, application) else DETAIL_TABS
     panels = [
         TabPanel(
             tab.id, tab.label, tab.template, {**tab.context(application, request.user), **overrides.get(tab.id, {})}
         )
-        for tab in DETAIL_TABS
+        for tab in tabs
     ]
     selected = selected or request.GET.get("onglet")
     if selected not in {panel.id for panel in panels}:
@@ -391,6 +406,8 @@ def attachment_upload(request, reference):
 def attachment_download(request, reference, pk):
     """The file, only to those who see the application; always as a download, never rendered inline."""
     application = visible_application(request.user, reference)
+    if full_file_hidden(request.user, application):
+        raise PermissionDenied
     attachment = get_object_or_404(application.attachments, pk=pk)
     try:
         stream = attachment.file.open("rb")

@@ -20,8 +20,8 @@ from projects.models import Application, Call
 from reviews.agenda import agenda_rows, recommended_total
 from reviews.enums import MeetingStatus, ProposalDecision, ReviewerKind
 from reviews.forms import MeetingForm, MemberFormSet, ProposalForm
-from reviews.models import CommitteeMeeting, CommitteeMember, CommitteeProposal, ConflictDeclaration
-from reviews.permissions import can_read_minutes, can_run_committee, sees_summary_only
+from reviews.models import CommitteeMeeting, CommitteeMember, CommitteeProposal
+from reviews.permissions import can_read_minutes, can_run_committee, declaration_of, declarations_of, sees_summary_only
 from reviews.services import (
     MemberEntry,
     amount_key,
@@ -280,7 +280,7 @@ def minutes(request, pk):
 
 def committee_tab_context(application, user) -> dict:
     """Context of templates/reviews/_tab_committee.html, in a constant number of queries."""
-    declaration = ConflictDeclaration.objects.filter(user=user, application=application).first()
+    declaration = declaration_of(user, application)
     context = {"application": application, "summary_only": sees_summary_only(user, application, declaration)}
     if context["summary_only"]:
         return {"committee": context}
@@ -303,9 +303,7 @@ def committee_tab_context(application, user) -> dict:
         proposed_by_year=[(year, amounts.get(year)) for year in years],
         is_proposed=current is not None and current.decision == ProposalDecision.PROPOSED,
         member_conflicts=list(CommitteeMember.objects.filter(declared_conflicts=application).select_related("meeting")),
-        declarations=list(
-            ConflictDeclaration.objects.filter(application=application).select_related("user").order_by("declared_at")
-        ),
+        declarations=declarations_of(application),
         meeting_url=reverse("reviews:meeting_detail", kwargs={"pk": current.meeting_id})
         if current is not None and is_secretary
         else None,

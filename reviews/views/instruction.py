@@ -14,7 +14,7 @@ from projects.exceptions import DomainError
 from reviews.enums import MeetingStatus, ReviewerKind
 from reviews.forms import ConflictDeclarationForm, ReopenReviewForm, ReviewForm
 from reviews.models import CommitteeMeeting, ConflictDeclaration, Criterion, Review
-from reviews.permissions import can_run_committee, is_reviewer, review_kinds, sees_summary_only
+from reviews.permissions import can_run_committee, declaration_of, is_reviewer, review_kinds, sees_summary_only
 from reviews.services import (
     REVIEWABLE_STATUSES,
     amount_key,
@@ -89,7 +89,7 @@ def instruction_tab_context(application, user) -> dict:
     A reviewer who has not declared (or declared a conflict) gets `summary_only` and no review;
     the other body's draft is never shown, only its submitted review.
     """
-    declaration = ConflictDeclaration.objects.filter(user=user, application=application).first()
+    declaration = declaration_of(user, application)
     kinds = review_kinds(user, application.department_id)
     context = {
         "application": application,

@@ -7,6 +7,7 @@ from django.urls import reverse
 from departments.models import Region
 from projects.enums import Category, Status
 from projects.models import Application, Attachment, StatusChange
+from reviews.models import ConflictDeclaration
 from tests.departments.factories import (
     UserFactory,
     administrator,
@@ -260,13 +261,29 @@ def test_list_runs_a_constant_number_of_queries(client, db, django_assert_max_nu
 # — Detail page ——————————————————————————————————————————————————————————————————————
 
 
+def declared_caf_instructor(application):
+    """A Caf instructor of the Aude who declared no conflict with the file, so sees all of it."""
+    user = caf_instructor("11")
+    ConflictDeclaration.objects.create(user=user, application=application, has_conflict=False)
+    return user
+
+
+def test_undeclared_instructor_sees_the_summary_only(client, db):
+    application = ApplicationFactory(submitted=True)
+    client.force_login(caf_instructor("11"))
+    response = client.get(detail_url(application))
+    assert [panel.id for panel in response.context["tabs"]] == ["resume", "instruction"]
+    assert application.applicant.contact_email not in response.text
+    assert application.summary in response.text
+
+
 def test_detail_shows_the_file_the_applicant_the_amounts_and_the_status(client, db):
     application = ApplicationFactory(
         submitted=True,
         applicant=ApplicantFactory(association=True, legal_name="Association Les Lucioles"),
         requested={2023: Decimal("12345.67"), 2025: Decimal("1000")},
     )
-    client.force_login(caf_instructor("11"))
+    client.force_login(declared_caf_instructor(application))
     response = client.get(detail_url(application))
     assert response.status_code == 200
     text = response.text
@@ -292,7 +309,7 @@ def test_detail_shows_the_file_the_applicant_the_amounts_and_the_status(client, 
 
 def test_detail_has_the_file_attachments_and_history_tabs_and_selects_the_one_asked(client, db):
     application = ApplicationFactory(submitted=True)
-    client.force_login(caf_instructor("11"))
+    client.force_login(declared_caf_instructor(application))
     response = client.get(detail_url(application, onglet="historique"))
     assert {"dossier", "pieces-jointes", "historique"} <= {tab.id for tab in response.context["tabs"]}
     assert response.context["selected_tab"] == "historique"
@@ -305,7 +322,7 @@ def test_history_tab_lists_the_status_changes(client, db):
     application = ApplicationFactory(submitted=True)
     log_status(application, approver)
     application.withdraw(by=approver, comment="Le porteur renonce faute de local")
-    client.force_login(caf_instructor("11"))
+    client.force_login(declared_caf_instructor(application))
     response = client.get(detail_url(application))
     changes = tab_context(response, "historique")["status_changes"]
     assert [(c.from_status, c.to_status) for c in changes] == [
@@ -330,7 +347,9 @@ def test_history_tab_lists_the_status_changes(client, db):
 )
 def test_detail_offers_the_buttons_the_user_may_use(client, db, make_user, status, offered):
     application = ApplicationFactory(status=status)
-    client.force_login(make_user())
+    user = make_user()
+    ConflictDeclaration.objects.create(user=user, application=application, has_conflict=False)
+    client.force_login(user)
     response = client.get(detail_url(application))
     assert {t.name for t in tab_context(response, "dossier")["transitions"]} == offered
     for name in ["submit", "start_review", "withdraw"]:
@@ -368,8 +387,9 @@ def test_detail_runs_a_constant_number_of_queries(client, db, django_assert_max_
         for n in range(count // 10)
     )
     client.force_login(approver)
-    # Session, user, scope (2), application, amounts, attachments, history.
-    with django_assert_max_num_queries(8):
+    # Session, user, scope (2), application and its amounts, attachments, declarations, reviews,
+    # criteria, committee proposal, member conflicts, award, history.
+    with django_assert_max_num_queries(14):
         response = client.get(detail_url(application))
     assert response.status_code == 200
     assert len(tab_context(response, "historique")["status_changes"]) == count // 10

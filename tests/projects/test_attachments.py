@@ -7,6 +7,7 @@ from django.urls import reverse
 from projects.models import Attachment
 from projects.services import attach_file
 from projects.uploads import MAX_ATTACHMENT_SIZE, detect_content_type
+from reviews.models import ConflictDeclaration
 from tests.departments.factories import administrator, caf_instructor, department, regional_approver
 from tests.projects.factories import ApplicationFactory
 from tests.projects.sample_files import (
@@ -150,8 +151,23 @@ def stored_attachment(db):
     )
 
 
-def test_download_is_an_attachment_with_nosniff(client, stored_attachment):
+def declared_caf_instructor(application):
+    user = caf_instructor("11")
+    ConflictDeclaration.objects.create(user=user, application=application, has_conflict=False)
+    return user
+
+
+def test_undeclared_instructor_cannot_download_attachments(client, stored_attachment):
     client.force_login(caf_instructor("11"))
+    url = reverse(
+        "projects:attachment_download",
+        kwargs={"reference": stored_attachment.application.reference, "pk": stored_attachment.pk},
+    )
+    assert client.get(url).status_code == 403
+
+
+def test_download_is_an_attachment_with_nosniff(client, stored_attachment):
+    client.force_login(declared_caf_instructor(stored_attachment.application))
     response = client.get(download_url(stored_attachment))
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == pdf_bytes()
@@ -186,7 +202,7 @@ def test_files_are_not_served_from_the_media_url(client, settings, stored_attach
 
 
 def test_attachments_tab_lists_the_files_with_their_download_link(client, stored_attachment):
-    client.force_login(caf_instructor("11"))
+    client.force_login(declared_caf_instructor(stored_attachment.application))
     response = client.get(
         reverse("projects:application_detail", kwargs={"reference": stored_attachment.application.reference})
     )
