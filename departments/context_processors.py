@@ -16,6 +16,7 @@ NAV_ITEMS = [
     # issue 6: letters
     #
     # issue 7: exports
+    ("projects:exports", _("Exports et résultats"), Action.EXPORT),
     #
 ]
 
