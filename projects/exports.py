@@ -1,20 +1,21 @@
 """Export of award decisions: one row per award, as CSV, XLSX or ODS.
 
-The rows come from ONE query, whatever the number of awards: the amounts per year and
-funder, the commitment numbers, the paid amounts and the latest award letter are
-correlated subqueries on indexed columns (one funding line per award, funder and year).
+The rows come from ONE query, whatever the number of awards: each (funder, year) funding
+line is a LEFT JOIN on the unique (award, funder, year) index, the paid amounts and the
+latest award letter are correlated subqueries.
 """
 
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import DecimalField, FilteredRelation, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from departments.enums import Action
 from departments.permissions import get_scope
 from projects.enums import Funder, LetterKind, Status
-from projects.models import Award, AwardLetter, Call, FundingLine, Payment
+from projects.models import Award, AwardLetter, Call, Payment
+from projects.money import to_cents
 from projects.spreadsheets import write_table
 
 FUNDERS = [Funder.STATE, Funder.CNAF]
@@ -37,12 +38,6 @@ def awards_of(*, call: Call, user=None) -> QuerySet:
     if user is not None:
         awards = awards.filter(application__department_id__in=get_scope(user).department_ids(Action.EXPORT))
     return awards
-
-
-def _line(funder: str, year: int, column: str) -> Subquery:
-    return Subquery(
-        FundingLine.objects.filter(award=OuterRef("pk"), funder=funder, year=year).values(column)[:1],
-    )
 
 
 def _paid(funder: str) -> Subquery:
@@ -99,52 +94,80 @@ def years_of(awards: QuerySet) -> list[int]:
     return sorted(years)
 
 
-def award_rows(awards: QuerySet, years: list[int]):
-    """The export's rows, in reference order, from one query."""
-    annotations = {}
+def export_values(awards: QuerySet, years: list[int]) -> QuerySet:
+    """The data of the export, one tuple per award: BASE_FIELDS, then per year and funder the
+    line's amount and commitment number, the paid amount per funder, the latest letter."""
+    lines = {}
+    fields = []
     for year in years:
         for funder in FUNDERS:
-            annotations[f"amount_{funder}_{year}"] = _line(funder, year, "amount")
-            annotations[f"commitment_{funder}_{year}"] = _line(funder, year, "commitment_number")
-    for funder in FUNDERS:
-        annotations[f"paid_{funder}"] = _paid(funder)
-    annotations["letter_version"] = _letter("version")
-    annotations["letter_sha256"] = _letter("sha256")
-    names = [*BASE_FIELDS, *annotations]
-    queryset = awards.annotate(**annotations).order_by("application__reference").values_list(*names)
-    position = {name: index for index, name in enumerate(names)}
+            name = f"line_{funder}_{year}"
+            lines[name] = FilteredRelation("lines", condition=Q(lines__funder=funder, lines__year=year))
+            fields += [f"{name}__amount", f"{name}__commitment_number"]
+    return (
+        awards.annotate(**lines)
+        .annotate(
+            **{f"paid_{funder}": _paid(funder) for funder in FUNDERS},
+            letter_version=_letter("version"),
+            letter_sha256=_letter("sha256"),
+        )
+        .order_by("application__reference")
+        .values_list(
+            *BASE_FIELDS, *fields, *[f"paid_{funder}" for funder in FUNDERS], "letter_version", "letter_sha256"
+        )
+    )
+
+
+def french_amount(value: Decimal) -> str:
+    """12345.60 → "12345,60"; the amounts here always have their two decimal places."""
+    return str(value).replace(".", ",")
+
+
+def award_rows(awards: QuerySet, years: list[int], *, as_text: bool = False):
+    """The export's rows, in reference order, from one query.
+
+    With as_text, amounts and dates come already written the French way, for CSV files.
+    """
     status_labels = {status.value: str(status.label) for status in Status}
     zero = Decimal("0.00")
-    amount_positions = [
-        [(position[f"amount_{funder}_{year}"], position[f"commitment_{funder}_{year}"]) for funder in FUNDERS]
-        for year in years
-    ]
-    paid_positions = [position[f"paid_{funder}"] for funder in FUNDERS]
     current_timezone = timezone.get_current_timezone()
-    for values in queryset.iterator(chunk_size=2000):
-        row = list(values[:6])
-        row.append(status_labels[values[6]])
-        row.append(timezone.localtime(values[7], current_timezone).date())
-        funder_totals = [zero, zero]
-        commitments = [[], []]
-        for year, funders in zip(years, amount_positions, strict=True):
-            year_total = zero
-            for index, (amount_at, commitment_at) in enumerate(funders):
-                amount = values[amount_at] or zero
-                row.append(amount)
-                year_total += amount
-                funder_totals[index] += amount
-                if values[commitment_at]:
-                    commitments[index].append(f"{year} : {values[commitment_at]}")
-            row.append(year_total)
-        row += funder_totals
-        row.append(values[8])
-        row += [" ; ".join(numbers) for numbers in commitments]
-        paid = [values[at] or zero for at in paid_positions]
-        row += paid
-        row.append(sum(paid, zero))
-        row.append(values[position["letter_version"]] or "")
-        row.append(values[position["letter_sha256"]] or "")
+    if as_text:
+        amount, day = french_amount, lambda moment: moment.astimezone(current_timezone).strftime("%d/%m/%Y")
+    else:
+        amount, day = (lambda value: value), lambda moment: moment.astimezone(current_timezone).date()
+    year_count = len(years)
+    lines_end = 9 + 4 * year_count
+    for values in export_values(awards, years).iterator(chunk_size=2000):
+        row = [*values[:6], status_labels[values[6]], day(values[7])]
+        state_total = cnaf_total = zero
+        state_commitments, cnaf_commitments = [], []
+        for index, year in enumerate(years):
+            state, state_commitment, cnaf, cnaf_commitment = values[9 + 4 * index : 13 + 4 * index]
+            state = state or zero
+            cnaf = cnaf or zero
+            row += [amount(state), amount(cnaf), amount(state + cnaf)]
+            state_total += state
+            cnaf_total += cnaf
+            if state_commitment:
+                state_commitments.append(f"{year} : {state_commitment}")
+            if cnaf_commitment:
+                cnaf_commitments.append(f"{year} : {cnaf_commitment}")
+        state_paid, cnaf_paid, letter_version, letter_sha256 = values[lines_end:]
+        # A sum may come back without its decimal places (SQLite): written like the other amounts.
+        state_paid = to_cents(state_paid) if state_paid else zero
+        cnaf_paid = to_cents(cnaf_paid) if cnaf_paid else zero
+        row += [
+            amount(state_total),
+            amount(cnaf_total),
+            amount(values[8]),
+            " ; ".join(state_commitments),
+            " ; ".join(cnaf_commitments),
+            amount(state_paid),
+            amount(cnaf_paid),
+            amount(state_paid + cnaf_paid),
+            letter_version or "",
+            letter_sha256 or "",
+        ]
         yield row
 
 
@@ -153,7 +176,7 @@ def write_awards(awards: QuerySet, fmt: str) -> bytes:
     years = years_of(awards)
     return write_table(
         headers_for(years),
-        award_rows(awards, years),
+        award_rows(awards, years, as_text=fmt == "csv"),
         fmt=fmt,
         title=_("Décisions d’attribution"),
         text_columns=frozenset({1, 4}),

@@ -8,17 +8,18 @@ Reading accepts `;` or `,`, with or without BOM, and Windows-1252 as older Excel
 import csv
 import datetime
 import io
+import itertools
+import re
 import zipfile
 from decimal import Decimal
 from pathlib import PurePath
+from xml.sax.saxutils import escape
 
 import openpyxl
-import tablib
+import xlsxwriter
 from django.utils.translation import gettext as _
 from odf import opendocument, teletype
 from odf.table import Table, TableRow
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
 from projects.exceptions import DomainError
@@ -86,7 +87,8 @@ def _read_csv(data: bytes) -> list[list]:
     first_line = text.split("\n", 1)[0]
     # The header names contain neither separator, so counting them on the header line is reliable.
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return [[unescape_formula(cell) for cell in row] for row in reader]
 
 
 def _read_xlsx(data: bytes, filename: str) -> list[list]:
@@ -153,9 +155,17 @@ def _ods_value(cell):
 
 # Writing -------------------------------------------------------------------------------------
 
+# A spreadsheet opening a CSV file runs a cell starting with one of these as a formula
+# (« CSV injection »): such text cells get a leading apostrophe, which reading removes.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Characters XML cannot carry at all; they have no business in a title or an address.
+XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
 
 def french_cell(value) -> str:
     """How a value is written in a French CSV file."""
+    if type(value) is str:
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -165,6 +175,13 @@ def french_cell(value) -> str:
     if isinstance(value, datetime.date):
         return value.strftime("%d/%m/%Y")
     return str(value)
+
+
+def unescape_formula(text: str) -> str:
+    """The text as it was before french_cell protected it from spreadsheets."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
 
 
 def write_csv(headers: list[str], rows) -> bytes:
@@ -179,50 +196,132 @@ def write_csv(headers: list[str], rows) -> bytes:
 def write_xlsx(headers: list[str], rows, *, title: str, text_columns: frozenset[int] = frozenset()) -> bytes:
     """A workbook with amounts and dates as real numbers and dates, French-formatted.
 
-    Write-only mode streams the rows; the columns in `text_columns` (SIRET, postal and
-    department codes) are stored as text so that their leading zeros are kept.
+    XlsxWriter streams the rows (constant memory). The formats are set per column, from the
+    first row's values, so that each row is written in one call; the columns in
+    `text_columns` (SIRET, postal and department codes) are text, so their leading zeros stay.
     """
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    bold = Font(bold=True)
-    header_cells = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    sheet.freeze_panes = "A2"
-    for row in rows:
-        sheet.append([_xlsx_cell(sheet, value, index in text_columns) for index, value in enumerate(row)])
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    workbook = xlsxwriter.Workbook(
+        buffer, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    sheet = workbook.add_worksheet(title[:31])
+    formats = {
+        "amount": workbook.add_format({"num_format": AMOUNT_FORMAT}),
+        "date": workbook.add_format({"num_format": "dd/mm/yyyy"}),
+        "text": workbook.add_format({"num_format": "@"}),
+    }
+    sheet.write_row(0, 0, headers, workbook.add_format({"bold": True}))
+    sheet.freeze_panes(1, 0)
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is not None:
+        for column, value in enumerate(first):
+            if column in text_columns:
+                sheet.set_column(column, column, None, formats["text"])
+            elif isinstance(value, Decimal):
+                sheet.set_column(column, column, None, formats["amount"])
+            elif isinstance(value, datetime.date):
+                sheet.set_column(column, column, None, formats["date"])
+        yes, no = _("oui"), _("non")
+        for number, row in enumerate(itertools.chain([first], rows), start=1):
+            sheet.write_row(number, 0, [(yes if value else no) if type(value) is bool else value for value in row])
+    workbook.close()
     return buffer.getvalue()
 
 
-def _xlsx_cell(sheet, value, as_text: bool):
-    if isinstance(value, Decimal):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = AMOUNT_FORMAT
-        return cell
+ODS_NAMESPACES = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:number="urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0" '
+    'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" office:version="1.2"'
+)
+ODS_STYLES = (
+    '<office:automatic-styles><number:number-style style:name="N2"><number:number number:decimal-places="2" '
+    'number:min-decimal-places="2" number:min-integer-digits="1" number:grouping="true"/></number:number-style>'
+    '<number:date-style style:name="D1"><number:day number:style="long"/><number:text>/</number:text>'
+    '<number:month number:style="long"/><number:text>/</number:text><number:year number:style="long"/>'
+    '</number:date-style><style:style style:name="amount" style:family="table-cell" style:data-style-name="N2"/>'
+    '<style:style style:name="date" style:family="table-cell" style:data-style-name="D1"/>'
+    '<style:style style:name="header" style:family="table-cell"><style:text-properties fo:font-weight="bold"/>'
+    "</style:style></office:automatic-styles>"
+)
+ODS_MANIFEST = (
+    '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+    'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+    '<manifest:file-entry manifest:full-path="/" manifest:version="1.2" '
+    'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+    '<manifest:file-entry manifest:full-path="styles.xml" manifest:media-type="text/xml"/>'
+    "</manifest:manifest>"
+)
+
+
+def _ods_paragraphs(text: str) -> str:
+    """Text as ODF paragraphs: one per line, runs of spaces and tabs kept as ODF says."""
+    paragraphs = []
+    for line in XML_FORBIDDEN.sub("", text).split("\n"):
+        line = escape(line.rstrip("\r"))
+        line = re.sub(r"(?<= ) +|^ +", lambda spaces: f'<text:s text:c="{len(spaces.group())}"/>', line)
+        paragraphs.append("<text:p>" + line.replace("\t", "<text:tab/>") + "</text:p>")
+    return "".join(paragraphs)
+
+
+def _ods_cell(value) -> str:
+    kind = type(value)
+    if kind is str:
+        return (
+            f'<table:table-cell office:value-type="string">{_ods_paragraphs(value)}</table:table-cell>'
+            if value
+            else "<table:table-cell/>"
+        )
+    if kind is Decimal:
+        return (
+            f'<table:table-cell office:value-type="float" office:value="{value}" table:style-name="amount">'
+            f"<text:p>{french_cell(value)}</text:p></table:table-cell>"
+        )
+    if kind is bool:
+        return _ods_cell(_("oui") if value else _("non"))
+    if kind is int:
+        return (
+            f'<table:table-cell office:value-type="float" office:value="{value}">'
+            f"<text:p>{value}</text:p></table:table-cell>"
+        )
     if isinstance(value, datetime.date):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = DATE_FORMAT
-        return cell
-    if as_text and value not in (None, ""):
-        cell = WriteOnlyCell(sheet, value=str(value))
-        cell.number_format = "@"
-        return cell
-    if isinstance(value, bool):
-        return _("oui") if value else _("non")
-    return value
+        return (
+            f'<table:table-cell office:value-type="date" office:date-value="{value.isoformat()}" '
+            f'table:style-name="date"><text:p>{value:%d/%m/%Y}</text:p></table:table-cell>'
+        )
+    return "<table:table-cell/>" if value is None else _ods_cell(str(value))
 
 
 def write_ods(headers: list[str], rows, *, title: str) -> bytes:
-    # tablib writes Decimal as numbers, dates as dates and everything else as text cells.
-    dataset = tablib.Dataset(headers=headers, title=title[:31])
+    """An OpenDocument spreadsheet written as a stream of XML (a DOM of 10,000 rows is far too slow)."""
+    parts = [
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NAMESPACES}>{ODS_STYLES}'
+        f'<office:body><office:spreadsheet><table:table table:name="{escape(title[:31], {chr(34): "&quot;"})}">',
+        "<table:table-row>",
+        *[
+            f'<table:table-cell table:style-name="header" office:value-type="string">{_ods_paragraphs(header)}'
+            "</table:table-cell>"
+            for header in headers
+        ],
+        "</table:table-row>",
+    ]
     for row in rows:
-        dataset.append([(_("oui") if value else _("non")) if isinstance(value, bool) else value for value in row])
-    return dataset.export("ods")
+        parts.append("<table:table-row>" + "".join(_ods_cell(value) for value in row) + "</table:table-row>")
+    parts.append("</table:table></office:spreadsheet></office:body></office:document-content>")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        # The mimetype comes first and uncompressed, so that tools recognise the file by its first bytes.
+        archive.writestr(zipfile.ZipInfo("mimetype"), FORMATS["ods"], compress_type=zipfile.ZIP_STORED)
+        archive.writestr("META-INF/manifest.xml", ODS_MANIFEST)
+        archive.writestr(
+            "styles.xml", f'<?xml version="1.0" encoding="UTF-8"?><office:document-styles {ODS_NAMESPACES}/>'
+        )
+        archive.writestr("content.xml", "".join(parts))
+    return buffer.getvalue()
 
 
 def write_table(headers: list[str], rows, *, fmt: str, title: str, text_columns: frozenset[int] = frozenset()):

@@ -397,6 +397,19 @@ def test_round_trip_export_then_import_into_an_empty_database(call, admin_user, 
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "ods"])
+def test_text_that_looks_like_a_formula_is_kept_as_text_and_comes_back_unchanged(call, admin_user, fmt):
+    application = ApplicationFactory(
+        call=call, title='=HYPERLINK("http://example.org")', summary="  Deux  espaces\tet une tabulation."
+    )
+    content = write_applications(call, fmt)
+    if fmt == "csv":
+        assert "'=HYPERLINK" in content.decode("utf-8-sig")
+    rows = read_table(content, f"f.{fmt}")
+    assert rows[1][rows[0].index("Intitulé du projet")] == application.title
+    assert rows[1][rows[0].index("Résumé")] == application.summary
+
+
 def test_exported_spreadsheets_open_and_keep_codes_as_text(call):
     ApplicationFactory(call=call, applicant=ApplicantFactory(postal_code="09100"))
     sheet = openpyxl.load_workbook(io.BytesIO(write_applications(call, "xlsx"))).active
