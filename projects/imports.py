@@ -24,7 +24,7 @@ from departments.models import Department
 from departments.permissions import get_scope
 from projects.enums import Category, LegalForm, Status
 from projects.models import Applicant, Application, Call, RequestedAmount, StatusChange
-from projects.money import parse_amount
+from projects.money import format_euros, parse_amount
 from projects.services import allocate_references
 from projects.spreadsheets import UnreadableFile, file_format, read_table, write_table
 from projects.workflow import TRANSITIONS
@@ -132,6 +132,10 @@ class PlannedApplication:
     applicant: str
     siret: str
     requested_total: Decimal
+
+    @property
+    def requested_display(self) -> str:
+        return format_euros(self.requested_total)
 
     @property
     def action_label(self) -> str:

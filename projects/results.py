@@ -246,8 +246,14 @@ def press_release(results: CallResults) -> PressRelease:
         ) % {"count": results.represented_count, "total": results.region_department_count}
     paragraphs = [opening + totals, coverage]
     for department in results.departments:
+        # Each project's amount, unless it is the department's only one (its total says it already).
+        pattern = (
+            _("« %(title)s » à %(commune)s, porté par %(applicant)s")
+            if len(department.laureates) == 1
+            else _("« %(title)s » à %(commune)s, porté par %(applicant)s (%(amount)s)")
+        )
         described = " ; ".join(
-            _("« %(title)s » à %(commune)s, porté par %(applicant)s (%(amount)s)")
+            pattern
             % {
                 "title": laureate.title,
                 "commune": laureate.commune,

@@ -194,7 +194,10 @@ def test_the_press_release_has_the_totals_the_coverage_and_one_paragraph_per_dep
     assert coverage == "Les lauréats sont issus de 2 des 13 départements de la région."
     assert aude.startswith("Dans le département de l’Aude, 2 projets sont soutenus, pour 275\u00a0000\u00a0€ :")
     assert "« Bulle de répit pour les parents » à Castelnaudary, porté par la Ville de Castelnaudary" in aude
-    assert haute_garonne.startswith("Dans le département de la Haute-Garonne, 1 projet est soutenu")
+    assert haute_garonne == (
+        "Dans le département de la Haute-Garonne, 1 projet est soutenu, pour 30\u00a0000\u00a0€ : "
+        "« Prévention des troubles du langage » à Toulouse, porté par la Ville de Toulouse."
+    )
 
 
 def test_the_press_release_names_an_uneven_co_funding(approver):
