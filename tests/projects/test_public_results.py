@@ -251,3 +251,16 @@ def test_the_demo_sets_the_funders_sirets_and_leaves_the_results_unpublished(db,
     prefecture = Organisation.objects.get(kind=OrganisationKind.REGIONAL_PREFECTURE, region__code="76")
     assert prefecture.siret == FUNDER_SIRETS["regional_prefecture"]
     assert not Call.objects.filter(status=CallStatus.RESULTS_PUBLISHED).exists()
+
+
+def test_the_press_release_page_takes_a_constant_number_of_queries(client, call, approver, django_assert_num_queries):
+    laureate(by=approver)
+    client.force_login(approver)
+    url = reverse("projects:press_release", args=[call.reference])
+    client.get(url)
+    with django_assert_num_queries(8):
+        client.get(url)
+    for code in ("31", "34", "66", "81"):
+        laureate(by=approver, department_code=code)
+    with django_assert_num_queries(8):
+        client.get(url)
