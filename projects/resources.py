@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -26,7 +27,7 @@ from projects.imports import import_applications, write_applications, write_temp
 from projects.models import Call
 from projects.opendata import FunderIdentityMissing, scdl_filename, write_scdl
 from projects.results import publish_results
-from projects.spreadsheets import FORMATS, MAX_UPLOAD_BYTES, UnreadableFile, file_format
+from projects.spreadsheets import FORMATS, MAX_UPLOAD_BYTES, MAX_UPLOAD_MEGABYTES, UnreadableFile, file_format
 from projects.views.exports import attachment
 
 
@@ -59,7 +60,9 @@ class ApplicationImportForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Fichier à importer"),
         required=False,
-        help_text=gettext_lazy("CSV (UTF-8, séparateur « ; » ou « , »), XLSX ou ODS ; 10 Mo au plus."),
+        help_text=format_lazy(
+            gettext_lazy("CSV (UTF-8, séparateur « ; » ou « , »), XLSX ou ODS ; {} Mo au plus."), MAX_UPLOAD_MEGABYTES
+        ),
     )
     # After a successful simulation, the checked file comes back with the confirmation.
     content = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -70,7 +73,7 @@ class ApplicationImportForm(forms.Form):
         upload = data.get("file")
         if upload is not None:
             if upload.size > MAX_UPLOAD_BYTES:
-                self.add_error("file", _("Le fichier dépasse 10 Mo."))
+                self.add_error("file", _("Le fichier dépasse %(max)s Mo.") % {"max": MAX_UPLOAD_MEGABYTES})
                 return data
             try:
                 file_format(upload.name)
@@ -135,7 +138,6 @@ class ApplicationImportAdminMixin:
             "title": _("Importer des dossiers"),
             "form": form,
             "template_form": TemplateRequestForm(),
-            "max_megabytes": MAX_UPLOAD_BYTES // (1024 * 1024),
         }
         if request.method == "POST" and form.is_valid():
             call = form.cleaned_data["call"]

@@ -29,8 +29,10 @@ FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "ods": "application/vnd.oasis.opendocument.spreadsheet",
 }
-# An import file beyond this size is refused before being read.
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# An import file beyond this size is refused before being read. The admin sends a checked file
+# back with its confirmation, base64-encoded (4/3 larger), within DATA_UPLOAD_MAX_MEMORY_SIZE.
+MAX_UPLOAD_BYTES = 8 * 1024 * 1024
+MAX_UPLOAD_MEGABYTES = MAX_UPLOAD_BYTES // (1024 * 1024)
 # A LibreOffice sheet may declare a non-empty row repeated a million times; nobody means that.
 MAX_REPEATED_ROWS = 1000
 AMOUNT_FORMAT = "#,##0.00"
@@ -58,9 +60,7 @@ def file_format(filename: str) -> str:
 def read_table(data: bytes, filename: str) -> list[list]:
     """The rows of the first sheet (header first), as lists of str, Decimal, bool or date values."""
     if len(data) > MAX_UPLOAD_BYTES:
-        raise UnreadableFile(
-            _("Le fichier dépasse la taille autorisée (%(max)s Mo).") % {"max": MAX_UPLOAD_BYTES // (1024 * 1024)}
-        )
+        raise UnreadableFile(_("Le fichier dépasse la taille autorisée (%(max)s Mo).") % {"max": MAX_UPLOAD_MEGABYTES})
     fmt = file_format(filename)
     if fmt == "csv":
         return _read_csv(data)
