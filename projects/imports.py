@@ -110,7 +110,7 @@ def _choice_lookup(choices) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Problem:
-    line: int | None  # the spreadsheet's row number (headers are line 1); None for the file itself
+    line: int | None  # the row number a spreadsheet shows (the headers' row for a column); None: the file
     column: str
     message: str
 
@@ -330,7 +330,7 @@ def _parse_row(line, cells, columns, call, departments, scope, lookups) -> _Pars
             value = reader.field_value(model, name, key, raw)
         target[name] = value
 
-    if "legal_form" in applicant and applicant.get("legal_form") and "rna" in applicant and applicant["rna"] == "":
+    if applicant.get("legal_form") and applicant.get("rna") == "":
         try:
             Applicant(legal_form=applicant["legal_form"], rna="").clean()
         except ValidationError as error:
@@ -374,8 +374,8 @@ def _parse_row(line, cells, columns, call, departments, scope, lookups) -> _Pars
         elif application.get("total_budget") and requested > application["total_budget"]:
             reader.problem(
                 "total_budget",
-                _("Le montant demandé (%(requested)s €) dépasse le budget total du projet (%(budget)s €).")
-                % {"requested": requested, "budget": application["total_budget"]},
+                _("Le montant demandé (%(requested)s) dépasse le budget total du projet (%(budget)s).")
+                % {"requested": format_euros(requested), "budget": format_euros(application["total_budget"])},
             )
     return _ParsedRow(line, applicant, application, department, amounts, reader.problems)
 
@@ -383,7 +383,7 @@ def _parse_row(line, cells, columns, call, departments, scope, lookups) -> _Pars
 # The service ----------------------------------------------------------------------------------
 
 
-def _match_columns(header_row, columns: list[Column], problems: list[Problem]) -> dict[int, str]:
+def _match_columns(line: int, header_row, columns: list[Column], problems: list[Problem]) -> dict[int, str]:
     """Position in the file → column key; missing, unknown and repeated columns are reported."""
     by_name = {normalized(column.header): column for column in columns}
     positions: dict[int, str] = {}
@@ -396,19 +396,19 @@ def _match_columns(header_row, columns: list[Column], problems: list[Problem]) -
         if column is None:
             problems.append(
                 Problem(
-                    1,
+                    line,
                     name,
                     _("Colonne inconnue : supprimez-la ou renommez-la comme dans le modèle de fichier."),
                 )
             )
         elif column.key in seen:
-            problems.append(Problem(1, column.header, _("Cette colonne figure deux fois.")))
+            problems.append(Problem(line, column.header, _("Cette colonne figure deux fois.")))
         else:
             seen[column.key] = position
             positions[position] = column.key
     for column in columns:
         if column.required and column.key not in seen:
-            problems.append(Problem(1, column.header, _("Colonne manquante.")))
+            problems.append(Problem(line, column.header, _("Colonne manquante.")))
     return positions
 
 
@@ -452,7 +452,7 @@ def import_applications(
     if header_line is None:
         report.problems.append(Problem(None, "", _("Le fichier est vide.")))
         return report
-    positions = _match_columns(rows[header_line], columns, report.problems)
+    positions = _match_columns(header_line + 1, rows[header_line], columns, report.problems)
 
     departments = {department.code: department for department in Department.objects.all()}
     scope = get_scope(by)
@@ -480,7 +480,6 @@ def import_applications(
                 None, "", _("Les données ont été modifiées pendant l’import : relancez-le. Rien n’a été enregistré.")
             )
         )
-        report.saved = False
     return report
 
 
