@@ -20,6 +20,7 @@ NAV_ITEMS = [
     # issue 6: letters
     #
     # issue 7: exports
+    ("projects:exports", _("Exports et résultats"), Action.EXPORT),
     #
 ]
 

@@ -23,6 +23,7 @@ from projects.models import (
     StatusChange,
 )
 from projects.money import format_euros
+from projects.resources import ApplicationImportAdminMixin, AwardExportAdminMixin, CallResultsAdminMixin
 from projects.services import committed_total, set_commitment_number
 
 # — Calls, applicants, applications (issue 3) —
@@ -57,7 +58,7 @@ class DepartmentEnvelopeInline(admin.TabularInline):
 
 
 @admin.register(Call)
-class CallAdmin(admin.ModelAdmin):
+class CallAdmin(CallResultsAdminMixin, admin.ModelAdmin):
     list_display = ["reference", "title", "region", "opens_on", "closes_on", "envelope", "status"]
     list_filter = ["status", "region"]
     search_fields = ["reference", "title"]
@@ -123,7 +124,7 @@ class StatusChangeInline(admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(ApplicationImportAdminMixin, admin.ModelAdmin):
     """Corrections of a file. The status moves only through the workflow, so it is read-only here;
     files are created on the "Saisir un dossier" page, which allocates their reference."""
 
@@ -241,7 +242,7 @@ class PaymentInline(ReadOnlyInline):
 
 
 @admin.register(Award)
-class AwardAdmin(admin.ModelAdmin):
+class AwardAdmin(AwardExportAdminMixin, admin.ModelAdmin):
     list_display = ("application", "department", "total", "approved_by", "approved_at")
     list_filter = ("application__call", "application__status", "application__department")
     list_select_related = ("application__department", "approved_by")

@@ -47,10 +47,15 @@ def allocate_reference(*, call: Call, department: Department) -> str:
     incremented with a single UPDATE, which takes its row lock until commit, so two
     creations at once get consecutive numbers, and a rolled-back creation leaves no gap.
     """
+    return allocate_references(call=call, department=department, count=1)[0]
+
+
+def allocate_references(*, call: Call, department: Department, count: int) -> list[str]:
+    """`count` consecutive references at once (for imports), under the same locking rule."""
     counter, _created = ReferenceCounter.objects.get_or_create(call=call, department=department)
-    ReferenceCounter.objects.filter(pk=counter.pk).update(last_number=F("last_number") + 1)
-    number = ReferenceCounter.objects.values_list("last_number", flat=True).get(pk=counter.pk)
-    return f"{call.reference}-{department.padded_code}-{number:03d}"
+    ReferenceCounter.objects.filter(pk=counter.pk).update(last_number=F("last_number") + count)
+    last = ReferenceCounter.objects.values_list("last_number", flat=True).get(pk=counter.pk)
+    return [f"{call.reference}-{department.padded_code}-{number:03d}" for number in range(last - count + 1, last + 1)]
 
 
 def create_application(

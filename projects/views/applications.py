@@ -33,6 +33,7 @@ from projects.money import split
 from projects.permissions import can_add_attachment, can_edit_application, can_key_in_applications
 from projects.services import attach_file, create_application, update_application
 from projects.views.awards import award_tab_context
+from projects.views.public import may_download_open_data
 from projects.workflow import TRANSITIONS
 from reviews.permissions import full_file_hidden
 from reviews.views.committee import committee_tab_context
@@ -472,6 +473,7 @@ def call_detail(request, reference):
             "sees_whole_region": scope.department_ids(Action.VIEW)
             >= set(call.region.departments.values_list("pk", flat=True)),
             "can_key_in": can_key_in_applications(request.user) and call.accepts_applications,
+            "can_download_open_data": may_download_open_data(request.user, call),
             "breadcrumb_data": breadcrumb(
                 call.reference, list_link(), (_("Appels à projets"), reverse("projects:call_list"))
             ),

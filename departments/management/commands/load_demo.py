@@ -18,6 +18,7 @@ DEMO_STEPS = [
     # issue 6: letters generated, laureates notified
     #
     # issue 7: signatories' SIRETs, published results
+    "projects.demo_results.load_results",
     #
 ]
 

@@ -1,0 +1,32 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from projects.management.commands._calls import get_call, write_output
+from projects.opendata import FUNDER_CHOICES, FunderIdentityMissing, laureate_awards, write_scdl
+
+
+class Command(BaseCommand):
+    help = (
+        "Écrit les subventions attribuées d’un appel à projets au format de données ouvertes SCDL « Subventions » "
+        "2.1.1 (CSV, UTF-8, virgule) : une ligne par lauréat et par financeur. Le SIRET de chaque financeur "
+        "(préfecture de région, Cnaf) doit être renseigné dans les organisations."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--call", required=True, help="Référence de l’appel à projets, par exemple FIPE-OCC-2023.")
+        parser.add_argument(
+            "--funder",
+            choices=list(FUNDER_CHOICES),
+            default="both",
+            help="Financeur(s) : state (l’État), cnaf ou both (les deux, défaut).",
+        )
+        parser.add_argument("--output", required=True, metavar="FICHIER", help="Fichier CSV à écrire.")
+
+    def handle(self, *args, call, funder, output, **options):
+        target = get_call(call)
+        try:
+            content = write_scdl(target, funder)
+        except FunderIdentityMissing as error:
+            raise CommandError(error.message) from None
+        write_output(output, content)
+        count = laureate_awards(target).count()
+        self.stdout.write(self.style.SUCCESS(f"{count} subvention(s) écrite(s) au format SCDL dans {output}."))
