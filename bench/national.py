@@ -70,6 +70,11 @@ def signed_in_users(count: int) -> list:
     return users
 
 
+def populate_small():
+    """The Occitanie call's shape with 100 applications, to compare query counts and times."""
+    return populate(applications=100, proposals=20, awards=10, regions=["76"], prefix="SMALL")["calls_by_region"]["76"]
+
+
 def ensure_populated() -> dict:
     """Fill the bench database once per run; later calls return the same figures."""
     if not _populated:
@@ -83,15 +88,23 @@ _populated: dict = {}
 
 
 @transaction.atomic
-def populate(*, applications: int = 10_000, proposals: int = 2_000, awards: int = 1_000, seed: int = 2023) -> dict:
+def populate(
+    *,
+    applications: int = 10_000,
+    proposals: int = 2_000,
+    awards: int = 1_000,
+    regions: list[str] = METROPOLITAN_REGIONS,
+    prefix: str = "BENCH",
+    seed: int = 2023,
+) -> dict:
     rng = random.Random(seed)
     users = bench_users()
     author = users["approver"]
-    regions = list(Region.objects.filter(code__in=METROPOLITAN_REGIONS))
+    regions = list(Region.objects.filter(code__in=regions))
     calls = []
     for region in regions:
         call, _ = Call.objects.get_or_create(
-            reference=f"BENCH-{region.code}-2023",
+            reference=f"{prefix}-{region.code}-2023",
             defaults={
                 "title": f"FIPE {region.name} 2023",
                 "region": region,
@@ -116,7 +129,7 @@ def populate(*, applications: int = 10_000, proposals: int = 2_000, awards: int 
         Applicant(
             legal_name=f"Porteur {n}",
             legal_form=rng.choice([LegalForm.COMMUNE, LegalForm.EPCI, LegalForm.CCAS]),
-            siret=valid_siret(70_000_000 + n),
+            siret=valid_siret((70_000_000 if prefix == "BENCH" else 80_000_000) + n),
             address=f"{n} rue de la Paix",
             postal_code="31000",
             commune="Toulouse",
@@ -137,7 +150,7 @@ def populate(*, applications: int = 10_000, proposals: int = 2_000, awards: int 
             status = Status.LAUREATE if n % 2 else Status.NOTIFIED
         elif n < proposals:
             status = Status.PROPOSED
-        elif n < proposals + 3000:
+        elif n < proposals + applications * 3 // 10:
             status = Status.REVIEWED
         else:
             status = rng.choice([Status.SUBMITTED, Status.IN_REVIEW, Status.REJECTED, Status.NOT_PROPOSED])
