@@ -14,6 +14,7 @@ NAV_ITEMS = [
     # issue 5: approval screen, dashboard
     #
     # issue 6: letters
+    ("projects:letters", _("Courriers"), Action.ISSUE_LETTERS),
     #
     # issue 7: exports
     #

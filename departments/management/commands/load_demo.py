@@ -13,6 +13,7 @@ DEMO_STEPS = [
     # issue 5: approvals, commitment numbers, payments
     #
     # issue 6: letters generated, laureates notified
+    "projects.demo_letters.load_letters",
     #
     # issue 7: signatories' SIRETs, published results
     #
