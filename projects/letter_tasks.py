@@ -56,7 +56,8 @@ def run_letter_batch(batch_id: int) -> dict:
         summary.failed,
         summary.skipped,
     )
-    _finish(batch, BatchStatus.DONE, [outcome.as_dict() for outcome in summary.outcomes])
+    outcomes = sorted(summary.outcomes, key=lambda outcome: (outcome.reference, outcome.kind))
+    _finish(batch, BatchStatus.DONE, [outcome.as_dict() for outcome in outcomes])
     return {"status": BatchStatus.DONE, "generated": summary.generated, "failed": summary.failed}
 
 

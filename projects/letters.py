@@ -156,6 +156,15 @@ def check_eligible(application: Application, kind: str) -> None:
         raise TransitionNotAllowed(
             message % {"reference": application.reference, "status": application.get_status_display()}
         )
+    if kind == LetterKind.AWARD and not hasattr(application, "award"):
+        raise DomainError(
+            _("Le dossier %(reference)s n’a pas de subvention enregistrée : la lettre ne peut pas être rédigée.")
+            % {"reference": application.reference}
+        )
+
+
+class LetterAlreadyProduced(DomainError):
+    """A batch found the letter produced meanwhile (by someone else): it does not add a version."""
 
 
 def eligible_kind(application: Application) -> str | None:
@@ -303,8 +312,13 @@ def default_processes() -> int:
 # Storing and sending ------------------------------------------------------------
 
 
-def store_letter(*, application: Application, kind: str, signatory: Signatory, pdf: bytes, by) -> AwardLetter:
-    """Store a new version of the letter; the status is re-checked under a lock on the application."""
+def store_letter(
+    *, application: Application, kind: str, signatory: Signatory, pdf: bytes, by, only_if_missing: bool = False
+) -> AwardLetter:
+    """Store a new version of the letter; the status is re-checked under a lock on the application.
+
+    With only_if_missing (batches), a letter produced meanwhile raises LetterAlreadyProduced.
+    """
     letter = AwardLetter(
         application=application,
         kind=kind,
@@ -317,6 +331,8 @@ def store_letter(*, application: Application, kind: str, signatory: Signatory, p
             locked = Application.objects.select_for_update().get(pk=application.pk)
             check_eligible(locked, kind)
             latest = AwardLetter.objects.filter(application=application, kind=kind).aggregate(v=Max("version"))["v"]
+            if latest and only_if_missing:
+                raise LetterAlreadyProduced(_("produit entre-temps (version %(version)s)") % {"version": latest})
             letter.version = (latest or 0) + 1
             letter.file.save(f"{kind}.pdf", ContentFile(pdf), save=False)
             letter.save()
@@ -529,7 +545,12 @@ def _generate_chunk(chunk, sources: LetterSources, by, processes: int, zipped) -
             yield LetterOutcome(application.reference, kind, "failed", error)
             continue
         try:
-            letter = store_letter(application=application, kind=kind, signatory=sources.signatory, pdf=pdf, by=by)
+            letter = store_letter(
+                application=application, kind=kind, signatory=sources.signatory, pdf=pdf, by=by, only_if_missing=True
+            )
+        except LetterAlreadyProduced as already:
+            yield LetterOutcome(application.reference, kind, "skipped", str(already.message))
+            continue
         except DomainError as failure:
             yield LetterOutcome(application.reference, kind, "failed", str(failure.message))
             continue

@@ -8,9 +8,10 @@ from django_tasks_db.models import DBTaskResult
 
 from departments.enums import OrganisationKind, Role
 from departments.models import Department
-from projects.enums import BatchStatus
+from projects import letters
+from projects.enums import BatchStatus, LetterKind
 from projects.letter_tasks import run_letter_batch
-from projects.models import AwardLetter, LetterBatch
+from projects.models import AwardLetter, LetterBatch, Signatory
 from tests.departments.factories import caf_instructor, member, regional_approver
 from tests.projects.factories import CallFactory
 from tests.projects.letter_factories import laureate, rejected, signatory
@@ -47,7 +48,11 @@ def test_the_background_task_generates_the_batch_and_records_progress(approver, 
             f"011/{second.reference}-attribution-v1.pdf",
             f"011/{refused.reference}-refus-v1.pdf",
         ]
-    assert {row["outcome"] for row in batch.report} == {"generated"}
+    assert [(row["reference"], row["outcome"]) for row in batch.report] == [
+        (first.reference, "generated"),
+        (second.reference, "generated"),
+        (refused.reference, "generated"),
+    ]
 
 
 def test_a_batch_that_cannot_start_is_marked_failed_with_the_reason(db, immediate_tasks):
@@ -169,3 +174,21 @@ def test_a_department_outside_the_scope_is_refused_by_the_form(client, db):
     assert response.status_code == 200
     assert "Sélectionnez un choix valide" in response.text
     assert not LetterBatch.objects.exists()
+
+
+def test_a_letter_produced_meanwhile_is_skipped_by_the_batch(approver, monkeypatch):
+    application = laureate()
+    real = letters.render_pdf
+
+    def someone_else_generates_first(html):
+        pdf = real(html)
+        letters.store_letter(
+            application=application, kind=LetterKind.AWARD, signatory=Signatory.objects.get(), pdf=pdf, by=approver
+        )
+        return pdf
+
+    monkeypatch.setattr(letters, "render_pdf", someone_else_generates_first)
+    summary = letters.generate_missing_letters(call=application.call, by=approver, processes=1)
+    assert (summary.generated, summary.skipped, summary.failed) == (0, 1, 0)
+    assert "produit entre-temps (version 1)" in summary.outcomes[0].message
+    assert AwardLetter.objects.filter(application=application).count() == 1

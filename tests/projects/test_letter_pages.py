@@ -149,6 +149,7 @@ def test_the_letters_page_lists_versions_and_actions(client, letter, approver):
     client.force_login(approver)
     response = client.get(url("application_letters", reference=letter.application.reference))
     assert response.status_code == 200
+    assert "Ce dossier appelle une lettre d’attribution." in response.text
     assert "v1" in response.text
     assert "Produire une nouvelle version" in response.text
     assert "Marquer la version 1 comme envoyée" in response.text

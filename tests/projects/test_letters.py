@@ -278,3 +278,10 @@ def test_an_instructor_cannot_mark_a_letter_as_sent(db):
         mark_letter_sent(letter=letter, by=caf_instructor("11"))
     application.refresh_from_db()
     assert application.status == Status.LAUREATE
+
+
+def test_a_laureate_without_award_gets_a_clear_error(db):
+    signatory()
+    application = ApplicationFactory(laureate=True)
+    with pytest.raises(DomainError, match="n’a pas de subvention enregistrée"):
+        generate_letter(application=application, kind=LetterKind.AWARD, by=regional_approver())
