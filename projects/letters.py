@@ -48,13 +48,18 @@ TEMPLATES = {LetterKind.AWARD: "projects/letters/award.html", LetterKind.REFUSAL
 ELIGIBLE_STATUSES = {LetterKind.AWARD: AWARDED_STATUSES, LetterKind.REFUSAL: frozenset({Status.REJECTED})}
 FILE_LABELS = {LetterKind.AWARD: "attribution", LetterKind.REFUSAL: "refus"}
 ALL_KINDS = "all"
-# Only relative URLs reach WeasyPrint; they resolve against this base, which no network knows.
+# The letter's own URLs are relative (/static/…): they resolve against this base, which no network
+# knows, and StaticOnlyFetcher serves them from the static files.
 PDF_BASE_URL = "https://fipe.invalid/"
 PDF_OPTIONS = {"pdf_variant": "pdf/a-3b"}
 
 
 class LetterFailed(DomainError):
     """The PDF could not be produced; nothing was stored."""
+
+
+class LetterAlreadyProduced(DomainError):
+    """A batch found the letter produced meanwhile (by someone else): it does not add a version."""
 
 
 # Amounts --------------------------------------------------------------------
@@ -95,6 +100,7 @@ class LetterSources:
     """What every letter of one call shares: signatory, funders' bodies, date. Loaded once per batch."""
 
     signatory: Signatory
+    signature: str  # the signature image as a data: URI, or ""
     prefecture: Organisation
     cnaf: Organisation | None
     cafs: dict[int, Organisation]
@@ -106,6 +112,7 @@ class LetterSources:
             kind=OrganisationKind.REGIONAL_PREFECTURE, region_id=call.region_id
         ).first()
         signatory = (
+            # The latest appointed, should an outgoing one not have been deactivated yet.
             Signatory.objects.filter(organisation=prefecture, is_active=True).order_by("-pk").first()
             if prefecture
             else None
@@ -123,7 +130,14 @@ class LetterSources:
             for org in Organisation.objects.filter(kind=OrganisationKind.CAF, department__region_id=call.region_id)
         }
         cnaf = Organisation.objects.filter(kind=OrganisationKind.CNAF).first()
-        return cls(signatory=signatory, prefecture=prefecture, cnaf=cnaf, cafs=cafs, today=timezone.localdate())
+        return cls(
+            signatory=signatory,
+            signature=signature_data_uri(signatory),
+            prefecture=prefecture,
+            cnaf=cnaf,
+            cafs=cafs,
+            today=timezone.localdate(),
+        )
 
 
 def letter_applications():
@@ -163,10 +177,6 @@ def check_eligible(application: Application, kind: str) -> None:
         )
 
 
-class LetterAlreadyProduced(DomainError):
-    """A batch found the letter produced meanwhile (by someone else): it does not add a version."""
-
-
 def eligible_kind(application: Application) -> str | None:
     """The kind of letter the application's status calls for, if any."""
     for kind, statuses in ELIGIBLE_STATUSES.items():
@@ -187,7 +197,7 @@ def letter_context(application: Application, kind: str, sources: LetterSources) 
         "cnaf": sources.cnaf,
         "caf": sources.cafs.get(application.department_id),
         "signatory": sources.signatory,
-        "signature_data_uri": signature_data_uri(sources.signatory),
+        "signature_data_uri": sources.signature,
         "letter_date": french_date(sources.today),
         "decision_reference": decision_reference(application, kind),
     }
@@ -196,7 +206,6 @@ def letter_context(application: Application, kind: str, sources: LetterSources) 
         lines = sorted(award.lines.all(), key=lambda line: (line.year, line.funder != Funder.STATE))
         state_total = sum((line.amount for line in lines if line.funder == Funder.STATE), Decimal("0"))
         context.update(
-            award=award,
             decision_date=french_date(timezone.localdate(award.approved_at)),
             total_figures=format_euros(award.total),
             total_words=amount_in_words(award.total),
@@ -214,7 +223,6 @@ def letter_context(application: Application, kind: str, sources: LetterSources) 
             cnaf_total=format_euros(award.total - state_total),
             state_percent=_percent(call.state_share),
             cnaf_percent=_percent(call.cnaf_share),
-            years=call.programme_years,
             requires_convention=award.requires_convention,
             convention_threshold=format_euros(CONVENTION_THRESHOLD),
         )
