@@ -83,7 +83,9 @@ def test_the_page_starts_a_batch_and_shows_its_report(client, approver, immediat
     assert "letter-batch.js" in response.text
 
 
-def test_the_page_enqueues_the_batch_for_the_worker_which_survives_the_browser(client, approver, tmp_path):
+# Committed for real: the worker checks its connection between tasks, as it does in production.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_page_enqueues_the_batch_for_the_worker_which_survives_the_browser(client, approver):
     application = laureate()
     client.force_login(approver)
     client.post(
