@@ -5,6 +5,7 @@ temporary media folder, so it never touches the developer's data.
 """
 
 import io
+import os
 import shutil
 import tempfile
 import time
@@ -68,6 +69,7 @@ def measure() -> list[dict]:
         return timing
 
     cores = default_processes()
+    load_before = os.getloadavg()[0]
     floor = bare_weasyprint(htmls)
     # Two rounds, one process then all cores side by side, keeping the best of each: other
     # programs running on the machine then weigh as little as possible on the comparison.
@@ -76,6 +78,12 @@ def measure() -> list[dict]:
     both = min((pair[1] for pair in rounds), key=lambda timing: timing.wall)
     cpu_ratio = one.cpu / floor.cpu
     return [
+        {
+            # Other programs compete for the cores: the wall-clock figures only mean something on a quiet machine.
+            "name": "machine load average (1 min), before / after",
+            "value": f"{load_before:.1f} / {os.getloadavg()[0]:.1f}",
+            "unit": f"on {os.cpu_count()} CPUs",
+        },
         {"name": "bare WeasyPrint, same HTML, per letter (floor)", "value": ms(floor.wall), "unit": "ms"},
         {"name": "letter pipeline, one process, per letter", "value": ms(one.wall), "unit": "ms"},
         {

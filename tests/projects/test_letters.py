@@ -4,11 +4,12 @@ from decimal import Decimal
 import pytest
 from django.core.files.base import ContentFile
 from pypdf import PdfReader
+from weasyprint.urls import FatalURLFetchingError
 
 from projects import letters
 from projects.enums import LetterKind, Status
 from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
-from projects.letters import amount_in_words, generate_letter, mark_letter_sent
+from projects.letters import PDF_BASE_URL, StaticOnlyFetcher, amount_in_words, generate_letter, mark_letter_sent
 from projects.models import AwardLetter, StatusChange
 from tests.departments.factories import caf_instructor, regional_approver
 from tests.projects.factories import ApplicantFactory, ApplicationFactory
@@ -285,3 +286,11 @@ def test_a_laureate_without_award_gets_a_clear_error(db):
     application = ApplicationFactory(laureate=True)
     with pytest.raises(DomainError, match="n’a pas de subvention enregistrée"):
         generate_letter(application=application, kind=LetterKind.AWARD, by=regional_approver())
+
+
+def test_letters_read_only_our_static_files():
+    fetcher = StaticOnlyFetcher()
+    assert fetcher.fetch(f"{PDF_BASE_URL}static/fipe/letters.css").read().startswith(b"/*")
+    for url in ["file:///etc/passwd", "https://example.org/logo.png", f"{PDF_BASE_URL}static/fipe/absent.css"]:
+        with pytest.raises(FatalURLFetchingError):
+            fetcher.fetch(url)
