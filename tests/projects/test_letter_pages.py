@@ -237,3 +237,16 @@ def test_the_nav_shows_letters_to_those_who_issue_them(client, approver):
     assert url("letters") in client.get(reverse("home")).text
     client.force_login(caf_instructor("11"))
     assert url("letters") not in client.get(reverse("home")).text
+
+
+@pytest.mark.parametrize("model", ["signatory", "awardletter", "letterbatch"])
+def test_the_admin_lists_signatories_letters_and_batches(admin_client, letter, model):
+    assert admin_client.get(f"/admin/projects/{model}/").status_code == 200
+
+
+def test_letters_are_read_only_in_the_admin(admin_client, letter):
+    assert admin_client.get("/admin/projects/awardletter/add/").status_code == 403
+    page = admin_client.get(f"/admin/projects/awardletter/{letter.pk}/change/")
+    assert page.status_code == 200
+    assert letter.sha256 in page.text
+    assert 'name="_save"' not in page.text
