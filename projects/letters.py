@@ -13,7 +13,7 @@ import mimetypes
 import multiprocessing
 import os
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -300,17 +300,22 @@ def _render_job(job: tuple[int, str]) -> tuple[int, bytes | None, str]:
         return index, None, f"{type(error).__name__}: {error}"
 
 
-def render_many(htmls: list[str], processes: int) -> Iterator[tuple[int, bytes | None, str]]:
-    """(index, pdf, error) for each HTML, rendered by `processes` processes, in completion order.
+def render_pool(processes: int, letters: int):
+    """A pool of `processes` PDF renderers, or no pool (None) when one process is enough.
 
     The pool is forked: its workers inherit the loaded code and never use the parent's
-    database connections (they only receive HTML strings).
+    database connections (they only ever receive HTML strings).
     """
-    if processes <= 1 or len(htmls) <= 1:
-        yield from map(_render_job, enumerate(htmls))
-        return
-    with multiprocessing.get_context("fork").Pool(min(processes, len(htmls))) as pool:
-        yield from pool.imap_unordered(_render_job, enumerate(htmls))
+    if processes <= 1 or letters <= 1:
+        return nullcontext(None)
+    return multiprocessing.get_context("fork").Pool(min(processes, letters))
+
+
+def submit(pool, htmls: list[str]) -> Iterator[tuple[int, bytes | None, str]]:
+    """(index, pdf, error) for each HTML, in completion order. A pool starts rendering at once."""
+    if pool is None:
+        return map(_render_job, enumerate(htmls))
+    return pool.imap_unordered(_render_job, enumerate(htmls))
 
 
 def default_processes() -> int:
@@ -519,35 +524,44 @@ def generate_missing_letters(
         else:
             missing.append((application, letter_kind))
     sources = LetterSources.for_call(call) if missing else None
-    processes = processes or default_processes()
     # PDFs are already compressed: storing them as they are keeps the archive quick to write.
-    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) if archive else nullcontext() as zipped:
+    with (
+        zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) if archive else nullcontext() as zipped,
+        render_pool(processes or default_processes(), len(missing)) as pool,
+    ):
         if on_progress:
             on_progress(summary)
-        for chunk in _chunks(missing, chunk_size):
-            for outcome in _generate_chunk(chunk, sources, by, processes, zipped):
-                summary.outcomes.append(outcome)
-                if on_progress:
-                    on_progress(summary)
+        for outcome in _generate(missing, sources, by, pool, zipped, chunk_size):
+            summary.outcomes.append(outcome)
+            if on_progress:
+                on_progress(summary)
     return summary
 
 
-def _chunks(items: list, size: int) -> Iterable[list]:
-    # The HTML of a chunk is held in memory while the pool renders it: chunks bound that memory.
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _generate(missing, sources: LetterSources, by, pool, zipped, chunk_size: int) -> Iterator[LetterOutcome]:
+    """The letters chunk by chunk: while the pool renders one chunk, the next one's HTML is
+    prepared and the finished PDFs are stored, so the workers never wait. Chunks bound the
+    HTML held in memory."""
+    pending = None
+    for start in range(0, len(missing), chunk_size):
+        jobs, htmls = [], []
+        for application, kind in missing[start : start + chunk_size]:
+            try:
+                htmls.append(render_letter_html(application, kind, sources))
+                jobs.append((application, kind))
+            except Exception as error:
+                logger.exception("letter HTML failed for %s", application.reference)
+                yield LetterOutcome(application.reference, kind, "failed", f"{type(error).__name__}: {error}")
+        submitted = (jobs, submit(pool, htmls))
+        if pending:
+            yield from _store_rendered(*pending, sources, by, zipped)
+        pending = submitted
+    if pending:
+        yield from _store_rendered(*pending, sources, by, zipped)
 
 
-def _generate_chunk(chunk, sources: LetterSources, by, processes: int, zipped) -> Iterator[LetterOutcome]:
-    htmls, jobs = [], []
-    for application, kind in chunk:
-        try:
-            htmls.append(render_letter_html(application, kind, sources))
-            jobs.append((application, kind))
-        except Exception as error:
-            logger.exception("letter HTML failed for %s", application.reference)
-            yield LetterOutcome(application.reference, kind, "failed", f"{type(error).__name__}: {error}")
-    for index, pdf, error in render_many(htmls, processes):
+def _store_rendered(jobs, results, sources: LetterSources, by, zipped) -> Iterator[LetterOutcome]:
+    for index, pdf, error in results:
         application, kind = jobs[index]
         if pdf is None:
             yield LetterOutcome(application.reference, kind, "failed", error)

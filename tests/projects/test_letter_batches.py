@@ -194,3 +194,15 @@ def test_a_letter_produced_meanwhile_is_skipped_by_the_batch(approver, monkeypat
     assert (summary.generated, summary.skipped, summary.failed) == (0, 1, 0)
     assert "produit entre-temps (version 1)" in summary.outcomes[0].message
     assert AwardLetter.objects.filter(application=application).count() == 1
+
+
+def test_a_batch_larger_than_a_chunk_generates_every_letter_once(approver):
+    applications = [laureate() for _ in range(5)]
+    archive = io.BytesIO()
+    summary = letters.generate_missing_letters(
+        call=applications[0].call, by=approver, archive=archive, processes=2, chunk_size=2
+    )
+    assert (summary.generated, summary.failed) == (5, 0)
+    with zipfile.ZipFile(archive) as zipped:
+        assert len(zipped.namelist()) == 5
+    assert AwardLetter.objects.filter(version=1).count() == 5
