@@ -18,6 +18,7 @@ NAV_ITEMS = [
     ("projects:funding_calls", _("Financements"), Action.VIEW),
     #
     # issue 6: letters
+    ("projects:letters", _("Courriers"), Action.ISSUE_LETTERS),
     #
     # issue 7: exports
     ("projects:exports", _("Exports et résultats"), Action.EXPORT),

@@ -33,6 +33,7 @@ from projects.money import split
 from projects.permissions import can_add_attachment, can_edit_application, can_key_in_applications
 from projects.services import attach_file, create_application, update_application
 from projects.views.awards import award_tab_context
+from projects.views.letters import letters_tab_context
 from projects.views.public import may_download_open_data
 from projects.workflow import TRANSITIONS
 from reviews.permissions import full_file_hidden
@@ -196,6 +197,7 @@ DETAIL_TABS: list[Tab] = [
     Tab("instruction", gettext_lazy("Instruction"), "reviews/_tab_instruction.html", instruction_tab_context),
     Tab("comite", gettext_lazy("Comité"), "reviews/_tab_committee.html", committee_tab_context),
     Tab("subvention", gettext_lazy("Subvention"), "projects/_tab_award.html", award_tab_context),
+    Tab("courriers", gettext_lazy("Courriers"), "projects/_tab_letters.html", letters_tab_context),
     Tab("historique", gettext_lazy("Historique"), "projects/_tab_history.html", history_tab_context),
 ]
 

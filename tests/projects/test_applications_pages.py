@@ -389,7 +389,7 @@ def test_detail_runs_a_constant_number_of_queries(client, db, django_assert_max_
     client.force_login(approver)
     # Session, user, scope (2), application and its amounts, attachments, declarations, reviews,
     # criteria, committee proposal, member conflicts, award, history.
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         response = client.get(detail_url(application))
     assert response.status_code == 200
     assert len(tab_context(response, "historique")["status_changes"]) == count // 10

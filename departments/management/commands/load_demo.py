@@ -16,6 +16,7 @@ DEMO_STEPS = [
     "projects.demo_awards.load_awards",
     #
     # issue 6: letters generated, laureates notified
+    "projects.demo_letters.load_letters",
     #
     # issue 7: signatories' SIRETs, published results
     "projects.demo_results.load_results",

@@ -1,0 +1,68 @@
+"""Background generation of a batch of letters (django-tasks; `manage.py db_worker` runs it)."""
+
+import logging
+import tempfile
+
+from django.core.files import File
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from projects.enums import BatchStatus
+from projects.exceptions import DomainError
+from projects.letters import BatchSummary, generate_missing_letters
+from projects.models import LetterBatch
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def run_letter_batch(batch_id: int) -> dict:
+    """Generate the batch's missing letters, storing the progress on the LetterBatch row as it goes."""
+    batch = LetterBatch.objects.select_related("call", "department", "requested_by").get(pk=batch_id)
+    LetterBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING)
+
+    def progress(summary: BatchSummary) -> None:
+        LetterBatch.objects.filter(pk=batch.pk).update(
+            total=summary.total, done=summary.generated, failed=summary.failed, skipped=summary.skipped
+        )
+
+    try:
+        with tempfile.TemporaryFile() as archive:
+            summary = generate_missing_letters(
+                call=batch.call,
+                by=batch.requested_by,
+                department=batch.department,
+                kind=batch.kind,
+                archive=archive,
+                on_progress=progress,
+            )
+            archive.seek(0)
+            batch.archive.save(f"{batch.call.reference}-courriers-{batch.pk}.zip", File(archive), save=False)
+    except DomainError as error:
+        _finish(batch, BatchStatus.FAILED, [{"outcome": "failed", "message": str(error.message)}])
+        return {"status": BatchStatus.FAILED}
+    except Exception:
+        logger.exception("letter batch %s failed", batch.pk)
+        _finish(
+            batch,
+            BatchStatus.FAILED,
+            [{"outcome": "failed", "message": _("Erreur inattendue : le lot a été interrompu (voir les journaux).")}],
+        )
+        raise
+    batch.total, batch.done, batch.failed, batch.skipped = (
+        summary.total,
+        summary.generated,
+        summary.failed,
+        summary.skipped,
+    )
+    outcomes = sorted(summary.outcomes, key=lambda outcome: (outcome.reference, outcome.kind))
+    _finish(batch, BatchStatus.DONE, [outcome.as_dict() for outcome in outcomes])
+    return {"status": BatchStatus.DONE, "generated": summary.generated, "failed": summary.failed}
+
+
+def _finish(batch: LetterBatch, status: str, report: list[dict]) -> None:
+    batch.status = status
+    batch.report = report
+    batch.finished_at = timezone.now()
+    batch.save()

@@ -1,0 +1,54 @@
+from io import StringIO
+
+from django.contrib.auth import get_user_model
+
+from departments.demo import load_accounts
+from projects.demo import demo_application, load_call_and_applications
+from projects.demo_data import DEMO_APPLICATIONS
+from projects.demo_letters import load_letters
+from projects.enums import LetterKind, Status
+from projects.models import AwardLetter, Signatory
+from projects.services import approve_laureate
+
+
+def bring_to_laureate(entry, admin):
+    """What the reviews and awards demo steps do for a laureate."""
+    application = demo_application(entry)
+    application.start_review(by=admin)
+    application.mark_reviewed(by=admin)
+    application.propose(by=admin)
+    approve_laureate(application=application, by=admin, amounts_by_year=entry["awarded"])
+    return application
+
+
+def test_the_letters_step_notifies_the_laureates_meant_to_be_notified_once(db):
+    out = StringIO()
+    load_accounts(out)
+    load_call_and_applications(out)
+    admin = get_user_model().objects.get(username="admin")
+    notified_entry = next(entry for entry in DEMO_APPLICATIONS if entry["target"] == Status.NOTIFIED)
+    laureate_entry = next(entry for entry in DEMO_APPLICATIONS if entry["target"] == Status.LAUREATE)
+    to_notify = bring_to_laureate(notified_entry, admin)
+    stays_laureate = bring_to_laureate(laureate_entry, admin)
+
+    load_letters(out)
+    load_letters(out)
+
+    to_notify.refresh_from_db()
+    stays_laureate.refresh_from_db()
+    assert to_notify.status == Status.NOTIFIED
+    assert stays_laureate.status == Status.LAUREATE
+    letter = AwardLetter.objects.get()
+    assert (letter.application, letter.kind, letter.version) == (to_notify, LetterKind.AWARD, 1)
+    assert letter.sent_at is not None
+    assert letter.generated_by.username == "prefecture-76"
+    assert Signatory.objects.filter(is_active=True).count() == 1
+
+
+def test_the_letters_step_skips_what_is_not_yet_laureate(db):
+    out = StringIO()
+    load_accounts(out)
+    load_call_and_applications(out)
+    load_letters(out)
+    assert not AwardLetter.objects.exists()
+    assert "pas encore lauréats" in out.getvalue()

@@ -1,0 +1,208 @@
+import io
+import zipfile
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
+
+from departments.enums import OrganisationKind, Role
+from departments.models import Department
+from projects import letters
+from projects.enums import BatchStatus, LetterKind
+from projects.letter_tasks import run_letter_batch
+from projects.models import AwardLetter, LetterBatch, Signatory
+from tests.departments.factories import caf_instructor, member, regional_approver
+from tests.projects.factories import CallFactory
+from tests.projects.letter_factories import laureate, rejected, signatory
+
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def approver(db):
+    signatory()
+    return regional_approver()
+
+
+@pytest.fixture
+def immediate_tasks(settings):
+    settings.TASKS = IMMEDIATE
+
+
+def batch_url(name, batch):
+    return reverse(f"projects:{name}", kwargs={"pk": batch.pk})
+
+
+def test_the_background_task_generates_the_batch_and_records_progress(approver, immediate_tasks):
+    first, second, refused = laureate(), laureate(), rejected()
+    batch = LetterBatch.objects.create(call=first.call, requested_by=approver)
+    run_letter_batch.enqueue(batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.DONE
+    assert (batch.total, batch.done, batch.skipped, batch.failed) == (3, 3, 0, 0)
+    assert batch.finished_at is not None
+    with batch.archive.open("rb") as file, zipfile.ZipFile(io.BytesIO(file.read())) as archive:
+        assert sorted(archive.namelist()) == [
+            f"011/{first.reference}-attribution-v1.pdf",
+            f"011/{second.reference}-attribution-v1.pdf",
+            f"011/{refused.reference}-refus-v1.pdf",
+        ]
+    assert [(row["reference"], row["outcome"]) for row in batch.report] == [
+        (first.reference, "generated"),
+        (second.reference, "generated"),
+        (refused.reference, "generated"),
+    ]
+
+
+def test_a_batch_that_cannot_start_is_marked_failed_with_the_reason(db, immediate_tasks):
+    approver = regional_approver()
+    application = laureate()
+    batch = LetterBatch.objects.create(call=application.call, requested_by=approver)
+    run_letter_batch.enqueue(batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.FAILED
+    assert "Aucun signataire en fonction" in batch.report[0]["message"]
+    assert not AwardLetter.objects.exists()
+
+
+def test_the_page_starts_a_batch_and_shows_its_report(client, approver, immediate_tasks):
+    application = laureate()
+    client.force_login(approver)
+    response = client.post(
+        reverse("projects:call_letters", kwargs={"call_reference": application.call.reference}),
+        {"department": "", "kind": "all"},
+        follow=True,
+    )
+    batch = LetterBatch.objects.get()
+    assert response.redirect_chain[-1][0] == batch_url("letter_batch", batch)
+    assert batch.requested_by == approver
+    assert "Terminé" in response.text
+    assert "Télécharger l’archive ZIP (1 courrier)" in response.text
+    assert f"{application.reference}-attribution-v1.pdf" in response.text
+    assert "letter-batch.js" in response.text
+
+
+# Committed for real: the worker checks its connection between tasks, as it does in production.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_page_enqueues_the_batch_for_the_worker_which_survives_the_browser(client, approver):
+    application = laureate()
+    client.force_login(approver)
+    client.post(
+        reverse("projects:call_letters", kwargs={"call_reference": application.call.reference}),
+        {"department": "", "kind": "award"},
+    )
+    batch = LetterBatch.objects.get()
+    assert batch.status == BatchStatus.PENDING
+    assert DBTaskResult.objects.filter(task_path="projects.letter_tasks.run_letter_batch").count() == 1
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.DONE
+    assert batch.done == 1
+
+
+def test_the_progress_endpoint_answers_json(client, approver):
+    application = laureate()
+    batch = LetterBatch.objects.create(
+        call=application.call, requested_by=approver, status=BatchStatus.RUNNING, total=4, done=1, skipped=1
+    )
+    client.force_login(approver)
+    progress = client.get(batch_url("letter_batch_progress", batch)).json()
+    assert progress == {
+        "status": "running",
+        "status_label": "En cours",
+        "total": 4,
+        "done": 1,
+        "failed": 0,
+        "skipped": 1,
+        "processed": 2,
+        "percent": 50,
+        "finished": False,
+    }
+
+
+def test_a_running_batch_page_polls_without_inline_script(client, approver):
+    application = laureate()
+    batch = LetterBatch.objects.create(call=application.call, requested_by=approver, status=BatchStatus.RUNNING)
+    client.force_login(approver)
+    response = client.get(batch_url("letter_batch", batch))
+    assert 'data-polling="on"' in response.text
+    assert "<script>" not in response.text
+    assert "Actualiser" in response.text
+
+
+def test_the_archive_downloads_as_a_zip(client, approver, immediate_tasks):
+    application = laureate()
+    batch = LetterBatch.objects.create(call=application.call, requested_by=approver)
+    run_letter_batch.enqueue(batch.pk)
+    client.force_login(approver)
+    response = client.get(batch_url("letter_batch_archive", batch))
+    assert response["Content-Disposition"] == f'attachment; filename="FIPE-OCC-2023-courriers-lot-{batch.pk}.zip"'
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as archive:
+        assert archive.namelist() == [f"011/{application.reference}-attribution-v1.pdf"]
+
+
+def test_a_whole_call_batch_is_hidden_from_a_departmental_issuer(client, approver):
+    batch = LetterBatch.objects.create(call=CallFactory(), requested_by=approver)
+    client.force_login(member(Role.APPROVER, OrganisationKind.PREFECTURE, "31"))
+    for name in ("letter_batch", "letter_batch_progress", "letter_batch_archive"):
+        assert client.get(batch_url(name, batch)).status_code == 404
+
+
+def test_another_departments_batch_answers_404(client, approver):
+    batch = LetterBatch.objects.create(
+        call=CallFactory(), department=Department.objects.get(code="11"), requested_by=approver
+    )
+    client.force_login(member(Role.APPROVER, OrganisationKind.PREFECTURE, "31"))
+    assert client.get(batch_url("letter_batch", batch)).status_code == 404
+
+
+def test_instructors_cannot_start_a_batch(client, db):
+    call = CallFactory()
+    client.force_login(caf_instructor("11"))
+    response = client.post(reverse("projects:call_letters", kwargs={"call_reference": call.reference}), {"kind": "all"})
+    assert response.status_code == 403
+    assert not LetterBatch.objects.exists()
+
+
+def test_a_department_outside_the_scope_is_refused_by_the_form(client, db):
+    call = CallFactory()
+    client.force_login(member(Role.APPROVER, OrganisationKind.PREFECTURE, "31"))
+    eleven = Department.objects.get(code="11")
+    response = client.post(
+        reverse("projects:call_letters", kwargs={"call_reference": call.reference}),
+        {"department": eleven.pk, "kind": "all"},
+    )
+    assert response.status_code == 200
+    assert "Sélectionnez un choix valide" in response.text
+    assert not LetterBatch.objects.exists()
+
+
+def test_a_letter_produced_meanwhile_is_skipped_by_the_batch(approver, monkeypatch):
+    application = laureate()
+    real = letters.render_pdf
+
+    def someone_else_generates_first(html):
+        pdf = real(html)
+        letters.store_letter(
+            application=application, kind=LetterKind.AWARD, signatory=Signatory.objects.get(), pdf=pdf, by=approver
+        )
+        return pdf
+
+    monkeypatch.setattr(letters, "render_pdf", someone_else_generates_first)
+    summary = letters.generate_missing_letters(call=application.call, by=approver, processes=1)
+    assert (summary.generated, summary.skipped, summary.failed) == (0, 1, 0)
+    assert "produit entre-temps (version 1)" in summary.outcomes[0].message
+    assert AwardLetter.objects.filter(application=application).count() == 1
+
+
+def test_a_batch_larger_than_a_chunk_generates_every_letter_once(approver):
+    applications = [laureate() for _ in range(5)]
+    archive = io.BytesIO()
+    summary = letters.generate_missing_letters(
+        call=applications[0].call, by=approver, archive=archive, processes=2, chunk_size=2
+    )
+    assert (summary.generated, summary.failed) == (5, 0)
+    with zipfile.ZipFile(archive) as zipped:
+        assert len(zipped.namelist()) == 5
+    assert AwardLetter.objects.filter(version=1).count() == 5
