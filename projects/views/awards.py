@@ -306,7 +306,9 @@ def award_tab_context(application: Application, user, *, payment_form=None, comm
     may record commitment numbers and payments; a bound form passed in (after a refused
     submission) replaces the blank one so that its errors show.
     """
-    award = Award.objects.select_related("approved_by").filter(application=application).first()
+    joined, award = application.joined("award")
+    if not joined:
+        award = Award.objects.select_related("approved_by").filter(application=application).first()
     if award is None:
         return {"award": None}
     award.application = application
