@@ -298,6 +298,17 @@ class Application(models.Model):
     def is_editable(self) -> bool:
         return self.status in EDITABLE_STATUSES
 
+    def joined(self, name: str) -> tuple[bool, models.Model | None]:
+        """Whether the one-to-one `name` (`proposal`, `award`) was read with the application, and its value.
+
+        The detail page reads them in its one query (select_related) so that its tabs, which
+        would each query them, can share them; a tab called without them queries as before.
+        """
+        field = self._meta.get_field(name)
+        if not field.is_cached(self):
+            return False, None
+        return True, field.get_cached_value(self)
+
     # Amounts ----------------------------------------------------------------
 
     def requested_by_year(self) -> dict[int, Decimal]:

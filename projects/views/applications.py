@@ -235,7 +235,14 @@ def render_detail(request, application: Application, *, selected: str | None = N
 
 
 def application_detail(request, reference):
-    return render_detail(request, visible_application(request.user, reference))
+    application = get_object_or_404(
+        Application.objects.visible_to(request.user)
+        # What the committee and award tabs show, read with the file rather than by each tab.
+        .select_related("call", "applicant", "department", "proposal__meeting", "award__approved_by")
+        .prefetch_related("requested_amounts"),
+        reference=reference,
+    )
+    return render_detail(request, application)
 
 
 # — Keying in and editing ————————————————————————————————————————————————————————————

@@ -1,5 +1,6 @@
 """Approval of the laureates, awards and their funding lines, and the funding dashboard of a call."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -19,7 +20,14 @@ from django.views.decorators.http import require_POST
 from departments.enums import Action
 from departments.models import Department
 from departments.permissions import get_scope
-from projects.award_forms import CommitmentForm, PaymentForm, ProposalRowForm, RejectForm
+from projects.award_forms import (
+    CommitmentForm,
+    PaymentForm,
+    ProposalRowForm,
+    ProposalRowInputs,
+    RejectForm,
+    proposal_row_inputs,
+)
 from projects.charts import Series, stacked_bars
 from projects.dashboard import approval_envelopes, call_dashboard
 from projects.enums import Funder, Status
@@ -112,20 +120,33 @@ def funding_calls(request):
 @dataclass
 class ProposalRow:
     proposal: CommitteeProposal
-    form: ProposalRowForm
+    # None on a blank screen: the inputs are then prefilled without building a form (see RowInput).
+    form: ProposalRowForm | None
+    inputs: ProposalRowInputs
     reviews: dict[str, Review]
+    detail_url: str
+    reject_url: str
 
     @property
     def application(self) -> Application:
         return self.proposal.application
 
     @property
-    def caf_review(self) -> Review | None:
-        return self.reviews.get(ReviewerKind.CAF)
+    def opinions(self) -> list[Review | None]:
+        """The Caf's review, then the DDETS's (None when missing), for the table's two columns."""
+        return [self.reviews.get(ReviewerKind.CAF), self.reviews.get(ReviewerKind.DDETS)]
 
-    @property
-    def ddets_review(self) -> Review | None:
-        return self.reviews.get(ReviewerKind.DDETS)
+
+def _reference_urls(name: str, key: str, **kwargs) -> Callable[[str], str]:
+    """The URL `name` of an application reference passed as `key`, reversing the pattern only once.
+
+    The approval screen links a few hundred rows; reverse() per link was a tenth of its time.
+    References are slugs, which a URL carries as they are.
+    """
+    marker = "application-reference"
+    pattern = reverse(name, kwargs={**kwargs, key: marker})
+    before, after = pattern.split(marker)
+    return lambda reference: f"{before}{reference}{after}"
 
 
 def _proposal_rows(call: Call, department_ids, data=None) -> list[ProposalRow]:
@@ -140,17 +161,19 @@ def _proposal_rows(call: Call, department_ids, data=None) -> list[ProposalRow]:
         .prefetch_related("amounts", Prefetch("application__reviews", queryset=Review.objects.order_by("kind")))
         .order_by("application__department__code", "rank", "application__reference")
     )
+    years = call.programme_years
+    detail_url = _reference_urls("projects:application_detail", "reference")
+    reject_url = _reference_urls("projects:approval_reject", "application", reference=call.reference)
     rows = []
     for proposal in proposals:
         proposal.application.call = call
-        form = ProposalRowForm(
-            data,
-            prefix=f"p{proposal.application.pk}",
-            years=call.programme_years,
-            proposed={amount.year: amount.amount for amount in proposal.amounts.all()},
-        )
+        prefix = f"p{proposal.application.pk}"
+        proposed = {amount.year: amount.amount for amount in proposal.amounts.all()}
+        form = None if data is None else ProposalRowForm(data, prefix=prefix, years=years, proposed=proposed)
+        inputs = proposal_row_inputs(form, prefix=prefix, years=years, proposed=proposed)
         reviews = {review.kind: review for review in proposal.application.reviews.all()}
-        rows.append(ProposalRow(proposal, form, reviews))
+        reference = proposal.application.reference
+        rows.append(ProposalRow(proposal, form, inputs, reviews, detail_url(reference), reject_url(reference)))
     return rows
 
 
@@ -199,18 +222,23 @@ def approval(request, reference):
                     },
                 )
                 return redirect("projects:approval", reference=call.reference)
-    selection = [(row.application, row.form.amounts()) for row in chosen if row.form.is_bound and row.form.is_valid()]
+    selection = [(row.application, row.form.amounts()) for row in chosen if row.form.is_valid()]
     dashboard = call_dashboard(call)
     envelopes = [
         row
         for row in approval_envelopes(dashboard, selection)
         if row.department_id is None or row.department_id in department_ids
     ]
-    not_proposed = (
+    not_proposed = list(
         Application.objects.filter(call=call, department_id__in=department_ids, status=Status.NOT_PROPOSED)
         .select_related("department", "applicant", "proposal")
         .order_by("department__code", "reference")
     )
+    detail_url = _reference_urls("projects:application_detail", "reference")
+    reject_url = _reference_urls("projects:approval_reject", "application", reference=call.reference)
+    for application in not_proposed:
+        application.detail_url = detail_url(application.reference)
+        application.reject_url = reject_url(application.reference)
     return render(
         request,
         "projects/approval.html",
@@ -278,7 +306,9 @@ def award_tab_context(application: Application, user, *, payment_form=None, comm
     may record commitment numbers and payments; a bound form passed in (after a refused
     submission) replaces the blank one so that its errors show.
     """
-    award = Award.objects.select_related("approved_by").filter(application=application).first()
+    joined, award = application.joined("award")
+    if not joined:
+        award = Award.objects.select_related("approved_by").filter(application=application).first()
     if award is None:
         return {"award": None}
     award.application = application

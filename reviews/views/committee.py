@@ -284,12 +284,9 @@ def committee_tab_context(application, user) -> dict:
     context = {"application": application, "summary_only": sees_summary_only(user, application, declaration)}
     if context["summary_only"]:
         return {"committee": context}
-    current = (
-        CommitteeProposal.objects.filter(application=application)
-        .select_related("meeting")
-        .prefetch_related("amounts")
-        .first()
-    )
+    joined, current = application.joined("proposal")
+    if not joined:
+        current = CommitteeProposal.objects.filter(application=application).select_related("meeting").first()
     years = application.call.programme_years
     amounts = {amount.year: amount.amount for amount in current.amounts.all()} if current else {}
     is_secretary = can_run_committee(user, application.department_id)

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from departments.models import Region
 from projects.enums import Category, Status
-from projects.models import Application, Attachment, StatusChange
+from projects.models import Application, Attachment, FundingLine, StatusChange
 from reviews.models import ConflictDeclaration
 from tests.departments.factories import (
     UserFactory,
@@ -16,6 +16,7 @@ from tests.departments.factories import (
     department,
     regional_approver,
 )
+from tests.projects.award_factories import laureate, pay_line
 from tests.projects.factories import ApplicantFactory, ApplicationFactory, CallFactory, log_status, valid_siret
 from tests.projects.form_data import application_form_data
 
@@ -387,12 +388,30 @@ def test_detail_runs_a_constant_number_of_queries(client, db, django_assert_max_
         for n in range(count // 10)
     )
     client.force_login(approver)
-    # Session, user, scope (2), application and its amounts, attachments, declarations, reviews,
-    # criteria, committee proposal, member conflicts, award, history.
-    with django_assert_max_num_queries(15):
+    # Session, user, scope (2), application (with its proposal and award) and its amounts,
+    # attachments, declarations, reviews, criteria, member conflicts, history, letters.
+    with django_assert_max_num_queries(13):
         response = client.get(detail_url(application))
     assert response.status_code == 200
     assert len(tab_context(response, "historique")["status_changes"]) == count // 10
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_detail_of_a_laureate_runs_a_constant_number_of_queries(client, db, django_assert_max_num_queries, count):
+    approver = regional_approver()
+    application = laureate(by=approver, department="31")
+    for line in FundingLine.objects.filter(award__application=application)[:count]:
+        pay_line(line, by=approver, amount=Decimal("1"))
+    client.force_login(approver)
+    # As above, plus the reviews' scores and amounts, the proposed amounts, and the award's
+    # amounts, lines and payments.
+    with django_assert_max_num_queries(19):
+        response = client.get(detail_url(application))
+    assert response.status_code == 200
+    award = tab_context(response, "subvention")
+    assert len(award["award_payments"]) == count
+    assert len(award["award_lines"]) == 6
+    assert tab_context(response, "comite")["committee"]["proposal"] is not None
 
 
 # — Moves from the pages —————————————————————————————————————————————————————————————
