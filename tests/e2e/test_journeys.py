@@ -264,7 +264,8 @@ def test_regional_approver_approves_a_laureate(page, site, shot):
     open_tab(page, "Subvention")
     panel = page.get_by_role("tabpanel", name="Subvention")
     funding_lines = panel.get_by_role("table", name=re.compile("^Lignes de financement"))
-    expect(funding_lines.get_by_role("row")).to_have_count(1 + 6 + 1, timeout=2000)
+    expect(funding_lines.locator("tbody tr")).to_have_count(6)
+    expect(funding_lines.locator("tfoot")).to_contain_text("85 000,00 €")
     shot("journey-4-04-award-tab")
 
     page.goto(f"{site}/appels/{CALL}/tableau-de-bord/")
@@ -292,11 +293,12 @@ def test_administrator_imports_applications_and_exports_decisions(page, site, sh
     expect(page.get_by_role("table", name="Aperçu : ce que l’import fera")).to_contain_text(
         "Ludothèque des quatre saisons"
     )
+    expect(page.get_by_text("Simulation : 1 dossier(s) seraient créés et déposés")).to_be_visible()
     shot("journey-5-02-import-preview")
     assert Application.objects.count() == before
 
     page.get_by_role("button", name="Confirmer l’import").click()
-    expect(page.get_by_text(re.compile("1 dossier"))).to_be_visible()
+    expect(page.get_by_text("Import réussi : 1 dossier(s) créé(s) et déposé(s), 0 mis à jour")).to_be_visible()
     shot("journey-5-03-imported")
     imported = Application.objects.get(title="Ludothèque des quatre saisons")
     assert Application.objects.count() == before + 1
