@@ -12,13 +12,15 @@ import io
 import os
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from projects.demo import demo_application
 from projects.demo_data import DEMO_APPLICATIONS
-from projects.models import AwardLetter
+from projects.enums import BatchStatus
+from projects.models import AwardLetter, LetterBatch
 from reviews.models import CommitteeMeeting
 from tests.departments.factories import UserFactory, caf_instructor
 
@@ -72,13 +74,25 @@ def sample_kwargs() -> dict[str, dict]:
         "meeting_close": {"pk": meeting.pk},
         "minutes": {"pk": meeting.pk},
     }
-    if letter is not None:
-        kwargs.update(
-            {
-                "letter_preview": {"reference": laureate.reference, "kind": "award"},
-                "letter_download": {"reference": laureate.reference, "pk": letter.pk},
-            }
-        )
+    batch = LetterBatch.objects.create(
+        call=laureate.call,
+        kind="all",
+        status=BatchStatus.DONE,
+        requested_by=get_user_model().objects.get(username="prefecture-76"),
+    )
+    kwargs.update(
+        {
+            "application_letters": {"reference": laureate.reference},
+            "letter_preview": {"reference": laureate.reference, "kind": "award"},
+            "letter_generate": {"reference": laureate.reference, "kind": "award"},
+            "letter_download": {"reference": laureate.reference, "pk": letter.pk},
+            "letter_mark_sent": {"reference": laureate.reference, "pk": letter.pk},
+            "call_letters": {"call_reference": call},
+            "letter_batch": {"pk": batch.pk},
+            "letter_batch_progress": {"pk": batch.pk},
+            "letter_batch_archive": {"pk": batch.pk},
+        }
+    )
     return kwargs
 
 
@@ -127,6 +141,16 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "projects:exports": (302, 403, 403, 403, 403, 200, 200),
     "projects:funding_calls": (302, 200, 200, 200, 200, 200, 200),
     "projects:funding_dashboard": (302, 200, 200, 200, 200, 200, 200),
+    "projects:application_letters": (302, 200, 200, 200, 404, 200, 200),
+    "projects:call_letters": (302, 403, 403, 403, 403, 200, 200),
+    "projects:letter_batch": (302, 404, 404, 404, 404, 200, 200),
+    "projects:letter_batch_archive": (302, 404, 404, 404, 404, 404, 404),
+    "projects:letter_batch_progress": (302, 404, 404, 404, 404, 200, 200),
+    "projects:letter_download": (302, 200, 200, 200, 404, 200, 200),
+    "projects:letter_generate": (302, 405, 405, 405, 405, 405, 405),
+    "projects:letter_mark_sent": (302, 405, 405, 405, 405, 405, 405),
+    "projects:letter_preview": (302, 200, 200, 200, 404, 200, 200),
+    "projects:letters": (302, 403, 403, 403, 403, 200, 200),
     "projects:press_release": (302, 403, 403, 403, 403, 200, 200),
     "projects:press_release_docx": (302, 403, 403, 403, 403, 200, 200),
     "projects:public_results": (404, 404, 404, 404, 404, 404, 404),
@@ -186,6 +210,8 @@ POST_REFUSED: dict[str, tuple[int | None, ...]] = {
     "projects:award_commitment": (302, 403, 403, 403, 404, None, None),
     "projects:award_payment": (302, 403, 403, 403, 404, None, None),
     "projects:publish_results": (302, 403, 403, 403, 403, None, None),
+    "projects:letter_generate": (302, 403, 403, 403, 404, None, None),
+    "projects:letter_mark_sent": (302, 403, 403, 403, 404, None, None),
     "reviews:proposal_delete": (302, 403, 403, None, 404, 403, None),
 }
 
