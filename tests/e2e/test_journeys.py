@@ -275,6 +275,31 @@ def test_regional_approver_approves_a_laureate(page, site, shot):
     assert serious_violations(page) == []
 
 
+def test_regional_approver_generates_sends_and_downloads_an_award_letter(page, site, shot):
+    laureate = Application.objects.get(title__startswith="Résidence d’artistes")
+    assert laureate.status == Status.LAUREATE
+    assert not laureate.letters.exists()
+    sign_in(page, site, "prefecture-76")
+    page.goto(f"{site}/dossiers/{laureate.reference}/?onglet=courriers")
+    panel = page.get_by_role("tabpanel", name="Courriers")
+    shot("journey-4b-01-letters-tab")
+    panel.get_by_role("button", name="Produire le PDF").click()
+    expect(page.get_by_role("link", name="Télécharger la v1 (PDF)")).to_be_visible()
+    shot("journey-4b-02-generated")
+    letter = laureate.letters.get()
+    assert (letter.kind, letter.version, len(letter.sha256)) == ("award", 1, 64)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Télécharger la v1 (PDF)").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".pdf")
+    with open(download.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+    page.get_by_role("button", name="Marquer la version 1 comme envoyée").click()
+    shot("journey-4b-03-sent")
+    assert application(laureate.reference).status == Status.NOTIFIED
+    assert serious_violations(page) == []
+
+
 def test_administrator_imports_applications_and_exports_decisions(page, site, shot, tmp_path):
     call = Call.objects.get(reference=CALL)
     template = write_template(call, "csv").decode()
