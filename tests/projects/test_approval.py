@@ -259,7 +259,7 @@ def test_a_laureate_cannot_be_rejected(db):
 
 
 @pytest.mark.postgresql
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_concurrent_approvals_beyond_the_envelope_let_exactly_one_through():
     assert connection.vendor == "postgresql"
     approver = regional_approver()
@@ -276,7 +276,7 @@ def test_two_concurrent_approvals_beyond_the_envelope_let_exactly_one_through():
 
 
 @pytest.mark.postgresql
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_approval_and_rejection_of_the_same_application_do_not_both_pass():
     approver = regional_approver()
     application = proposed_application()

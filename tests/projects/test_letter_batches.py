@@ -84,7 +84,7 @@ def test_the_page_starts_a_batch_and_shows_its_report(client, approver, immediat
 
 
 # Committed for real: the worker checks its connection between tasks, as it does in production.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_page_enqueues_the_batch_for_the_worker_which_survives_the_browser(client, approver):
     application = laureate()
     client.force_login(approver)

@@ -116,7 +116,7 @@ def test_every_award_is_paid_at_most_its_total(approver):
 
 
 @pytest.mark.postgresql
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_concurrent_payments_beyond_the_line_let_exactly_one_through():
     approver = regional_approver()
     application = laureate(by=approver)

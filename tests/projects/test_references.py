@@ -94,7 +94,7 @@ def test_two_creations_at_once_get_distinct_consecutive_references():
 
     def work(batch):
         try:
-            start.wait(timeout=10)
+            start.wait(timeout=60)
             for applicant in batch:
                 application = create_application(
                     call=call,
@@ -115,7 +115,7 @@ def test_two_creations_at_once_get_distinct_consecutive_references():
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=60)
+        thread.join(timeout=180)
     assert errors == []
     assert connection.vendor == "postgresql"
     assert sorted(references) == [f"FIPE-OCC-2023-031-{n:03d}" for n in range(1, 2 * per_thread + 1)]
