@@ -33,6 +33,7 @@ from projects.money import split
 from projects.permissions import can_add_attachment, can_edit_application, can_key_in_applications
 from projects.services import attach_file, create_application, update_application
 from projects.views.awards import award_tab_context
+from projects.views.common import breadcrumb, visible_application
 from projects.views.letters import letters_tab_context
 from projects.views.public import may_download_open_data
 from projects.workflow import TRANSITIONS
@@ -49,24 +50,15 @@ PAGE_SIZE = 50
 PAGE_TRANSITIONS = ("submit", "start_review", "withdraw")
 
 
-def visible_application(user, reference: str) -> Application:
-    """The application if the user's scope covers its department; 404 otherwise."""
-    return get_object_or_404(
-        Application.objects.visible_to(user)
-        .select_related("call", "applicant", "department")
-        .prefetch_related("requested_amounts"),
-        reference=reference,
-    )
+# The application pages show the amounts requested in several places: read them with the file.
+WITH_AMOUNTS = Application.objects.select_related("call", "applicant", "department").prefetch_related(
+    "requested_amounts"
+)
 
 
 def detail_url(application: Application, tab: str | None = None) -> str:
     url = reverse("projects:application_detail", kwargs={"reference": application.reference})
     return f"{url}?{urlencode({'onglet': tab})}" if tab else url
-
-
-def breadcrumb(current, *links) -> dict:
-    """dsfr_breadcrumb's data: the home page, then `links` as (title, url), then the current page."""
-    return {"links": [{"title": title, "url": url} for title, url in links], "current": current}
 
 
 def list_link() -> tuple:
@@ -296,7 +288,7 @@ def application_create(request):
 
 
 def application_edit(request, reference):
-    application = visible_application(request.user, reference)
+    application = visible_application(request.user, reference, WITH_AMOUNTS)
     if not can_edit_application(request.user, application):
         raise PermissionDenied
     data = request.POST if request.method == "POST" else None
@@ -342,7 +334,7 @@ def application_transition(request, reference, name):
     """Apply one of PAGE_TRANSITIONS; a refused move is a message and changes nothing."""
     if name not in PAGE_TRANSITIONS:
         raise Http404
-    application = visible_application(request.user, reference)
+    application = visible_application(request.user, reference, WITH_AMOUNTS)
     transition = TRANSITIONS[name]
     allowed = transition in application.allowed_transitions(request.user)
     if request.method == "GET" and not allowed:
@@ -388,7 +380,7 @@ def application_transition(request, reference, name):
 
 @require_POST
 def attachment_upload(request, reference):
-    application = visible_application(request.user, reference)
+    application = visible_application(request.user, reference, WITH_AMOUNTS)
     if not can_add_attachment(request.user, application):
         raise PermissionDenied
     form = AttachmentForm(request.POST, request.FILES)
@@ -415,7 +407,7 @@ def attachment_upload(request, reference):
 
 def attachment_download(request, reference, pk):
     """The file, only to those who see the application; always as a download, never rendered inline."""
-    application = visible_application(request.user, reference)
+    application = visible_application(request.user, reference, WITH_AMOUNTS)
     if full_file_hidden(request.user, application):
         raise PermissionDenied
     attachment = get_object_or_404(application.attachments, pk=pk)

@@ -35,6 +35,7 @@ from projects.exceptions import DomainError, SelectionRefused
 from projects.models import Application, Award, Call, FundingLine, Payment
 from projects.money import format_euros
 from projects.services import approve_selection, record_payment, reject_application, set_commitment_number
+from projects.views.common import breadcrumb, visible_application
 from projects.workflow import TRANSITIONS
 from reviews.enums import ProposalDecision, ReviewerKind
 from reviews.models import CommitteeProposal, Review
@@ -61,18 +62,6 @@ def can_manage_award(user, application: Application) -> bool:
 def visible_call(user, reference: str) -> Call:
     """A call of a region where the user sees at least one department; any other answers 404."""
     return get_object_or_404(Call.objects.visible_to(user).select_related("region"), reference=reference)
-
-
-def visible_application(user, reference: str) -> Application:
-    """An application of the user's departments (Action.VIEW); any other answers 404."""
-    return get_object_or_404(
-        Application.objects.visible_to(user).select_related("call", "department", "applicant"), reference=reference
-    )
-
-
-def _breadcrumb(current: str, *links: tuple[str, str]) -> dict:
-    """The DSFR breadcrumb's data: the links above the page, then the page itself."""
-    return {"links": [{"url": url, "title": title} for url, title in links], "current": current}
 
 
 def _next_or(request, default: str) -> str:
@@ -252,8 +241,8 @@ def approval(request, reference):
             "failures": failures,
             "not_proposed": not_proposed,
             "waiting_total": sum((row.proposal.proposed_total for row in rows), Decimal("0")),
-            "breadcrumb_data": _breadcrumb(
-                call.reference, (reverse("projects:approval_calls"), _("Validation des lauréats"))
+            "breadcrumb_data": breadcrumb(
+                call.reference, (_("Validation des lauréats"), reverse("projects:approval_calls"))
             ),
         },
     )
@@ -284,15 +273,15 @@ def reject(request, reference, application):
         else:
             messages.success(request, _("Le dossier %(reference)s est rejeté.") % {"reference": application.reference})
             return redirect("projects:approval", reference=call.reference)
-    breadcrumb = _breadcrumb(
+    breadcrumb_data = breadcrumb(
         _("Rejet de %(reference)s") % {"reference": application.reference},
-        (reverse("projects:approval_calls"), _("Validation des lauréats")),
-        (reverse("projects:approval", args=[call.reference]), call.reference),
+        (_("Validation des lauréats"), reverse("projects:approval_calls")),
+        (call.reference, reverse("projects:approval", args=[call.reference])),
     )
     return render(
         request,
         "projects/approval_reject.html",
-        {"call": call, "application": application, "form": form, "breadcrumb_data": breadcrumb},
+        {"call": call, "application": application, "form": form, "breadcrumb_data": breadcrumb_data},
     )
 
 
@@ -355,9 +344,9 @@ def _render_award(request, application, status=200, **forms):
             "application": application,
             # After a refused form the page is rendered at the form's address: go back where the user was.
             "award_next": _next_or(request, here) if request.method == "POST" else request.get_full_path(),
-            "breadcrumb_data": _breadcrumb(
+            "breadcrumb_data": breadcrumb(
                 _("Subvention %(reference)s") % {"reference": application.reference},
-                (reverse("projects:funding_dashboard", args=[application.call.reference]), _("Financements")),
+                (_("Financements"), reverse("projects:funding_dashboard", args=[application.call.reference])),
             ),
             **context,
         },
@@ -499,6 +488,6 @@ def funding_dashboard(request, reference):
             "department_chart": _department_chart(dashboard),
             "consumption_chart": _consumption_chart(dashboard) if dashboard.complete else None,
             "can_approve": get_scope(request.user).can_anywhere(Action.APPROVE),
-            "breadcrumb_data": _breadcrumb(call.reference, (reverse("projects:funding_calls"), _("Financements"))),
+            "breadcrumb_data": breadcrumb(call.reference, (_("Financements"), reverse("projects:funding_calls"))),
         },
     )

@@ -27,17 +27,12 @@ from projects.letters import (
     render_letter_html,
 )
 from projects.models import Application, AwardLetter, Call, LetterBatch
+from projects.views.common import visible_application
 
 LETTER_STATUSES = AWARDED_STATUSES | {Status.REJECTED}
 
 
 # Rules ----------------------------------------------------------------------
-
-
-def visible_application(user, reference: str, queryset=None) -> Application:
-    """An application outside the user's departments answers 404, as if it did not exist."""
-    queryset = queryset if queryset is not None else Application.objects.all()
-    return get_object_or_404(queryset.visible_to(user), reference=reference)
 
 
 def require_issue_letters(user, department_id: int) -> None:
