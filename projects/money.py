@@ -62,7 +62,7 @@ def parse_amount(raw) -> Decimal:
 
 
 def format_euros(value: Decimal | None) -> str:
-    """`2 395 000,00 €` with narrow no-break spaces, as French typography wants."""
+    """`2 395 000,00 €`, grouped with the no-break spaces of Django's French format, so amounts never wrap."""
     if value is None:
         return "—"
     formatted = number_format(to_cents(value), decimal_pos=2, use_l10n=True, force_grouping=True)

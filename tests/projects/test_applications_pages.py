@@ -19,6 +19,7 @@ from tests.departments.factories import (
 from tests.projects.award_factories import laureate, pay_line
 from tests.projects.factories import ApplicantFactory, ApplicationFactory, CallFactory, log_status, valid_siret
 from tests.projects.form_data import application_form_data
+from tests.reviews.factories import declared_caf_instructor
 
 LIST_URL = reverse("projects:application_list")
 
@@ -260,13 +261,6 @@ def test_list_runs_a_constant_number_of_queries(client, db, django_assert_max_nu
 
 
 # — Detail page ——————————————————————————————————————————————————————————————————————
-
-
-def declared_caf_instructor(application):
-    """A Caf instructor of the Aude who declared no conflict with the file, so sees all of it."""
-    user = caf_instructor("11")
-    ConflictDeclaration.objects.create(user=user, application=application, has_conflict=False)
-    return user
 
 
 def test_undeclared_instructor_sees_the_summary_only(client, db):

@@ -7,7 +7,6 @@ from django.urls import reverse
 from projects.models import Attachment
 from projects.services import attach_file
 from projects.uploads import MAX_ATTACHMENT_SIZE, detect_content_type
-from reviews.models import ConflictDeclaration
 from tests.departments.factories import administrator, caf_instructor, department, regional_approver
 from tests.projects.factories import ApplicationFactory
 from tests.projects.sample_files import (
@@ -20,6 +19,7 @@ from tests.projects.sample_files import (
     upload,
     xlsx_bytes,
 )
+from tests.reviews.factories import declared_caf_instructor
 
 
 def upload_url(application):
@@ -149,12 +149,6 @@ def stored_attachment(db):
         by=administrator(),
         description="Budget",
     )
-
-
-def declared_caf_instructor(application):
-    user = caf_instructor("11")
-    ConflictDeclaration.objects.create(user=user, application=application, has_conflict=False)
-    return user
 
 
 def test_undeclared_instructor_cannot_download_attachments(client, stored_attachment):

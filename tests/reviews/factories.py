@@ -14,7 +14,7 @@ from reviews.models import (
     ProposedAmount,
     Review,
 )
-from tests.departments.factories import UserFactory
+from tests.departments.factories import UserFactory, caf_instructor
 from tests.projects.factories import ApplicationFactory, CallFactory
 
 
@@ -108,3 +108,10 @@ class CommitteeProposalFactory(factory.django.DjangoModelFactory):
         ProposedAmount.objects.bulk_create(ProposedAmount(proposal=self, year=y, amount=a) for y, a in amounts.items())
         self.proposed_total = sum(amounts.values(), Decimal("0"))
         self.save(update_fields=["proposed_total"])
+
+
+def declared_caf_instructor(application, department_code: str = "11"):
+    """A Caf instructor of the department who declared no conflict with the file, so sees all of it."""
+    user = caf_instructor(department_code)
+    ConflictDeclaration.objects.create(user=user, application=application, has_conflict=False)
+    return user
