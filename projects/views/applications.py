@@ -158,6 +158,14 @@ class TabPanel:
     context: dict = field(default_factory=dict)
 
 
+@dataclass
+class TabLink:
+    id: str
+    label: Promise | str
+    url: str
+    current: bool
+
+
 def file_tab_context(application: Application, user) -> dict:
     requested = application.requested_by_year()
     transitions = [t for t in application.allowed_transitions(user) if t.name in PAGE_TRANSITIONS]
@@ -202,25 +210,30 @@ SUMMARY_TABS: list[Tab] = [
 
 
 def render_detail(request, application: Application, *, selected: str | None = None, overrides=None):
-    """The detail page; `overrides` replaces parts of a tab's context (a bound form with its errors)."""
-    overrides = overrides or {}
+    """The detail page showing one tab; `overrides` replaces parts of its context (a bound form with its errors).
+
+    Each tab is its own address (`?onglet=historique`) and only the shown tab reads its data:
+    the page costs the same few queries whichever tab is open, and every tab is a plain link
+    that the keyboard and screen readers reach like any other.
+    """
     tabs = SUMMARY_TABS if full_file_hidden(request.user, application) else DETAIL_TABS
-    panels = [
-        TabPanel(
-            tab.id, tab.label, tab.template, {**tab.context(application, request.user), **overrides.get(tab.id, {})}
-        )
-        for tab in tabs
-    ]
     selected = selected or request.GET.get("onglet")
-    if selected not in {panel.id for panel in panels}:
-        selected = panels[0].id
+    tab = next((tab for tab in tabs if tab.id == selected), tabs[0])
+    panel = TabPanel(
+        tab.id, tab.label, tab.template, {**tab.context(application, request.user), **(overrides or {}).get(tab.id, {})}
+    )
+    # The first tab is the page's own address, without a parameter.
+    links = [
+        TabLink(other.id, other.label, detail_url(application, None if other is tabs[0] else other.id), other is tab)
+        for other in tabs
+    ]
     return render(
         request,
         "projects/application_detail.html",
         {
             "application": application,
-            "tabs": panels,
-            "selected_tab": selected,
+            "tabs": links,
+            "panel": panel,
             "breadcrumb_data": breadcrumb(application.reference, list_link()),
         },
     )

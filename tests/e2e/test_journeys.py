@@ -36,10 +36,16 @@ def open_from_list(page, title: str) -> None:
     page.get_by_role("row").filter(has_text=title).get_by_role("link").first.click()
 
 
+def tabs(page):
+    return page.get_by_role("navigation", name="Volets du dossier")
+
+
 def open_tab(page, name: str) -> None:
-    """Select a tab of the application page, as a user clicks it (the DSFR script shows its panel)."""
-    page.get_by_role("tab", name=name, exact=True).click()
-    expect(page.get_by_role("tab", name=name, exact=True)).to_have_attribute("aria-selected", "true")
+    """Open a tab of the application page with the keyboard: focus its link and press Enter."""
+    link = tabs(page).get_by_role("link", name=name, exact=True)
+    link.focus()
+    page.keyboard.press("Enter")
+    expect(tabs(page).get_by_role("link", name=name, exact=True)).to_have_attribute("aria-current", "page")
 
 
 def choose(page, control) -> None:
@@ -77,7 +83,7 @@ def test_caf_instructor_declares_and_submits_a_review(page, site, shot):
     open_from_list(page, "Ludothèque petite enfance itinérante")
     expect(page.get_by_role("heading", level=1)).to_have_text("Ludothèque petite enfance itinérante")
     # Until the declaration, the instructor sees the summary only.
-    expect(page.get_by_role("tab")).to_have_text(["Résumé", "Instruction"])
+    expect(tabs(page).get_by_role("link")).to_have_text(["Résumé", "Instruction"])
     open_tab(page, "Instruction")
     shot("journey-1-02-detail-summary-only")
     assert serious_violations(page) == []
@@ -163,7 +169,7 @@ def test_ddets_instructor_submits_the_second_review(page, site, shot):
     page.goto(f"{site}/dossiers/{reference}/")
     expect(page.get_by_text("INSTRUIT").first).to_be_visible()
     open_tab(page, "Instruction")
-    panel = page.get_by_role("tabpanel", name="Instruction")
+    panel = page.get_by_role("region", name="Instruction")
     expect(panel.get_by_role("columnheader", name="Avis Caf")).to_be_visible()
     expect(panel.get_by_role("columnheader", name="Avis DDETS")).to_be_visible()
     expect(panel.get_by_text("Le plan de financement reste à consolider.")).to_be_visible()
@@ -262,7 +268,7 @@ def test_regional_approver_approves_a_laureate(page, site, shot):
 
     page.goto(f"{site}/dossiers/{reference}/")
     open_tab(page, "Subvention")
-    panel = page.get_by_role("tabpanel", name="Subvention")
+    panel = page.get_by_role("region", name="Subvention")
     funding_lines = panel.get_by_role("table", name=re.compile("^Lignes de financement"))
     expect(funding_lines.locator("tbody tr")).to_have_count(6)
     expect(funding_lines.locator("tfoot")).to_contain_text("85 000,00 €")
@@ -281,7 +287,7 @@ def test_regional_approver_generates_sends_and_downloads_an_award_letter(page, s
     assert not laureate.letters.exists()
     sign_in(page, site, "prefecture-76")
     page.goto(f"{site}/dossiers/{laureate.reference}/?onglet=courriers")
-    panel = page.get_by_role("tabpanel", name="Courriers")
+    panel = page.get_by_role("region", name="Courriers")
     shot("journey-4b-01-letters-tab")
     panel.get_by_role("button", name="Produire le PDF").click()
     expect(page.get_by_role("link", name="Télécharger la v1 (PDF)")).to_be_visible()

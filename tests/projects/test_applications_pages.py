@@ -38,7 +38,9 @@ def listed(response) -> list[str]:
 
 
 def tab_context(response, tab_id) -> dict:
-    return next(tab.context for tab in response.context["tabs"] if tab.id == tab_id)
+    """The context of the tab the page shows, which must be `tab_id`."""
+    assert response.context["panel"].id == tab_id
+    return response.context["panel"].context
 
 
 def messages_of(response) -> list[str]:
@@ -302,14 +304,40 @@ def test_detail_shows_the_file_the_applicant_the_amounts_and_the_status(client, 
     ]
 
 
-def test_detail_has_the_file_attachments_and_history_tabs_and_selects_the_one_asked(client, db):
+def test_detail_links_every_tab_and_shows_the_one_asked(client, db):
     application = ApplicationFactory(submitted=True)
     client.force_login(declared_caf_instructor(application))
     response = client.get(detail_url(application, onglet="historique"))
-    assert {"dossier", "pieces-jointes", "historique"} <= {tab.id for tab in response.context["tabs"]}
-    assert response.context["selected_tab"] == "historique"
-    assert 'id="tab-historique" class="fr-tabs__tab" role="tab"\n                  tabindex="0"' in response.text
-    assert client.get(detail_url(application, onglet="nope")).context["selected_tab"] == "dossier"
+    assert [(tab.id, tab.current) for tab in response.context["tabs"]] == [
+        ("dossier", False),
+        ("pieces-jointes", False),
+        ("instruction", False),
+        ("comite", False),
+        ("subvention", False),
+        ("courriers", False),
+        ("historique", True),
+    ]
+    assert response.context["panel"].id == "historique"
+    assert f'<a class="fipe-tabnav__link" href="{detail_url(application)}">Dossier</a>' in response.text
+    assert (
+        f'<a class="fipe-tabnav__link" href="{detail_url(application, onglet="historique")}" aria-current="page">'
+        "Historique</a>" in response.text
+    )
+    assert "<title>Historique — " in response.text
+
+
+def test_an_unknown_tab_shows_the_first_one(client, db):
+    application = ApplicationFactory(submitted=True)
+    client.force_login(declared_caf_instructor(application))
+    assert client.get(detail_url(application, onglet="nope")).context["panel"].id == "dossier"
+
+
+def test_only_the_shown_tab_reads_its_data(client, db):
+    application = ApplicationFactory(submitted=True)
+    client.force_login(declared_caf_instructor(application))
+    response = client.get(detail_url(application))
+    assert "status_changes" not in response.context
+    assert "Historique des statuts" not in response.text
 
 
 def test_history_tab_lists_the_status_changes(client, db):
@@ -318,7 +346,7 @@ def test_history_tab_lists_the_status_changes(client, db):
     log_status(application, approver)
     application.withdraw(by=approver, comment="Le porteur renonce faute de local")
     client.force_login(declared_caf_instructor(application))
-    response = client.get(detail_url(application))
+    response = client.get(detail_url(application, onglet="historique"))
     changes = tab_context(response, "historique")["status_changes"]
     assert [(c.from_status, c.to_status) for c in changes] == [
         (Status.DRAFT, Status.SUBMITTED),
@@ -362,8 +390,22 @@ def test_edit_link_only_for_managers_while_editable(client, db):
     assert edit not in client.get(detail_url(draft)).text
 
 
+# Every tab page reads the session, the user, the scope (2), the application (with its call,
+# applicant, proposal and award) and its requested amounts, then the shown tab's own data:
+TAB_QUERIES = {
+    "dossier": 6,
+    "pieces-jointes": 7,  # the attachments
+    "instruction": 11,  # declarations, reviews, their scores and amounts, the criteria
+    "comite": 9,  # declarations, proposed amounts, the members' conflicts
+    "subvention": 9,  # funding lines, payments, the amounts per year
+    "courriers": 7,  # the letters
+    "historique": 7,  # the status changes
+}
+
+
 @pytest.mark.parametrize("count", [5, 200])
-def test_detail_runs_a_constant_number_of_queries(client, db, django_assert_max_num_queries, settings, count):
+@pytest.mark.parametrize("tab", ["pieces-jointes", "historique"])
+def test_a_tab_runs_a_constant_number_of_queries(client, db, django_assert_num_queries, count, tab):
     ApplicationFactory.create_batch(count, submitted=True)
     application = ApplicationFactory(submitted=True)
     approver = regional_approver()
@@ -382,30 +424,44 @@ def test_detail_runs_a_constant_number_of_queries(client, db, django_assert_max_
         for n in range(count // 10)
     )
     client.force_login(approver)
-    # Session, user, scope (2), application (with its proposal and award) and its amounts,
-    # attachments, declarations, reviews, criteria, member conflicts, history, letters.
-    with django_assert_max_num_queries(13):
-        response = client.get(detail_url(application))
-    assert response.status_code == 200
-    assert len(tab_context(response, "historique")["status_changes"]) == count // 10
+    with django_assert_num_queries(TAB_QUERIES[tab]):
+        response = client.get(detail_url(application, onglet=tab))
+    rows = tab_context(response, tab)["attachments" if tab == "pieces-jointes" else "status_changes"]
+    assert len(rows) == count // 10
 
 
 @pytest.mark.parametrize("count", [1, 6])
-def test_detail_of_a_laureate_runs_a_constant_number_of_queries(client, db, django_assert_max_num_queries, count):
+@pytest.mark.parametrize("tab", TAB_QUERIES)
+def test_each_tab_of_a_laureate_runs_a_constant_number_of_queries(
+    client, db, django_assert_num_queries, count, tab
+):
     approver = regional_approver()
     application = laureate(by=approver, department="31")
     for line in FundingLine.objects.filter(award__application=application)[:count]:
         pay_line(line, by=approver, amount=Decimal("1"))
     client.force_login(approver)
-    # As above, plus the reviews' scores and amounts, the proposed amounts, and the award's
-    # amounts, lines and payments.
-    with django_assert_max_num_queries(19):
-        response = client.get(detail_url(application))
-    assert response.status_code == 200
-    award = tab_context(response, "subvention")
-    assert len(award["award_payments"]) == count
+    with django_assert_num_queries(TAB_QUERIES[tab]):
+        response = client.get(detail_url(application, onglet=tab))
+    assert response.context["panel"].id == tab
+
+
+def test_the_award_tab_of_a_laureate_lists_its_lines_and_payments(client, db):
+    approver = regional_approver()
+    application = laureate(by=approver, department="31")
+    for line in FundingLine.objects.filter(award__application=application)[:2]:
+        pay_line(line, by=approver, amount=Decimal("1"))
+    client.force_login(approver)
+    award = tab_context(client.get(detail_url(application, onglet="subvention")), "subvention")
+    assert len(award["award_payments"]) == 2
     assert len(award["award_lines"]) == 6
-    assert tab_context(response, "comite")["committee"]["proposal"] is not None
+
+
+def test_the_committee_tab_of_a_laureate_shows_its_proposal(client, db):
+    approver = regional_approver()
+    application = laureate(by=approver, department="31")
+    client.force_login(approver)
+    committee = tab_context(client.get(detail_url(application, onglet="comite")), "comite")
+    assert committee["committee"]["proposal"] is not None
 
 
 # — Moves from the pages —————————————————————————————————————————————————————————————

@@ -83,10 +83,10 @@ def test_refused_upload_shows_the_reason_and_stores_nothing(client, db, settings
     client.force_login(regional_approver())
     response = client.post(upload_url(application), {"file": upload(name, content, "application/pdf")})
     assert response.status_code == 200
-    tab = next(tab for tab in response.context["tabs"] if tab.id == "pieces-jointes")
-    assert reason in str(tab.context["upload_form"].errors["file"])
+    panel = response.context["panel"]
+    assert panel.id == "pieces-jointes"
+    assert reason in str(panel.context["upload_form"].errors["file"])
     assert reason in response.text
-    assert response.context["selected_tab"] == "pieces-jointes"
     assert not Attachment.objects.exists()
     assert stored_files(settings) == []
 
@@ -198,7 +198,8 @@ def test_files_are_not_served_from_the_media_url(client, settings, stored_attach
 def test_attachments_tab_lists_the_files_with_their_download_link(client, stored_attachment):
     client.force_login(declared_caf_instructor(stored_attachment.application))
     response = client.get(
-        reverse("projects:application_detail", kwargs={"reference": stored_attachment.application.reference})
+        reverse("projects:application_detail", kwargs={"reference": stored_attachment.application.reference}),
+        {"onglet": "pieces-jointes"},
     )
     assert "Budget prévisionnel 2023.pdf" in response.text
     assert download_url(stored_attachment) in response.text
@@ -208,7 +209,8 @@ def test_attachments_tab_lists_the_files_with_their_download_link(client, stored
 def test_attachments_tab_offers_the_upload_form_to_managers(client, stored_attachment):
     client.force_login(regional_approver())
     response = client.get(
-        reverse("projects:application_detail", kwargs={"reference": stored_attachment.application.reference})
+        reverse("projects:application_detail", kwargs={"reference": stored_attachment.application.reference}),
+        {"onglet": "pieces-jointes"},
     )
     assert "Ajouter la pièce" in response.text
 
