@@ -432,9 +432,7 @@ def test_a_tab_runs_a_constant_number_of_queries(client, db, django_assert_num_q
 
 @pytest.mark.parametrize("count", [1, 6])
 @pytest.mark.parametrize("tab", TAB_QUERIES)
-def test_each_tab_of_a_laureate_runs_a_constant_number_of_queries(
-    client, db, django_assert_num_queries, count, tab
-):
+def test_each_tab_of_a_laureate_runs_a_constant_number_of_queries(client, db, django_assert_num_queries, count, tab):
     approver = regional_approver()
     application = laureate(by=approver, department="31")
     for line in FundingLine.objects.filter(award__application=application)[:count]:
