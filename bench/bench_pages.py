@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from bench.national import ensure_populated, populate_small
 from projects.enums import Status
 from projects.models import Application
+from projects.views.applications import DETAIL_TABS, detail_url
 
 REPEAT = 7
 GOAL_MS = 150
@@ -41,18 +42,23 @@ def pages(call, instructor_department="31") -> dict[str, list[tuple[str, str]]]:
     laureate = applications.filter(status=Status.LAUREATE, department__code=instructor_department).first()
     reviewed = applications.filter(department__code=instructor_department).exclude(status=Status.SUBMITTED).first()
     detail = laureate or reviewed
+    # Each tab of the detail page is its own page: measure every one.
+    details = [
+        (f"application detail, {tab.label} tab", detail_url(detail, None if tab is DETAIL_TABS[0] else tab.id))
+        for tab in DETAIL_TABS
+    ]
     return {
         "approver": [
             ("application list, first page", f"/dossiers/?call={call.pk}"),
             ("application list, filtered", f"/dossiers/?status=reviewed&qpv=true&call={call.pk}"),
-            ("application detail", f"/dossiers/{detail.reference}/"),
+            *details,
             ("approval screen", f"/appels/{call.reference}/validation/"),
             ("funding dashboard", f"/appels/{call.reference}/tableau-de-bord/"),
         ],
         "instructor": [
             ("application list, first page", f"/dossiers/?call={call.pk}"),
             ("application list, filtered", f"/dossiers/?status=reviewed&category=new_places&call={call.pk}"),
-            ("application detail", f"/dossiers/{detail.reference}/"),
+            *details,
             ("funding dashboard", f"/appels/{call.reference}/tableau-de-bord/"),
         ],
     }
