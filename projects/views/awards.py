@@ -109,21 +109,14 @@ def funding_calls(request):
 @dataclass
 class ProposalRow:
     proposal: CommitteeProposal
+    application: Application
     # None on a blank screen: the inputs are then prefilled without building a form (see RowInput).
     form: ProposalRowForm | None
     inputs: ProposalRowInputs
-    reviews: dict[str, Review]
+    # The Caf's review, then the DDETS's (None when missing), for the table's two columns.
+    opinions: list[Review | None]
     detail_url: str
     reject_url: str
-
-    @property
-    def application(self) -> Application:
-        return self.proposal.application
-
-    @property
-    def opinions(self) -> list[Review | None]:
-        """The Caf's review, then the DDETS's (None when missing), for the table's two columns."""
-        return [self.reviews.get(ReviewerKind.CAF), self.reviews.get(ReviewerKind.DDETS)]
 
 
 def _reference_urls(name: str, key: str, **kwargs) -> Callable[[str], str]:
@@ -161,8 +154,13 @@ def _proposal_rows(call: Call, department_ids, data=None) -> list[ProposalRow]:
         form = None if data is None else ProposalRowForm(data, prefix=prefix, years=years, proposed=proposed)
         inputs = proposal_row_inputs(form, prefix=prefix, years=years, proposed=proposed)
         reviews = {review.kind: review for review in proposal.application.reviews.all()}
+        opinions = [reviews.get(ReviewerKind.CAF), reviews.get(ReviewerKind.DDETS)]
         reference = proposal.application.reference
-        rows.append(ProposalRow(proposal, form, inputs, reviews, detail_url(reference), reject_url(reference)))
+        rows.append(
+            ProposalRow(
+                proposal, proposal.application, form, inputs, opinions, detail_url(reference), reject_url(reference)
+            )
+        )
     return rows
 
 
