@@ -16,16 +16,32 @@ from projects.models import LetterBatch
 logger = logging.getLogger(__name__)
 
 
+class BatchInterrupted(Exception):
+    """The batch was declared interrupted (it looked stale) while this worker was still running it."""
+
+
 @task()
 def run_letter_batch(batch_id: int) -> dict:
     """Generate the batch's missing letters, storing the progress on the LetterBatch row as it goes."""
     batch = LetterBatch.objects.select_related("call", "department", "requested_by").get(pk=batch_id)
-    LetterBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING)
+    # Taken only while still pending: a batch declared interrupted before the worker came to it stays
+    # closed, as its page said, and the user may already have relaunched it.
+    if not LetterBatch.objects.filter(pk=batch.pk, status=BatchStatus.PENDING).update(
+        status=BatchStatus.RUNNING, updated_at=timezone.now()
+    ):
+        return {"status": batch.status}
 
     def progress(summary: BatchSummary) -> None:
-        LetterBatch.objects.filter(pk=batch.pk).update(
-            total=summary.total, done=summary.generated, failed=summary.failed, skipped=summary.skipped
-        )
+        # Each letter moves updated_at, the heartbeat that tells a slow batch from one whose worker died.
+        # Declared interrupted meanwhile, the batch stops here rather than race the one relaunched in its place.
+        if not LetterBatch.objects.filter(pk=batch.pk, status=BatchStatus.RUNNING).update(
+            total=summary.total,
+            done=summary.generated,
+            failed=summary.failed,
+            skipped=summary.skipped,
+            updated_at=timezone.now(),
+        ):
+            raise BatchInterrupted
 
     try:
         with tempfile.TemporaryFile() as archive:
@@ -39,6 +55,9 @@ def run_letter_batch(batch_id: int) -> dict:
             )
             archive.seek(0)
             batch.archive.save(f"{batch.call.reference}-courriers-{batch.pk}.zip", File(archive), save=False)
+    except BatchInterrupted:
+        logger.warning("letter batch %s was declared interrupted while running: stopped", batch.pk)
+        return {"status": BatchStatus.FAILED}
     except DomainError as error:
         _finish(batch, BatchStatus.FAILED, [{"outcome": "failed", "message": str(error.message)}])
         return {"status": BatchStatus.FAILED}

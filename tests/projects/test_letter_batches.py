@@ -1,9 +1,11 @@
 import io
 import zipfile
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from departments.enums import OrganisationKind, Role
@@ -206,3 +208,92 @@ def test_a_batch_larger_than_a_chunk_generates_every_letter_once(approver):
     with zipfile.ZipFile(archive) as zipped:
         assert len(zipped.namelist()) == 5
     assert AwardLetter.objects.filter(version=1).count() == 5
+
+
+# Recovery of a batch whose worker died -----------------------------------------------
+
+
+@pytest.mark.parametrize("status", [BatchStatus.PENDING, BatchStatus.RUNNING])
+def test_an_unfinished_batch_that_moved_within_ten_minutes_is_not_stale(approver, status):
+    batch = LetterBatch.objects.create(call=CallFactory(), requested_by=approver, status=status)
+    assert not batch.is_stale(batch.updated_at + timedelta(minutes=9, seconds=59))
+
+
+@pytest.mark.parametrize("status", [BatchStatus.PENDING, BatchStatus.RUNNING])
+def test_an_unfinished_batch_that_has_not_moved_for_ten_minutes_is_stale(approver, status):
+    batch = LetterBatch.objects.create(call=CallFactory(), requested_by=approver, status=status)
+    assert batch.is_stale(batch.updated_at + timedelta(minutes=10))
+
+
+@pytest.mark.parametrize("status", [BatchStatus.DONE, BatchStatus.FAILED])
+def test_a_finished_batch_is_never_stale(approver, status):
+    batch = LetterBatch.objects.create(call=CallFactory(), requested_by=approver, status=status)
+    assert not batch.is_stale(batch.updated_at + timedelta(days=30))
+
+
+def test_a_stale_batch_is_closed_as_interrupted_and_keeps_its_counts(approver):
+    batch = LetterBatch.objects.create(
+        call=CallFactory(), requested_by=approver, status=BatchStatus.RUNNING, total=5, done=2
+    )
+    now = batch.updated_at + timedelta(minutes=10)
+    batch.interrupt_if_stale(now=now)
+    batch = LetterBatch.objects.get()
+    assert (batch.status, batch.finished_at, batch.done) == (BatchStatus.FAILED, now, 2)
+    assert batch.report[0]["message"].startswith("Le traitement a été interrompu")
+
+
+def test_a_batch_that_moved_since_it_was_read_is_not_interrupted(approver):
+    batch = LetterBatch.objects.create(call=CallFactory(), requested_by=approver, status=BatchStatus.RUNNING)
+    LetterBatch.objects.filter(pk=batch.pk).update(updated_at=batch.updated_at + timedelta(minutes=1))
+    batch.interrupt_if_stale(now=batch.updated_at + timedelta(minutes=10))
+    assert batch.status == BatchStatus.RUNNING
+
+
+def test_each_letter_moves_the_batch_heartbeat(approver, immediate_tasks, monkeypatch):
+    application = laureate()
+    laureate()
+    batch = LetterBatch.objects.create(call=application.call, requested_by=approver)
+    seen = []
+    real = letters.render_pdf
+
+    def record_the_batch(html):
+        seen.append(LetterBatch.objects.values_list("done", "updated_at").get())
+        return real(html)
+
+    monkeypatch.setattr(letters, "default_processes", lambda: 1)
+    monkeypatch.setattr(letters, "render_pdf", record_the_batch)
+    run_letter_batch.enqueue(batch.pk)
+    (done_before, moved_before), (done_after, moved_after) = seen
+    assert (done_before, done_after) == (0, 1)
+    assert moved_after > moved_before
+
+
+def test_a_batch_declared_interrupted_while_running_stops_at_its_next_letter(approver, immediate_tasks, monkeypatch):
+    application = laureate()
+    laureate()
+    batch = LetterBatch.objects.create(call=application.call, requested_by=approver)
+    real = letters.render_pdf
+
+    def the_page_finds_it_stale(html):
+        running = LetterBatch.objects.get()
+        running.interrupt_if_stale(now=running.updated_at + timedelta(minutes=10))
+        return real(html)
+
+    monkeypatch.setattr(letters, "default_processes", lambda: 1)
+    monkeypatch.setattr(letters, "render_pdf", the_page_finds_it_stale)
+    run_letter_batch.enqueue(batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.FAILED
+    assert batch.report[0]["message"].startswith("Le traitement a été interrompu")
+    assert AwardLetter.objects.count() == 1
+
+
+def test_a_batch_interrupted_before_the_worker_took_it_is_not_run(approver, immediate_tasks):
+    application = laureate()
+    batch = LetterBatch.objects.create(call=application.call, requested_by=approver)
+    batch.interrupt_if_stale(now=timezone.now() + timedelta(minutes=10))
+    run_letter_batch.enqueue(batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.FAILED
+    assert batch.report[0]["message"].startswith("Le traitement a été interrompu")
+    assert not AwardLetter.objects.exists()
