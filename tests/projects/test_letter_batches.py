@@ -36,6 +36,13 @@ def batch_url(name, batch):
     return reverse(f"projects:{name}", kwargs={"pk": batch.pk})
 
 
+def stale_batch(**fields) -> LetterBatch:
+    """A running batch whose worker died eleven minutes ago."""
+    batch = LetterBatch.objects.create(status=BatchStatus.RUNNING, **fields)
+    LetterBatch.objects.filter(pk=batch.pk).update(updated_at=timezone.now() - timedelta(minutes=11))
+    return batch
+
+
 def test_the_background_task_generates_the_batch_and_records_progress(approver, immediate_tasks):
     first, second, refused = laureate(), laureate(), rejected()
     batch = LetterBatch.objects.create(call=first.call, requested_by=approver)
@@ -297,3 +304,49 @@ def test_a_batch_interrupted_before_the_worker_took_it_is_not_run(approver, imme
     assert batch.status == BatchStatus.FAILED
     assert batch.report[0]["message"].startswith("Le traitement a été interrompu")
     assert not AwardLetter.objects.exists()
+
+
+def test_a_stale_batch_page_shows_the_interruption_and_offers_to_relaunch(client, approver):
+    application = laureate()
+    batch = stale_batch(call=application.call, requested_by=approver, kind=LetterKind.AWARD, total=3, done=1)
+    client.force_login(approver)
+    response = client.get(batch_url("letter_batch", batch))
+    assert "Le traitement a été interrompu" in response.text
+    assert 'data-polling="on"' not in response.text
+    assert "Relancer le lot" in response.text
+    assert '<input type="hidden" name="kind" value="award">' in response.text
+    assert LetterBatch.objects.get().status == BatchStatus.FAILED
+
+
+def test_polling_a_stale_batch_reports_it_finished_where_it_stopped(client, approver):
+    application = laureate()
+    batch = stale_batch(call=application.call, requested_by=approver, total=4, done=1)
+    client.force_login(approver)
+    progress = client.get(batch_url("letter_batch_progress", batch)).json()
+    assert (progress["status"], progress["finished"], progress["percent"]) == ("failed", True, 25)
+
+
+def test_the_call_letters_page_lists_a_stale_batch_as_failed(client, approver):
+    application = laureate()
+    stale_batch(call=application.call, requested_by=approver)
+    client.force_login(approver)
+    response = client.get(reverse("projects:call_letters", kwargs={"call_reference": application.call.reference}))
+    assert "<td>Échec</td>" in response.text
+    assert LetterBatch.objects.get().status == BatchStatus.FAILED
+
+
+def test_relaunching_an_interrupted_batch_produces_only_the_missing_letters(client, approver, immediate_tasks):
+    produced_before_the_crash, missing = laureate(), laureate()
+    letters.generate_letter(application=produced_before_the_crash, kind=LetterKind.AWARD, by=approver)
+    stale_batch(call=missing.call, requested_by=approver, total=2, done=1)
+    client.force_login(approver)
+    client.post(
+        reverse("projects:call_letters", kwargs={"call_reference": missing.call.reference}),
+        {"department": "", "kind": "all"},
+    )
+    relaunched = LetterBatch.objects.latest("pk")
+    assert (relaunched.status, relaunched.done, relaunched.skipped) == (BatchStatus.DONE, 1, 1)
+    assert list(AwardLetter.objects.order_by("application__reference").values_list("application", "version")) == [
+        (produced_before_the_crash.pk, 1),
+        (missing.pk, 1),
+    ]
