@@ -8,10 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from departments.models import Department
 from projects.enums import BatchStatus
 from projects.exceptions import DomainError
 from projects.letters import BatchSummary, generate_missing_letters
-from projects.models import LetterBatch
+from projects.models import UNFINISHED_BATCH_STATUSES, Call, LetterBatch
 
 logger = logging.getLogger(__name__)
 
@@ -85,3 +86,22 @@ def _finish(batch: LetterBatch, status: str, report: list[dict]) -> None:
     batch.report = report
     batch.finished_at = timezone.now()
     batch.save()
+
+
+def start_letter_batch(*, call: Call, department: Department | None, kind: str, by) -> tuple[LetterBatch, bool]:
+    """The batch for this request, and whether it is new.
+
+    The same request by the same person still under way (a second click, a reload) is that
+    batch, so letters are not produced twice over; if it is stale it is closed as interrupted
+    and a new one is enqueued, so a dead worker never blocks anyone.
+    """
+    under_way = LetterBatch.objects.filter(
+        call=call, department=department, kind=kind, requested_by=by, status__in=UNFINISHED_BATCH_STATUSES
+    ).first()
+    if under_way is not None:
+        under_way.interrupt_if_stale(now=timezone.now())
+        if under_way.status in UNFINISHED_BATCH_STATUSES:
+            return under_way, False
+    batch = LetterBatch.objects.create(call=call, department=department, kind=kind, requested_by=by)
+    run_letter_batch.enqueue(batch.pk)
+    return batch, True

@@ -16,7 +16,7 @@ from departments.permissions import get_scope
 from projects.enums import AWARDED_STATUSES, BatchStatus, LetterKind, Status
 from projects.exceptions import DomainError
 from projects.letter_forms import LetterBatchForm
-from projects.letter_tasks import run_letter_batch
+from projects.letter_tasks import start_letter_batch
 from projects.letters import (
     FILE_LABELS,
     LetterSources,
@@ -198,14 +198,15 @@ def call_letters(request, call_reference):
     allowed = require_issue_letters_in_region(request.user, region_ids)
     form = LetterBatchForm(request.POST or None, call=call, user=request.user)
     if request.method == "POST" and form.is_valid():
-        batch = LetterBatch.objects.create(
-            call=call,
-            department=form.cleaned_data["department"],
-            kind=form.cleaned_data["kind"],
-            requested_by=request.user,
+        batch, created = start_letter_batch(
+            call=call, department=form.cleaned_data["department"], kind=form.cleaned_data["kind"], by=request.user
         )
-        run_letter_batch.enqueue(batch.pk)
-        messages.success(request, _("Lot de courriers lancé : vous pouvez fermer cette page, il continue sans vous."))
+        if created:
+            messages.success(
+                request, _("Lot de courriers lancé : vous pouvez fermer cette page, il continue sans vous.")
+            )
+        else:
+            messages.info(request, _("Ce lot est déjà en cours : voici son avancement, inutile de le relancer."))
         return redirect("projects:letter_batch", pk=batch.pk)
     in_scope = Q(department_id__in=allowed)
     if region_ids <= allowed:

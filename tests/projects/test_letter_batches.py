@@ -350,3 +350,30 @@ def test_relaunching_an_interrupted_batch_produces_only_the_missing_letters(clie
         (produced_before_the_crash.pk, 1),
         (missing.pk, 1),
     ]
+
+
+def test_requesting_a_batch_already_under_way_shows_it_instead_of_starting_another(client, approver):
+    application = laureate()
+    under_way = LetterBatch.objects.create(call=application.call, requested_by=approver, status=BatchStatus.RUNNING)
+    client.force_login(approver)
+    response = client.post(
+        reverse("projects:call_letters", kwargs={"call_reference": application.call.reference}),
+        {"department": "", "kind": "all"},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == batch_url("letter_batch", under_way)
+    assert "Ce lot est déjà en cours" in response.text
+    assert LetterBatch.objects.get() == under_way
+
+
+def test_a_stale_batch_never_blocks_a_new_request(client, approver, immediate_tasks):
+    application = laureate()
+    stale = stale_batch(call=application.call, requested_by=approver)
+    client.force_login(approver)
+    client.post(
+        reverse("projects:call_letters", kwargs={"call_reference": application.call.reference}),
+        {"department": "", "kind": "all"},
+    )
+    stale.refresh_from_db()
+    assert stale.status == BatchStatus.FAILED
+    assert LetterBatch.objects.exclude(pk=stale.pk).get().status == BatchStatus.DONE
