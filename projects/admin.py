@@ -373,7 +373,18 @@ class AwardLetterAdmin(ReadOnlyAdmin):
 
 @admin.register(LetterBatch)
 class LetterBatchAdmin(ReadOnlyAdmin):
-    list_display = ["call", "department", "kind", "status", "total", "done", "skipped", "failed", "created_at"]
+    list_display = [
+        "call",
+        "department",
+        "kind",
+        "status",
+        "total",
+        "done",
+        "skipped",
+        "failed",
+        "created_at",
+        "updated_at",
+    ]
     list_filter = ["status", "call"]
     list_select_related = ["call", "department"]
     exclude = ["archive"]

@@ -1,6 +1,7 @@
 import hashlib
 import re
 import uuid
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -580,6 +581,14 @@ class AwardLetter(models.Model):
         return f"{self.application.reference} — {self.get_kind_display()} v{self.version}"
 
 
+# A working batch moves at least once a letter, well under a minute apart. django-tasks never hands a
+# started task to another worker, so a batch that has not moved for this long has lost its worker (killed,
+# restarted) and would otherwise stay "en cours" for ever. A pending one waits for the worker, which takes
+# it within seconds unless it is stopped or busy with a batch of thousands of letters.
+BATCH_STALE_AFTER = timedelta(minutes=10)
+UNFINISHED_BATCH_STATUSES = (BatchStatus.PENDING, BatchStatus.RUNNING)
+
+
 class LetterBatch(models.Model):
     """A batch of letters generated in the background; the page polls its progress."""
 
@@ -595,6 +604,8 @@ class LetterBatch(models.Model):
     archive = models.FileField(upload_to="letter-batches/", blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The heartbeat: the task moves it with every letter (QuerySet.update() does not apply auto_now).
+    updated_at = models.DateTimeField(_("dernière activité"), auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -604,6 +615,30 @@ class LetterBatch(models.Model):
 
     def __str__(self):
         return f"{self.call.reference} — {self.created_at:%d/%m/%Y %H:%M}"
+
+    def is_stale(self, now: datetime) -> bool:
+        """Still pending or running, but not moved for BATCH_STALE_AFTER: its worker is gone."""
+        return self.status in UNFINISHED_BATCH_STATUSES and now - self.updated_at >= BATCH_STALE_AFTER
+
+    def interrupt_if_stale(self, *, now: datetime) -> None:
+        """Close a stale batch as failed, saying so in its report; the letters it produced are kept.
+
+        The row changes only if it has not moved since it was read: a worker that was merely
+        slow and reports progress meanwhile keeps its batch.
+        """
+        if not self.is_stale(now):
+            return
+        message = _(
+            "Le traitement a été interrompu : le lot n’avait plus avancé depuis %(minutes)s minutes, le service "
+            "de tâches en arrière-plan s’est sans doute arrêté. Les courriers déjà produits sont conservés."
+        ) % {"minutes": int(BATCH_STALE_AFTER.total_seconds() // 60)}
+        LetterBatch.objects.filter(pk=self.pk, status=self.status, updated_at=self.updated_at).update(
+            status=BatchStatus.FAILED,
+            report=[{"outcome": "failed", "message": message}],
+            finished_at=now,
+            updated_at=now,
+        )
+        self.refresh_from_db()
 
 
 def file_sha256(django_file) -> str:

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -15,7 +16,7 @@ from departments.permissions import get_scope
 from projects.enums import AWARDED_STATUSES, BatchStatus, LetterKind, Status
 from projects.exceptions import DomainError
 from projects.letter_forms import LetterBatchForm
-from projects.letter_tasks import run_letter_batch
+from projects.letter_tasks import start_letter_batch
 from projects.letters import (
     FILE_LABELS,
     LetterSources,
@@ -197,19 +198,23 @@ def call_letters(request, call_reference):
     allowed = require_issue_letters_in_region(request.user, region_ids)
     form = LetterBatchForm(request.POST or None, call=call, user=request.user)
     if request.method == "POST" and form.is_valid():
-        batch = LetterBatch.objects.create(
-            call=call,
-            department=form.cleaned_data["department"],
-            kind=form.cleaned_data["kind"],
-            requested_by=request.user,
+        batch, created = start_letter_batch(
+            call=call, department=form.cleaned_data["department"], kind=form.cleaned_data["kind"], by=request.user
         )
-        run_letter_batch.enqueue(batch.pk)
-        messages.success(request, _("Lot de courriers lancé : vous pouvez fermer cette page, il continue sans vous."))
+        if created:
+            messages.success(
+                request, _("Lot de courriers lancé : vous pouvez fermer cette page, il continue sans vous.")
+            )
+        else:
+            messages.info(request, _("Ce lot est déjà en cours : voici son avancement, inutile de le relancer."))
         return redirect("projects:letter_batch", pk=batch.pk)
     in_scope = Q(department_id__in=allowed)
     if region_ids <= allowed:
         in_scope |= Q(department__isnull=True)
-    batches = LetterBatch.objects.filter(in_scope, call=call).select_related("department", "requested_by")
+    batches = list(LetterBatch.objects.filter(in_scope, call=call).select_related("department", "requested_by")[:10])
+    now = timezone.now()
+    for batch in batches:
+        batch.interrupt_if_stale(now=now)
     applications = (
         Application.objects.filter(call=call, department_id__in=allowed, status__in=LETTER_STATUSES)
         .select_related("applicant", "department")
@@ -224,19 +229,27 @@ def call_letters(request, call_reference):
     return render(
         request,
         "projects/letters/call_letters.html",
-        {"call": call, "form": form, "batches": batches[:10], "page": page},
+        {"call": call, "form": form, "batches": batches, "page": page},
     )
 
 
 @require_GET
 def letter_batch(request, pk):
     batch = visible_batch(request.user, pk)
+    batch.interrupt_if_stale(now=timezone.now())
     return render(request, "projects/letters/batch.html", {"batch": batch, **batch_progress(batch)})
 
 
 def batch_progress(batch: LetterBatch) -> dict:
     processed = batch.done + batch.failed + batch.skipped
     finished = batch.status in (BatchStatus.DONE, BatchStatus.FAILED)
+    # A failed or interrupted batch shows how far it went; a done one is complete, even with nothing to do.
+    if batch.status == BatchStatus.DONE:
+        percent = 100
+    elif batch.total:
+        percent = round(100 * processed / batch.total)
+    else:
+        percent = 0
     return {
         "status": batch.status,
         "status_label": str(batch.get_status_display()),
@@ -245,14 +258,16 @@ def batch_progress(batch: LetterBatch) -> dict:
         "failed": batch.failed,
         "skipped": batch.skipped,
         "processed": processed,
-        "percent": 100 if finished else (round(100 * processed / batch.total) if batch.total else 0),
+        "percent": percent,
         "finished": finished,
     }
 
 
 @require_GET
 def letter_batch_progress(request, pk):
-    return JsonResponse(batch_progress(visible_batch(request.user, pk)))
+    batch = visible_batch(request.user, pk)
+    batch.interrupt_if_stale(now=timezone.now())
+    return JsonResponse(batch_progress(batch))
 
 
 @require_GET

@@ -1,9 +1,11 @@
 import io
 import zipfile
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from departments.enums import OrganisationKind, Role
@@ -32,6 +34,13 @@ def immediate_tasks(settings):
 
 def batch_url(name, batch):
     return reverse(f"projects:{name}", kwargs={"pk": batch.pk})
+
+
+def stale_batch(**fields) -> LetterBatch:
+    """A running batch whose worker died eleven minutes ago."""
+    batch = LetterBatch.objects.create(status=BatchStatus.RUNNING, **fields)
+    LetterBatch.objects.filter(pk=batch.pk).update(updated_at=timezone.now() - timedelta(minutes=11))
+    return batch
 
 
 def test_the_background_task_generates_the_batch_and_records_progress(approver, immediate_tasks):
@@ -206,3 +215,165 @@ def test_a_batch_larger_than_a_chunk_generates_every_letter_once(approver):
     with zipfile.ZipFile(archive) as zipped:
         assert len(zipped.namelist()) == 5
     assert AwardLetter.objects.filter(version=1).count() == 5
+
+
+# Recovery of a batch whose worker died -----------------------------------------------
+
+
+@pytest.mark.parametrize("status", [BatchStatus.PENDING, BatchStatus.RUNNING])
+def test_an_unfinished_batch_that_moved_within_ten_minutes_is_not_stale(approver, status):
+    batch = LetterBatch.objects.create(call=CallFactory(), requested_by=approver, status=status)
+    assert not batch.is_stale(batch.updated_at + timedelta(minutes=9, seconds=59))
+
+
+@pytest.mark.parametrize("status", [BatchStatus.PENDING, BatchStatus.RUNNING])
+def test_an_unfinished_batch_that_has_not_moved_for_ten_minutes_is_stale(approver, status):
+    batch = LetterBatch.objects.create(call=CallFactory(), requested_by=approver, status=status)
+    assert batch.is_stale(batch.updated_at + timedelta(minutes=10))
+
+
+@pytest.mark.parametrize("status", [BatchStatus.DONE, BatchStatus.FAILED])
+def test_a_finished_batch_is_never_stale(approver, status):
+    batch = LetterBatch.objects.create(call=CallFactory(), requested_by=approver, status=status)
+    assert not batch.is_stale(batch.updated_at + timedelta(days=30))
+
+
+def test_a_stale_batch_is_closed_as_interrupted_and_keeps_its_counts(approver):
+    batch = LetterBatch.objects.create(
+        call=CallFactory(), requested_by=approver, status=BatchStatus.RUNNING, total=5, done=2
+    )
+    now = batch.updated_at + timedelta(minutes=10)
+    batch.interrupt_if_stale(now=now)
+    batch = LetterBatch.objects.get()
+    assert (batch.status, batch.finished_at, batch.done) == (BatchStatus.FAILED, now, 2)
+    assert batch.report[0]["message"].startswith("Le traitement a été interrompu")
+
+
+def test_a_batch_that_moved_since_it_was_read_is_not_interrupted(approver):
+    batch = LetterBatch.objects.create(call=CallFactory(), requested_by=approver, status=BatchStatus.RUNNING)
+    LetterBatch.objects.filter(pk=batch.pk).update(updated_at=batch.updated_at + timedelta(minutes=1))
+    batch.interrupt_if_stale(now=batch.updated_at + timedelta(minutes=10))
+    assert batch.status == BatchStatus.RUNNING
+
+
+def test_each_letter_moves_the_batch_heartbeat(approver, immediate_tasks, monkeypatch):
+    application = laureate()
+    laureate()
+    batch = LetterBatch.objects.create(call=application.call, requested_by=approver)
+    seen = []
+    real = letters.render_pdf
+
+    def record_the_batch(html):
+        seen.append(LetterBatch.objects.values_list("done", "updated_at").get())
+        return real(html)
+
+    monkeypatch.setattr(letters, "default_processes", lambda: 1)
+    monkeypatch.setattr(letters, "render_pdf", record_the_batch)
+    run_letter_batch.enqueue(batch.pk)
+    (done_before, moved_before), (done_after, moved_after) = seen
+    assert (done_before, done_after) == (0, 1)
+    assert moved_after > moved_before
+
+
+def test_a_batch_declared_interrupted_while_running_stops_at_its_next_letter(approver, immediate_tasks, monkeypatch):
+    application = laureate()
+    laureate()
+    batch = LetterBatch.objects.create(call=application.call, requested_by=approver)
+    real = letters.render_pdf
+
+    def the_page_finds_it_stale(html):
+        running = LetterBatch.objects.get()
+        running.interrupt_if_stale(now=running.updated_at + timedelta(minutes=10))
+        return real(html)
+
+    monkeypatch.setattr(letters, "default_processes", lambda: 1)
+    monkeypatch.setattr(letters, "render_pdf", the_page_finds_it_stale)
+    run_letter_batch.enqueue(batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.FAILED
+    assert batch.report[0]["message"].startswith("Le traitement a été interrompu")
+    assert AwardLetter.objects.count() == 1
+
+
+def test_a_batch_interrupted_before_the_worker_took_it_is_not_run(approver, immediate_tasks):
+    application = laureate()
+    batch = LetterBatch.objects.create(call=application.call, requested_by=approver)
+    batch.interrupt_if_stale(now=timezone.now() + timedelta(minutes=10))
+    run_letter_batch.enqueue(batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.FAILED
+    assert batch.report[0]["message"].startswith("Le traitement a été interrompu")
+    assert not AwardLetter.objects.exists()
+
+
+def test_a_stale_batch_page_shows_the_interruption_and_offers_to_relaunch(client, approver):
+    application = laureate()
+    batch = stale_batch(call=application.call, requested_by=approver, kind=LetterKind.AWARD, total=3, done=1)
+    client.force_login(approver)
+    response = client.get(batch_url("letter_batch", batch))
+    assert "Le traitement a été interrompu" in response.text
+    assert 'data-polling="on"' not in response.text
+    assert "Relancer le lot" in response.text
+    assert '<input type="hidden" name="kind" value="award">' in response.text
+    assert LetterBatch.objects.get().status == BatchStatus.FAILED
+
+
+def test_polling_a_stale_batch_reports_it_finished_where_it_stopped(client, approver):
+    application = laureate()
+    batch = stale_batch(call=application.call, requested_by=approver, total=4, done=1)
+    client.force_login(approver)
+    progress = client.get(batch_url("letter_batch_progress", batch)).json()
+    assert (progress["status"], progress["finished"], progress["percent"]) == ("failed", True, 25)
+
+
+def test_the_call_letters_page_lists_a_stale_batch_as_failed(client, approver):
+    application = laureate()
+    stale_batch(call=application.call, requested_by=approver)
+    client.force_login(approver)
+    response = client.get(reverse("projects:call_letters", kwargs={"call_reference": application.call.reference}))
+    assert "<td>Échec</td>" in response.text
+    assert LetterBatch.objects.get().status == BatchStatus.FAILED
+
+
+def test_relaunching_an_interrupted_batch_produces_only_the_missing_letters(client, approver, immediate_tasks):
+    produced_before_the_crash, missing = laureate(), laureate()
+    letters.generate_letter(application=produced_before_the_crash, kind=LetterKind.AWARD, by=approver)
+    stale_batch(call=missing.call, requested_by=approver, total=2, done=1)
+    client.force_login(approver)
+    client.post(
+        reverse("projects:call_letters", kwargs={"call_reference": missing.call.reference}),
+        {"department": "", "kind": "all"},
+    )
+    relaunched = LetterBatch.objects.latest("pk")
+    assert (relaunched.status, relaunched.done, relaunched.skipped) == (BatchStatus.DONE, 1, 1)
+    assert list(AwardLetter.objects.order_by("application__reference").values_list("application", "version")) == [
+        (produced_before_the_crash.pk, 1),
+        (missing.pk, 1),
+    ]
+
+
+def test_requesting_a_batch_already_under_way_shows_it_instead_of_starting_another(client, approver):
+    application = laureate()
+    under_way = LetterBatch.objects.create(call=application.call, requested_by=approver, status=BatchStatus.RUNNING)
+    client.force_login(approver)
+    response = client.post(
+        reverse("projects:call_letters", kwargs={"call_reference": application.call.reference}),
+        {"department": "", "kind": "all"},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == batch_url("letter_batch", under_way)
+    assert "Ce lot est déjà en cours" in response.text
+    assert LetterBatch.objects.get() == under_way
+
+
+def test_a_stale_batch_never_blocks_a_new_request(client, approver, immediate_tasks):
+    application = laureate()
+    stale = stale_batch(call=application.call, requested_by=approver)
+    client.force_login(approver)
+    client.post(
+        reverse("projects:call_letters", kwargs={"call_reference": application.call.reference}),
+        {"department": "", "kind": "all"},
+    )
+    stale.refresh_from_db()
+    assert stale.status == BatchStatus.FAILED
+    assert LetterBatch.objects.exclude(pk=stale.pk).get().status == BatchStatus.DONE
