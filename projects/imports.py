@@ -16,7 +16,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from departments.enums import Action
@@ -621,41 +620,6 @@ def _compare(row: _ParsedRow, existing: dict) -> str:
     return "update" if requested != existing["amounts"] else "unchanged"
 
 
-def _submit_all(applications: list[Application], *, by) -> None:
-    """Record the new applications' creation and submission in their history, all at once.
-
-    Applying the workflow's « submit » transition one application at a time would take five
-    queries each, which 10,000 rows cannot afford: the same transition (its sources, its
-    target and the right it requires, checked per department when the rows were read) is
-    applied here in bulk to applications this transaction has just created, and writes the
-    same StatusChange rows as Application.submit().
-    """
-    submit = TRANSITIONS["submit"]
-    now = timezone.now()
-    for chunk in _chunks([application.pk for application in applications]):
-        Application.objects.filter(pk__in=chunk, status__in=submit.sources).update(
-            status=submit.target, submitted_at=now, updated_at=now
-        )
-    history = []
-    for application in applications:
-        history.append(
-            StatusChange(
-                application=application,
-                from_status="",
-                to_status=Status.DRAFT,
-                by=by,
-                at=now,
-                comment=_("Dossier importé"),
-            )
-        )
-        history.append(
-            StatusChange(application=application, from_status=Status.DRAFT, to_status=submit.target, by=by, at=now)
-        )
-        application.status = submit.target
-        application.submitted_at = now
-    StatusChange.objects.bulk_create(history, batch_size=BATCH_SIZE)
-
-
 def _save(call: Call, by, plan: _Plan, report: ImportReport) -> None:
     with transaction.atomic():
         # Two imports into the same call run one after the other.
@@ -702,7 +666,20 @@ def _save(call: Call, by, plan: _Plan, report: ImportReport) -> None:
             ],
             batch_size=BATCH_SIZE,
         )
-        _submit_all(applications, by=by)
+        # Each history starts with the application's creation by the import, then its submission.
+        StatusChange.objects.bulk_create(
+            [
+                StatusChange(
+                    application=application, from_status="", to_status=Status.DRAFT, by=by, comment=_("Dossier importé")
+                )
+                for application in applications
+            ],
+            batch_size=BATCH_SIZE,
+        )
+        # In bulk, as Application.submit() would take five queries per application; who may
+        # submit was checked per department as the rows were read (_parse_row).
+        for chunk in _chunks([application.pk for application in applications]):
+            Application.objects.filter(pk__in=chunk).submit(by=by)
 
         for row, pk in plan.updates:
             application = Application.objects.select_related("call").get(pk=pk)

@@ -178,6 +178,18 @@ class ReferenceCounter(models.Model):
         return f"{self.call_id}/{self.department_id}: {self.last_number}"
 
 
+# Rows per INSERT when a bulk transition writes its history, as the import batches its own rows.
+HISTORY_BATCH_SIZE = 500
+
+
+def _moved_fields(transition, now) -> dict:
+    """The fields a transition sets on an application, one at a time or in bulk."""
+    fields = {"status": transition.target, "updated_at": now}
+    if transition.target == Status.SUBMITTED:
+        fields["submitted_at"] = now
+    return fields
+
+
 class ApplicationQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Applications of the departments the user's memberships cover."""
@@ -185,6 +197,53 @@ class ApplicationQuerySet(models.QuerySet):
 
     def awarded(self):
         return self.filter(status__in=AWARDED_STATUSES)
+
+    # Workflow, in bulk --------------------------------------------------------
+
+    def _transition(self, name: str, *, by, comment: str = "") -> list["StatusChange"]:
+        """Move, at once, those of these applications that are in one of the transition's sources.
+
+        The others are left as they are, without a history row. Queries do not grow with the
+        number of rows: one locking SELECT, one UPDATE, the history's INSERTs by batches; a
+        caller moving thousands of rows passes them in chunks, as a database bounds the
+        parameters of one query. Who may make the move is the caller's to check.
+        """
+        transition = TRANSITIONS[name]
+        if transition.needs_comment and not comment.strip():
+            raise TransitionNotAllowed(_("Indiquez un motif pour « %(label)s ».") % {"label": transition.label})
+        with transaction.atomic():
+            # The statuses are read under row locks, as Application._transition() does, so that each
+            # history row names the status its application really left. of=("self",): a filter
+            # through a relation (the applicant, the department) must not lock those rows too.
+            moving = list(
+                self.filter(status__in=transition.sources).select_for_update(of=("self",)).values_list("pk", "status")
+            )
+            now = timezone.now()
+            Application.objects.filter(pk__in=[pk for pk, _status in moving]).update(**_moved_fields(transition, now))
+            return StatusChange.objects.bulk_create(
+                [
+                    StatusChange(
+                        application_id=pk,
+                        from_status=status,
+                        to_status=transition.target,
+                        by=by,
+                        at=now,
+                        comment=comment.strip(),
+                    )
+                    for pk, status in moving
+                ],
+                batch_size=HISTORY_BATCH_SIZE,
+            )
+
+    def submit(self, *, by, comment: str = "") -> list["StatusChange"]:
+        """Submit the drafts among these applications, as Application.submit() does one by one.
+
+        Applications that are not drafts are not moved and get no history row: the history
+        rows returned, one per submitted application, say which moved. Unlike
+        Application.submit(), this does not check that `by` may submit in each application's
+        department: the caller does (the import, per department, as it reads the file).
+        """
+        return self._transition("submit", by=by, comment=comment)
 
 
 class Application(models.Model):
@@ -254,12 +313,10 @@ class Application(models.Model):
                     _("Impossible de « %(label)s » : le dossier %(reference)s est au statut « %(status)s ».")
                     % {"label": transition.label, "reference": self.reference, "status": Status(current).label}
                 )
-            self.status = transition.target
-            update = ["status", "updated_at"]
-            if transition.target == Status.SUBMITTED:
-                self.submitted_at = timezone.now()
-                update.append("submitted_at")
-            self.save(update_fields=update)
+            moved = _moved_fields(transition, timezone.now())
+            for field, value in moved.items():
+                setattr(self, field, value)
+            self.save(update_fields=list(moved))
             return StatusChange.objects.create(
                 application=self, from_status=current, to_status=transition.target, by=by, comment=comment.strip()
             )

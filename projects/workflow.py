@@ -1,7 +1,9 @@
 """The application workflow: the one table saying which moves exist and who may make them.
 
 Status changes only through Application.<transition>() (or the services that call them),
-which check this table, the actor's scope and write the StatusChange row.
+which check this table, the actor's scope and write the StatusChange row; or, for many
+applications at once, through the QuerySet's Application.objects.<transition>(), which checks
+this table and writes the same rows but leaves the actor's scope to its caller.
 """
 
 from dataclasses import dataclass

@@ -5,10 +5,11 @@ to the table that the design does not want makes these tests fail.
 """
 
 import pytest
+from django.utils import timezone
 
 from projects.enums import PUBLIC_STATUS_LABELS, Status
 from projects.exceptions import PermissionRefused, TransitionNotAllowed
-from projects.models import StatusChange
+from projects.models import Application, StatusChange
 from projects.workflow import TRANSITIONS
 from tests.departments.factories import (
     UserFactory,
@@ -159,3 +160,74 @@ def test_allowed_transitions_lists_what_the_user_may_do_now(db):
     assert {t.name for t in application.allowed_transitions(caf_instructor("11"))} == {"start_review"}
     assert {t.name for t in application.allowed_transitions(regional_approver())} == {"withdraw"}
     assert application.allowed_transitions(caf_instructor("31")) == []
+
+
+# In bulk: Application.objects.<transition>() ------------------------------------------------
+
+
+def test_bulk_submit_moves_the_drafts_and_writes_the_history_row_submit_writes(db):
+    approver = regional_approver()
+    one_by_one = ApplicationFactory()
+    expected = one_by_one.submit(by=approver)
+    drafts = [ApplicationFactory(), ApplicationFactory()]
+    before = timezone.now()
+
+    changes = Application.objects.filter(pk__in=[draft.pk for draft in drafts]).submit(by=approver)
+
+    assert sorted(change.application_id for change in changes) == sorted(draft.pk for draft in drafts)
+    for draft in drafts:
+        draft.refresh_from_db()
+        (change,) = draft.status_changes.all()
+        assert (change.from_status, change.to_status, change.by, change.comment) == (
+            expected.from_status,
+            expected.to_status,
+            expected.by,
+            expected.comment,
+        )
+        assert before <= change.at <= timezone.now()
+        assert (draft.status, draft.submitted_at, draft.updated_at) == (Status.SUBMITTED, change.at, change.at)
+
+
+def test_bulk_submit_leaves_applications_that_are_not_drafts_untouched(db):
+    others = [ApplicationFactory(status=status) for status in Status if status != Status.DRAFT]
+    draft = ApplicationFactory()
+    untouched = list(Application.objects.exclude(pk=draft.pk).values_list("pk", "status", "submitted_at", "updated_at"))
+
+    changes = Application.objects.all().submit(by=regional_approver())
+
+    assert [change.application_id for change in changes] == [draft.pk]
+    assert list(Application.objects.exclude(pk=draft.pk).values_list("pk", "status", "submitted_at", "updated_at")) == (
+        untouched
+    )
+    assert not StatusChange.objects.filter(application__in=others).exists()
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_bulk_submit_takes_as_many_queries_for_one_application_as_for_many(db, django_assert_num_queries, count):
+    approver = regional_approver()
+    drafts = Application.objects.filter(pk__in=[ApplicationFactory().pk for _ in range(count)])
+    # A savepoint around one locking SELECT, one UPDATE and one INSERT of the history rows.
+    with django_assert_num_queries(5):
+        drafts.submit(by=approver)
+    assert StatusChange.objects.filter(to_status=Status.SUBMITTED).count() == count
+
+
+def test_a_bulk_move_records_the_status_each_application_left_and_asks_for_a_reason_where_needed(db):
+    approver = regional_approver()
+    submitted, in_review = ApplicationFactory(submitted=True), ApplicationFactory(in_review=True)
+    laureate = ApplicationFactory(laureate=True)
+
+    with pytest.raises(TransitionNotAllowed, match="Indiquez un motif"):
+        Application.objects.all()._transition("withdraw", by=approver, comment="  ")
+    assert not StatusChange.objects.exists()
+
+    changes = Application.objects.all()._transition("withdraw", by=approver, comment=" Appel annulé ")
+
+    assert sorted((change.application_id, change.from_status, change.comment) for change in changes) == sorted(
+        [(submitted.pk, Status.SUBMITTED, "Appel annulé"), (in_review.pk, Status.IN_REVIEW, "Appel annulé")]
+    )
+    assert dict(Application.objects.values_list("pk", "status")) == {
+        submitted.pk: Status.WITHDRAWN,
+        in_review.pk: Status.WITHDRAWN,
+        laureate.pk: Status.LAUREATE,
+    }
