@@ -2,9 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
-from departments.enums import Action
 from departments.models import Department
-from departments.permissions import get_scope
 from projects.enums import LetterKind
 from projects.letters import ALL_KINDS
 
@@ -24,8 +22,13 @@ class LetterBatchForm(DsfrBaseForm):
     )
     kind = forms.ChoiceField(label=_("Courriers"), choices=KIND_CHOICES, initial=ALL_KINDS)
 
-    def __init__(self, *args, call, user, **kwargs):
+    def __init__(self, *args, allowed: frozenset[int], whole_region: bool, **kwargs):
+        """`allowed`: the departments of the call's region where the user issues letters."""
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = Department.objects.filter(
-            region_id=call.region_id, pk__in=get_scope(user).department_ids(Action.ISSUE_LETTERS)
-        ).order_by("code")
+        department = self.fields["department"]
+        department.queryset = Department.objects.filter(pk__in=allowed).order_by("code")
+        if not whole_region:
+            # A batch covers one department or the whole call, and only who covers the whole
+            # region may see a whole-call batch: anyone else chooses a department.
+            department.required = True
+            department.empty_label = None if len(allowed) == 1 else _("Choisissez un département")

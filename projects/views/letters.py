@@ -196,7 +196,8 @@ def call_letters(request, call_reference):
     call = get_object_or_404(Call.objects.visible_to(request.user).select_related("region"), reference=call_reference)
     region_ids = region_department_ids(call.region_id)
     allowed = require_issue_letters_in_region(request.user, region_ids)
-    form = LetterBatchForm(request.POST or None, call=call, user=request.user)
+    whole_region = region_ids <= allowed
+    form = LetterBatchForm(request.POST or None, allowed=allowed, whole_region=whole_region)
     if request.method == "POST" and form.is_valid():
         batch, created = start_letter_batch(
             call=call, department=form.cleaned_data["department"], kind=form.cleaned_data["kind"], by=request.user
@@ -209,7 +210,7 @@ def call_letters(request, call_reference):
             messages.info(request, _("Ce lot est déjà en cours : voici son avancement, inutile de le relancer."))
         return redirect("projects:letter_batch", pk=batch.pk)
     in_scope = Q(department_id__in=allowed)
-    if region_ids <= allowed:
+    if whole_region:
         in_scope |= Q(department__isnull=True)
     batches = list(LetterBatch.objects.filter(in_scope, call=call).select_related("department", "requested_by")[:10])
     now = timezone.now()

@@ -187,6 +187,39 @@ def test_a_department_outside_the_scope_is_refused_by_the_form(client, db):
     assert not LetterBatch.objects.exists()
 
 
+def test_a_departmental_issuer_must_choose_their_department(client, db):
+    call = CallFactory()
+    client.force_login(member(Role.APPROVER, OrganisationKind.PREFECTURE, "31"))
+    url = reverse("projects:call_letters", kwargs={"call_reference": call.reference})
+    assert "Tous vos départements de l’appel" not in client.get(url).text
+    response = client.post(url, {"department": "", "kind": "all"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["department"] == ["Ce champ est obligatoire."]
+    assert not LetterBatch.objects.exists()
+
+
+def test_a_departmental_issuers_batch_covers_their_department_and_shows_to_them(client, db):
+    call = CallFactory()
+    client.force_login(member(Role.APPROVER, OrganisationKind.PREFECTURE, "31"))
+    thirty_one = Department.objects.get(code="31")
+    response = client.post(
+        reverse("projects:call_letters", kwargs={"call_reference": call.reference}),
+        {"department": thirty_one.pk, "kind": "all"},
+    )
+    batch = LetterBatch.objects.get()
+    assert batch.department == thirty_one
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_a_regional_issuer_may_ask_for_the_whole_call(client, approver):
+    call = CallFactory()
+    client.force_login(approver)
+    url = reverse("projects:call_letters", kwargs={"call_reference": call.reference})
+    assert "Tous vos départements de l’appel" in client.get(url).text
+    client.post(url, {"department": "", "kind": "all"})
+    assert LetterBatch.objects.get().department is None
+
+
 def test_a_letter_produced_meanwhile_is_skipped_by_the_batch(approver, monkeypatch):
     application = laureate()
     real = letters.render_pdf
