@@ -57,7 +57,7 @@ def _run(selected: list[str]) -> int:
             failed |= row.get("ok") is False
             extra = f"  (floor {row['floor']} {row['unit']}, ratio {row['ratio']:.2f})" if "floor" in row else ""
             extra += f"  {row['queries']} queries" if "queries" in row else ""
-            print(f"{row['name']:<60} {row['value']:>12} {row['unit']}{extra}{verdict}")
+            print(f"{row['name']:<72} {row['value']:>12} {row['unit']}{extra}{verdict}")
     (HERE / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
     print(f"\nWritten {HERE / 'results.json'}")
     return 1 if failed else 0

@@ -33,6 +33,9 @@ references = list(
 lines = [f"cookie {session_cookie(user)}" for user in signed_in_users(20)]
 lines += ["path /dossiers/", "path /dossiers/?page=2", "path /dossiers/?status=reviewed&qpv=true"]
 lines += [f"path /dossiers/{reference}/" for reference in references[:50]]
+# The detail page shows one tab at a time: mix in the two heaviest, as users open them.
+lines += [f"path /dossiers/{reference}/?onglet=instruction" for reference in references[50:70]]
+lines += [f"path /dossiers/{reference}/?onglet=subvention" for reference in references[70:90]]
 lines += [f"path /appels/{occitanie.reference}/tableau-de-bord/"] * 10
 with open("bench/load-targets.txt", "w") as out:
     out.write("\n".join(lines) + "\n")
