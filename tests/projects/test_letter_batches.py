@@ -32,6 +32,15 @@ def immediate_tasks(settings):
     settings.TASKS = IMMEDIATE
 
 
+def call_letters_url(call) -> str:
+    return reverse("projects:call_letters", kwargs={"call_reference": call.reference})
+
+
+def departmental_issuer():
+    """A prefecture approver of the Haute-Garonne alone: issues letters for one department of the region."""
+    return member(Role.APPROVER, OrganisationKind.PREFECTURE, "31")
+
+
 def batch_url(name, batch):
     return reverse(f"projects:{name}", kwargs={"pk": batch.pk})
 
@@ -153,7 +162,7 @@ def test_the_archive_downloads_as_a_zip(client, approver, immediate_tasks):
 
 def test_a_whole_call_batch_is_hidden_from_a_departmental_issuer(client, approver):
     batch = LetterBatch.objects.create(call=CallFactory(), requested_by=approver)
-    client.force_login(member(Role.APPROVER, OrganisationKind.PREFECTURE, "31"))
+    client.force_login(departmental_issuer())
     for name in ("letter_batch", "letter_batch_progress", "letter_batch_archive"):
         assert client.get(batch_url(name, batch)).status_code == 404
 
@@ -162,24 +171,24 @@ def test_another_departments_batch_answers_404(client, approver):
     batch = LetterBatch.objects.create(
         call=CallFactory(), department=Department.objects.get(code="11"), requested_by=approver
     )
-    client.force_login(member(Role.APPROVER, OrganisationKind.PREFECTURE, "31"))
+    client.force_login(departmental_issuer())
     assert client.get(batch_url("letter_batch", batch)).status_code == 404
 
 
 def test_instructors_cannot_start_a_batch(client, db):
     call = CallFactory()
     client.force_login(caf_instructor("11"))
-    response = client.post(reverse("projects:call_letters", kwargs={"call_reference": call.reference}), {"kind": "all"})
+    response = client.post(call_letters_url(call), {"kind": "all"})
     assert response.status_code == 403
     assert not LetterBatch.objects.exists()
 
 
 def test_a_department_outside_the_scope_is_refused_by_the_form(client, db):
     call = CallFactory()
-    client.force_login(member(Role.APPROVER, OrganisationKind.PREFECTURE, "31"))
+    client.force_login(departmental_issuer())
     eleven = Department.objects.get(code="11")
     response = client.post(
-        reverse("projects:call_letters", kwargs={"call_reference": call.reference}),
+        call_letters_url(call),
         {"department": eleven.pk, "kind": "all"},
     )
     assert response.status_code == 200
@@ -189,8 +198,8 @@ def test_a_department_outside_the_scope_is_refused_by_the_form(client, db):
 
 def test_a_departmental_issuer_must_choose_their_department(client, db):
     call = CallFactory()
-    client.force_login(member(Role.APPROVER, OrganisationKind.PREFECTURE, "31"))
-    url = reverse("projects:call_letters", kwargs={"call_reference": call.reference})
+    client.force_login(departmental_issuer())
+    url = call_letters_url(call)
     assert "Tous vos départements de l’appel" not in client.get(url).text
     response = client.post(url, {"department": "", "kind": "all"})
     assert response.status_code == 200
@@ -200,10 +209,10 @@ def test_a_departmental_issuer_must_choose_their_department(client, db):
 
 def test_a_departmental_issuers_batch_covers_their_department_and_shows_to_them(client, db):
     call = CallFactory()
-    client.force_login(member(Role.APPROVER, OrganisationKind.PREFECTURE, "31"))
+    client.force_login(departmental_issuer())
     thirty_one = Department.objects.get(code="31")
     response = client.post(
-        reverse("projects:call_letters", kwargs={"call_reference": call.reference}),
+        call_letters_url(call),
         {"department": thirty_one.pk, "kind": "all"},
     )
     batch = LetterBatch.objects.get()
@@ -214,7 +223,7 @@ def test_a_departmental_issuers_batch_covers_their_department_and_shows_to_them(
 def test_a_regional_issuer_may_ask_for_the_whole_call(client, approver):
     call = CallFactory()
     client.force_login(approver)
-    url = reverse("projects:call_letters", kwargs={"call_reference": call.reference})
+    url = call_letters_url(call)
     assert "Tous vos départements de l’appel" in client.get(url).text
     client.post(url, {"department": "", "kind": "all"})
     assert LetterBatch.objects.get().department is None
