@@ -9,7 +9,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from departments.enums import Action
 from departments.models import Department
@@ -42,6 +42,7 @@ def _committee_department_ids(user) -> frozenset[int]:
     return ids
 
 
+@require_GET
 def meeting_list(request):
     department_ids = _committee_department_ids(request.user)
     meetings = (
@@ -82,6 +83,7 @@ def _with_year_amounts(rows, years):
     return rows
 
 
+@require_GET
 def meeting_detail(request, pk):
     meeting = secretary_meeting_or_404(request.user, pk)
     years = meeting.call.programme_years
@@ -267,6 +269,7 @@ def meeting_close(request, pk):
     )
 
 
+@require_GET
 def minutes(request, pk):
     """The minutes PDF, for whoever may see the department's files."""
     meeting = visible_meeting_or_404(request.user, pk)
