@@ -264,7 +264,7 @@ def reject(request, reference, application):
             % {"reference": application.reference, "status": application.get_status_display()},
         )
         return redirect("projects:approval", reference=call.reference)
-    form = RejectForm(request.POST or None)
+    form = RejectForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             reject_application(application=application, by=request.user, reason=form.cleaned_data["reason"])

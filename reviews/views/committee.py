@@ -59,7 +59,7 @@ def meeting_create(request):
     department_ids = _committee_department_ids(request.user)
     departments = Department.objects.filter(pk__in=department_ids)
     calls = Call.objects.filter(region__departments__in=department_ids).distinct()
-    form = MeetingForm(request.POST or None, calls=calls, departments=departments)
+    form = MeetingForm(request.POST if request.method == "POST" else None, calls=calls, departments=departments)
     if len(department_ids) == 1 and not form.is_bound:
         form.initial["department"] = next(iter(department_ids))
     if request.method == "POST" and form.is_valid():
@@ -123,7 +123,10 @@ def meeting_members(request, pk):
         for member in members
     ]
     formset = MemberFormSet(
-        request.POST or None, initial=initial, form_kwargs={"applications": applications}, prefix="members"
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        form_kwargs={"applications": applications},
+        prefix="members",
     )
     errors = []
     if request.method == "POST" and formset.is_valid():
@@ -175,7 +178,9 @@ def proposal(request, pk, reference):
     if existing is not None:
         initial = {"decision": existing.decision, "rank": existing.rank, "reasons": existing.reasons}
         initial.update({amount_key(amount.year): amount.amount for amount in existing.amounts.all()})
-    form = ProposalForm(request.POST or None, initial=initial, years=years, requested=requested)
+    form = ProposalForm(
+        request.POST if request.method == "POST" else None, initial=initial, years=years, requested=requested
+    )
     if request.method == "POST" and form.is_valid():
         try:
             record_proposal(
