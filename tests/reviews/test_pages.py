@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from projects.enums import Status
 from reviews.enums import MeetingStatus, Opinion, ProposalDecision, ReviewerKind
+from reviews.forms import MAX_MEMBERS
 from reviews.models import CommitteeMeeting, CommitteeProposal, ConflictDeclaration, Review
 from reviews.services import close_meeting, declare_conflict
 from tests.departments.factories import (
@@ -208,6 +209,18 @@ def test_the_secretary_creates_a_meeting_then_records_its_members(client, db):
     assert client.post(members_url, data).status_code == 302
     member = created.members.get()
     assert (member.name, list(member.declared_conflicts.all())) == ("Sophie Marty", [application])
+
+
+def test_a_forged_number_of_member_rows_is_refused_without_building_them(client, db):
+    opened = meeting("11")
+    client.force_login(opened.secretary)
+    data = {"members-TOTAL_FORMS": "99999999", "members-INITIAL_FORMS": "0", "members-0-name": "Sophie Marty"}
+    response = client.post(reverse("reviews:meeting_members", kwargs={"pk": opened.pk}), data)
+    assert response.status_code == 200
+    formset = response.context["formset"]
+    assert len(formset.forms) == MAX_MEMBERS
+    assert formset.non_form_errors() == ["Veuillez soumettre au plus 60 formulaires."]
+    assert list(opened.members.values_list("name", flat=True)) == ["Membre Numéro1"]
 
 
 def test_a_meeting_of_another_department_cannot_be_created(client, db):
