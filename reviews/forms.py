@@ -182,6 +182,8 @@ class ProposalForm(DsfrBaseForm):
     rank = forms.IntegerField(
         label=_("Rang"),
         min_value=1,
+        # A committee ranks a few dozen files; the bound also keeps the rank within its column.
+        max_value=999,
         help_text=_("1 pour le premier ; sans objet si le dossier n’est pas proposé."),
         error_messages={"required": _("Indiquez le rang du dossier (1 pour le premier).")},
     )

@@ -254,6 +254,32 @@ def test_recording_a_proposal_on_the_page(client, db):
     assert CommitteeProposal.objects.get().proposed_total == 15000
 
 
+def test_a_rank_beyond_any_agenda_is_refused_on_its_field(client, db):
+    application = reviewed_application("11")
+    opened = meeting("11")
+    client.force_login(opened.secretary)
+    url = reverse("reviews:proposal", kwargs={"pk": opened.pk, "reference": application.reference})
+    data = {"decision": ProposalDecision.PROPOSED, "rank": "9" * 20, "reasons": "Projet solide."}
+    data.update({"amount_2023": "10 000", "amount_2024": "0", "amount_2025": "0"})
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"rank"}
+    assert not CommitteeProposal.objects.exists()
+
+
+def test_deleting_a_proposal_twice_says_it_is_gone(client, db):
+    application = reviewed_application("11")
+    opened = meeting("11")
+    propose(opened, application)
+    client.force_login(opened.secretary)
+    url = reverse("reviews:proposal_delete", kwargs={"pk": opened.pk, "reference": application.reference})
+    client.post(url)
+    response = client.post(url, follow=True)
+    assert response.redirect_chain == [(reverse("reviews:meeting_detail", kwargs={"pk": opened.pk}), 302)]
+    assert f"Le dossier {application.reference} n’a pas de proposition à supprimer." in response.text
+    assert not CommitteeProposal.objects.exists()
+
+
 def test_the_proposal_page_of_a_file_not_yet_reviewed_says_so(client, db):
     application = ApplicationFactory(in_review=True)
     opened = meeting("11")
