@@ -233,7 +233,13 @@ def proposal(request, pk, reference):
 def proposal_delete(request, pk, reference):
     meeting = secretary_meeting_or_404(request.user, pk)
     application = _agenda_application_or_404(meeting, reference)
-    target = get_object_or_404(CommitteeProposal.objects.select_related("meeting"), application=application)
+    target = CommitteeProposal.objects.select_related("meeting").filter(application=application).first()
+    if target is None:
+        # A second click: the proposal is already gone, which is what was asked.
+        messages.info(
+            request, _("Le dossier %(reference)s n’a pas de proposition à supprimer.") % {"reference": reference}
+        )
+        return redirect("reviews:meeting_detail", pk=meeting.pk)
     if target.meeting_id != meeting.pk:
         raise Http404
     try:
