@@ -197,6 +197,20 @@ def review(request, reference, kind):
     requested = application.requested_by_year()
     years = application.call.programme_years
     editable = application.status in REVIEWABLE_STATUSES and not (own and own.is_submitted)
+    if request.method == "POST" and not editable:
+        # A second click on « Transmettre », or a file that has left instruction meanwhile: say so.
+        if own and own.is_submitted:
+            messages.error(
+                request,
+                _("L’avis de la %(body)s est déjà transmis : il ne peut plus être modifié.") % {"body": kind.label},
+            )
+        else:
+            messages.error(
+                request,
+                _("Le dossier est au statut « %(status)s » : son instruction n’est pas ouverte.")
+                % {"status": application.get_status_display()},
+            )
+        return redirect("reviews:review", reference=application.reference, kind=kind)
     form = None
     if editable:
         initial = {}

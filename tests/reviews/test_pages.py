@@ -113,6 +113,19 @@ def test_submitting_the_review_on_the_page(client, db):
     assert "Transmettre l’avis" not in page.text
 
 
+def test_submitting_the_review_a_second_time_says_it_is_already_submitted(client, db):
+    application = ApplicationFactory(submitted=True)
+    instructor = caf_instructor("11")
+    declare_conflict(application=application, user=instructor, has_conflict=False)
+    client.force_login(instructor)
+    client.post(review_url(application), review_data(application))
+    submitted_at = Review.objects.get().submitted_at
+    response = client.post(review_url(application), review_data(application, comment="Autre avis."), follow=True)
+    assert response.redirect_chain == [(review_url(application), 302)]
+    assert "L’avis de la Caf est déjà transmis : il ne peut plus être modifié." in response.text
+    assert Review.objects.values_list("submitted_at", "comment").get() == (submitted_at, "")
+
+
 def test_the_review_page_names_the_fields_to_correct_and_saves_nothing(client, db):
     application = ApplicationFactory(submitted=True)
     instructor = caf_instructor("11")
