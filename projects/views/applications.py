@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.core.validators import slug_re
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.http import FileResponse, Http404
@@ -260,7 +261,8 @@ def application_create(request):
         raise PermissionDenied
     data = request.POST if request.method == "POST" else None
     initial = {}
-    if reference := request.GET.get("appel"):
+    # A call's reference is a slug: anything else names no call (and a NUL byte would not reach PostgreSQL).
+    if slug_re.match(reference := request.GET.get("appel", "")):
         call = Call.objects.visible_to(request.user).filter(reference=reference).first()
         if call is not None:
             initial["call"] = call.pk
