@@ -8,8 +8,8 @@ redirect with a message, never a traceback; when it is an error, nothing was sav
 come from the URLconf, as in the permission matrix: a new view that takes POST fails the suite
 until it has its case here.
 
-The demo is loaded once per module (and per xdist worker) in a transaction rolled back at the
-end; each test runs in a savepoint of it, and each hostile post in a savepoint of the test.
+The demo is loaded once, on one xdist worker, in a transaction rolled back at the end; each
+test runs in a savepoint of it, and each hostile post in a savepoint of the test.
 """
 
 import contextlib
@@ -18,6 +18,7 @@ import datetime
 import io
 from collections.abc import Callable
 from decimal import Decimal
+from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
@@ -44,6 +45,9 @@ from tests.projects.factories import CallFactory, valid_siret
 from tests.projects.sample_files import pdf_bytes
 from tests.test_permission_matrix import by_title, sample_kwargs, url_names
 
+# One worker runs them all, so that the demo is loaded once (see pyproject's --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("bad_input")
+
 NUL = "a\x00b"
 # The apps whose rows a refused post must leave as they were.
 WATCHED_APPS = {"departments", "projects", "reviews", "django_tasks_database"}
@@ -68,7 +72,13 @@ def demo_world(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo of the permission matrix plus a call of another region (the source of foreign keys)."""
     fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     media = tmp_path_factory.mktemp("media")
-    with django_db_blocker.unblock(), override_settings(DEBUG=True, MEDIA_ROOT=media, PASSWORD_HASHERS=fast):
+    # The demo's letters and minutes are stored, not read here: a one-page PDF spares seconds of rendering.
+    with (
+        django_db_blocker.unblock(),
+        override_settings(DEBUG=True, MEDIA_ROOT=media, PASSWORD_HASHERS=fast),
+        mock.patch("projects.letters.render_pdf", lambda html: pdf_bytes()),
+        mock.patch("reviews.services.render_minutes", lambda **kwargs: pdf_bytes()),
+    ):
         outer = transaction.atomic()
         outer.__enter__()
         try:
