@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_GET
 
 from departments.forms import LoginForm
 from departments.permissions import get_scope, visible_departments
@@ -13,6 +14,7 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+@require_GET
 def home(request):
     scope = get_scope(request.user)
     departments = visible_departments(request.user).select_related("region")

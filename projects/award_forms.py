@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
@@ -187,3 +188,10 @@ class PaymentForm(DsfrBaseForm):
 
     def clean_line(self):
         return self.lines[self.cleaned_data["line"]]
+
+    def clean_paid_on(self):
+        # record_payment refuses it too; here the message goes next to the date, not the amount.
+        paid_on = self.cleaned_data["paid_on"]
+        if paid_on > timezone.localdate():
+            raise ValidationError(_("La date du versement ne peut pas être dans le futur."))
+        return paid_on

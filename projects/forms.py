@@ -78,7 +78,9 @@ class ApplicantForm(DsfrBaseForm, forms.ModelForm):
         if self.is_bound:
             # Same SIRET, same applicant; an unknown SIRET is a new applicant, never a renamed one.
             siret = siret_checker.compact(self.data.get(self.add_prefix("siret"), "") or "")
-            self.instance = Applicant.objects.filter(siret=siret).first() or Applicant()
+            # Only digits can be a known SIRET; anything else (a NUL byte PostgreSQL refuses) is left to clean_siret.
+            known = Applicant.objects.filter(siret=siret).first() if siret.isdigit() else None
+            self.instance = known or Applicant()
 
     def clean_siret(self):
         return siret_checker.compact(self.cleaned_data["siret"])

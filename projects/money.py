@@ -56,9 +56,14 @@ def parse_amount(raw) -> Decimal:
             raise ValueError(f"« {raw} » n’est pas un montant") from None
     if not value.is_finite():
         raise ValueError(f"« {raw} » n’est pas un montant")
-    if value != to_cents(value):
+    try:
+        cents = to_cents(value)
+    except InvalidOperation:
+        # More digits in cents than a Decimal holds (1e30): no amount, and no crash either.
+        raise ValueError(f"« {raw} » n’est pas un montant") from None
+    if value != cents:
         raise ValueError(f"« {raw} » a plus de deux décimales")
-    return to_cents(value)
+    return cents
 
 
 def format_euros(value: Decimal | None) -> str:

@@ -140,7 +140,7 @@ class ApplicationImportAdminMixin:
         if not self.has_import_permission(request):
             raise PermissionDenied
         confirming = request.method == "POST" and "confirm" in request.POST
-        form = ApplicationImportForm(request.POST or None, request.FILES or None)
+        form = ApplicationImportForm(request.POST if request.method == "POST" else None, request.FILES or None)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

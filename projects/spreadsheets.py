@@ -88,7 +88,14 @@ def _read_csv(data: bytes) -> list[list]:
     # The header names contain neither separator, so counting them on the header line is reliable.
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return [[unescape_formula(cell) for cell in row] for row in reader]
+    try:
+        return [[unescape_formula(cell) for cell in row] for row in reader]
+    except csv.Error:
+        # A cell past the csv module's limit (128 Kio) or a stray quote: name the line, not a traceback.
+        raise UnreadableFile(
+            _("Le fichier CSV est illisible à la ligne %(line)s (cellule trop longue ou guillemet mal placé).")
+            % {"line": reader.line_num}
+        ) from None
 
 
 def _read_xlsx(data: bytes, filename: str) -> list[list]:
@@ -121,22 +128,32 @@ def _read_ods(data: bytes, filename: str) -> list[list]:
     except (zipfile.BadZipFile, KeyError, IndexError, ValueError, AttributeError):
         raise UnreadableFile(_("Le classeur « %(name)s » est illisible.") % {"name": filename}) from None
     rows = []
-    for row in sheet.getElementsByType(TableRow):
-        values = []
-        for cell in row.childNodes:
-            if cell.qname[1] not in ("table-cell", "covered-table-cell"):
-                continue
-            repeat = int(cell.getAttribute("numbercolumnsrepeated") or 1)
-            value = _ods_value(cell)
-            # Empty cells repeated up to the sheet's last column are trailing: trimmed below.
-            values.extend([value] * min(repeat, 1024))
-        while values and values[-1] == "":
-            values.pop()
-        if not values:
-            continue
-        repeat = int(row.getAttribute("numberrowsrepeated") or 1)
-        rows.extend([list(values) for _ in range(min(repeat, MAX_REPEATED_ROWS))])
+    for line, row in enumerate(sheet.getElementsByType(TableRow), start=1):
+        try:
+            values, repeat = _ods_row(row)
+        except (ValueError, ArithmeticError):
+            # A typed value not of its type (a float "douze"), a repeat count not a number: corrupt there.
+            raise UnreadableFile(
+                _("Le classeur « %(name)s » est illisible à la ligne %(line)s.") % {"name": filename, "line": line}
+            ) from None
+        if values:
+            rows.extend([list(values) for _ in range(min(repeat, MAX_REPEATED_ROWS))])
     return rows
+
+
+def _ods_row(row) -> tuple[list, int]:
+    """The values of one row, without the empty cells at its end, and how many times the row repeats."""
+    values = []
+    for cell in row.childNodes:
+        if cell.qname[1] not in ("table-cell", "covered-table-cell"):
+            continue
+        repeat = int(cell.getAttribute("numbercolumnsrepeated") or 1)
+        value = _ods_value(cell)
+        # Empty cells repeated up to the sheet's last column are trailing: trimmed below.
+        values.extend([value] * min(repeat, 1024))
+    while values and values[-1] == "":
+        values.pop()
+    return values, int(row.getAttribute("numberrowsrepeated") or 1)
 
 
 def _ods_value(cell):

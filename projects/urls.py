@@ -10,16 +10,16 @@ urlpatterns = [
     # — Calls and applications (issue 3) —
     path("dossiers/", applications.application_list, name="application_list"),
     path("dossiers/nouveau/", applications.application_create, name="application_create"),
-    path("dossiers/<str:reference>/", applications.application_detail, name="application_detail"),
-    path("dossiers/<str:reference>/modifier/", applications.application_edit, name="application_edit"),
+    path("dossiers/<slug:reference>/", applications.application_detail, name="application_detail"),
+    path("dossiers/<slug:reference>/modifier/", applications.application_edit, name="application_edit"),
     path(
-        "dossiers/<str:reference>/statut/<slug:name>/",
+        "dossiers/<slug:reference>/statut/<slug:name>/",
         applications.application_transition,
         name="application_transition",
     ),
-    path("dossiers/<str:reference>/pieces-jointes/", applications.attachment_upload, name="attachment_upload"),
+    path("dossiers/<slug:reference>/pieces-jointes/", applications.attachment_upload, name="attachment_upload"),
     path(
-        "dossiers/<str:reference>/pieces-jointes/<int:pk>/",
+        "dossiers/<slug:reference>/pieces-jointes/<int:pk>/",
         applications.attachment_download,
         name="attachment_download",
     ),
@@ -41,11 +41,11 @@ urlpatterns = [
     #
     #
     # — Decision letters and batches (issue 6) —
-    path("dossiers/<str:reference>/courriers/", letters.application_letters, name="application_letters"),
-    path("dossiers/<str:reference>/courriers/<str:kind>/apercu/", letters.letter_preview, name="letter_preview"),
-    path("dossiers/<str:reference>/courriers/<str:kind>/generer/", letters.letter_generate, name="letter_generate"),
-    path("dossiers/<str:reference>/courriers/<int:pk>/pdf/", letters.letter_download, name="letter_download"),
-    path("dossiers/<str:reference>/courriers/<int:pk>/envoyee/", letters.letter_mark_sent, name="letter_mark_sent"),
+    path("dossiers/<slug:reference>/courriers/", letters.application_letters, name="application_letters"),
+    path("dossiers/<slug:reference>/courriers/<str:kind>/apercu/", letters.letter_preview, name="letter_preview"),
+    path("dossiers/<slug:reference>/courriers/<str:kind>/generer/", letters.letter_generate, name="letter_generate"),
+    path("dossiers/<slug:reference>/courriers/<int:pk>/pdf/", letters.letter_download, name="letter_download"),
+    path("dossiers/<slug:reference>/courriers/<int:pk>/envoyee/", letters.letter_mark_sent, name="letter_mark_sent"),
     path("courriers/", letters.letters_home, name="letters"),
     path("courriers/appels/<slug:call_reference>/", letters.call_letters, name="call_letters"),
     path("courriers/lots/<int:pk>/", letters.letter_batch, name="letter_batch"),

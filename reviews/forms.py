@@ -167,7 +167,12 @@ class MemberForm(DsfrBaseForm):
         return tuple(self.applications[key] for key in self.cleaned_data.get("conflicts", []))
 
 
-MemberFormSet = forms.formset_factory(MemberForm, extra=2, can_delete=True)
+# A CDSF sits with a few dozen members. The bound also caps the forms a forged TOTAL_FORMS makes
+# Django build and render (by default up to 2,000, each with the agenda's checkboxes: seconds per post).
+MAX_MEMBERS = 60
+MemberFormSet = forms.formset_factory(
+    MemberForm, extra=2, can_delete=True, max_num=MAX_MEMBERS, validate_max=True, absolute_max=MAX_MEMBERS
+)
 
 
 class ProposalForm(DsfrBaseForm):
@@ -177,6 +182,8 @@ class ProposalForm(DsfrBaseForm):
     rank = forms.IntegerField(
         label=_("Rang"),
         min_value=1,
+        # A committee ranks a few dozen files; the bound also keeps the rank within its column.
+        max_value=999,
         help_text=_("1 pour le premier ; sans objet si le dossier n’est pas proposé."),
         error_messages={"required": _("Indiquez le rang du dossier (1 pour le premier).")},
     )

@@ -141,10 +141,11 @@ def _year_amount(value) -> Decimal:
     """A Decimal with two places, or ValueError."""
     try:
         amount = Decimal(value)
+        # to_cents raises InvalidOperation on more digits than a Decimal holds (1e30).
+        if not amount.is_finite() or amount != to_cents(amount):
+            raise ValueError
     except (InvalidOperation, TypeError, ValueError):
         raise ValueError from None
-    if not amount.is_finite() or amount != to_cents(amount):
-        raise ValueError
     return to_cents(amount)
 
 

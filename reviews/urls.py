@@ -5,16 +5,16 @@ from reviews.views import committee, instruction
 app_name = "reviews"
 
 urlpatterns = [
-    path("dossiers/<str:reference>/declaration/", instruction.declare, name="declare"),
-    path("dossiers/<str:reference>/avis/<str:kind>/", instruction.review, name="review"),
-    path("dossiers/<str:reference>/avis/<str:kind>/rouvrir/", instruction.reopen, name="reopen"),
+    path("dossiers/<slug:reference>/declaration/", instruction.declare, name="declare"),
+    path("dossiers/<slug:reference>/avis/<str:kind>/", instruction.review, name="review"),
+    path("dossiers/<slug:reference>/avis/<str:kind>/rouvrir/", instruction.reopen, name="reopen"),
     path("comites/", committee.meeting_list, name="meeting_list"),
     path("comites/nouvelle-seance/", committee.meeting_create, name="meeting_create"),
     path("comites/<int:pk>/", committee.meeting_detail, name="meeting_detail"),
     path("comites/<int:pk>/membres/", committee.meeting_members, name="meeting_members"),
-    path("comites/<int:pk>/dossiers/<str:reference>/proposition/", committee.proposal, name="proposal"),
+    path("comites/<int:pk>/dossiers/<slug:reference>/proposition/", committee.proposal, name="proposal"),
     path(
-        "comites/<int:pk>/dossiers/<str:reference>/proposition/supprimer/",
+        "comites/<int:pk>/dossiers/<slug:reference>/proposition/supprimer/",
         committee.proposal_delete,
         name="proposal_delete",
     ),

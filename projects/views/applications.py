@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.core.validators import slug_re
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.http import FileResponse, Http404
@@ -20,7 +21,7 @@ from django.utils.functional import Promise
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from departments.enums import Action
 from departments.permissions import get_scope
@@ -109,6 +110,7 @@ def sort_headers(current: str) -> dict[str, dict]:
     return headers
 
 
+@require_GET
 def application_list(request):
     base = Application.objects.visible_to(request.user)
     filterset = ApplicationFilter(request.GET, queryset=base.select_related("applicant", "department"), request=request)
@@ -239,6 +241,7 @@ def render_detail(request, application: Application, *, selected: str | None = N
     )
 
 
+@require_GET
 def application_detail(request, reference):
     application = get_object_or_404(
         Application.objects.visible_to(request.user)
@@ -258,7 +261,8 @@ def application_create(request):
         raise PermissionDenied
     data = request.POST if request.method == "POST" else None
     initial = {}
-    if reference := request.GET.get("appel"):
+    # A call's reference is a slug: anything else names no call (and a NUL byte would not reach PostgreSQL).
+    if slug_re.match(reference := request.GET.get("appel", "")):
         call = Call.objects.visible_to(request.user).filter(reference=reference).first()
         if call is not None:
             initial["call"] = call.pk
@@ -418,6 +422,7 @@ def attachment_upload(request, reference):
     )
 
 
+@require_GET
 def attachment_download(request, reference, pk):
     """The file, only to those who see the application; always as a download, never rendered inline."""
     application = visible_application(request.user, reference, WITH_AMOUNTS)
@@ -444,6 +449,7 @@ def attachment_download(request, reference, pk):
 # — Calls ————————————————————————————————————————————————————————————————————————————
 
 
+@require_GET
 def call_list(request):
     calls = (
         Call.objects.filter(pk__in=Call.objects.visible_to(request.user).values("pk"))
@@ -457,6 +463,7 @@ def call_list(request):
     )
 
 
+@require_GET
 def call_detail(request, reference):
     call = get_object_or_404(
         Call.objects.filter(pk__in=Call.objects.visible_to(request.user).values("pk")).select_related("region"),

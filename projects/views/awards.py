@@ -15,7 +15,7 @@ from django.utils.formats import number_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from departments.enums import Action
 from departments.models import Department
@@ -75,6 +75,7 @@ def _next_or(request, default: str) -> str:
 # Lists of calls (the entries of the menu) ---------------------------------------
 
 
+@require_GET
 def approval_calls(request):
     scope = get_scope(request.user)
     ids = scope.department_ids(Action.APPROVE)
@@ -96,6 +97,7 @@ def approval_calls(request):
     return render(request, "projects/approval_calls.html", {"calls": calls})
 
 
+@require_GET
 def funding_calls(request):
     if not get_scope(request.user).can_anywhere(Action.VIEW):
         raise PermissionDenied
@@ -262,7 +264,7 @@ def reject(request, reference, application):
             % {"reference": application.reference, "status": application.get_status_display()},
         )
         return redirect("projects:approval", reference=call.reference)
-    form = RejectForm(request.POST or None)
+    form = RejectForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             reject_application(application=application, by=request.user, reason=form.cleaned_data["reason"])
@@ -352,6 +354,7 @@ def _render_award(request, application, status=200, **forms):
     )
 
 
+@require_GET
 def award_detail(request, reference):
     return _render_award(request, visible_application(request.user, reference))
 
@@ -460,6 +463,7 @@ def _consumption_chart(dashboard):
     )
 
 
+@require_GET
 def funding_dashboard(request, reference):
     call = visible_call(request.user, reference)
     department_ids = get_scope(request.user).department_ids(Action.VIEW)

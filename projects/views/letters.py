@@ -197,7 +197,9 @@ def call_letters(request, call_reference):
     region_ids = region_department_ids(call.region_id)
     allowed = require_issue_letters_in_region(request.user, region_ids)
     whole_region = region_ids <= allowed
-    form = LetterBatchForm(request.POST or None, allowed=allowed, whole_region=whole_region)
+    form = LetterBatchForm(
+        request.POST if request.method == "POST" else None, allowed=allowed, whole_region=whole_region
+    )
     if request.method == "POST" and form.is_valid():
         batch, created = start_letter_batch(
             call=call, department=form.cleaned_data["department"], kind=form.cleaned_data["kind"], by=request.user

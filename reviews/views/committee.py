@@ -9,7 +9,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from departments.enums import Action
 from departments.models import Department
@@ -42,6 +42,7 @@ def _committee_department_ids(user) -> frozenset[int]:
     return ids
 
 
+@require_GET
 def meeting_list(request):
     department_ids = _committee_department_ids(request.user)
     meetings = (
@@ -58,7 +59,7 @@ def meeting_create(request):
     department_ids = _committee_department_ids(request.user)
     departments = Department.objects.filter(pk__in=department_ids)
     calls = Call.objects.filter(region__departments__in=department_ids).distinct()
-    form = MeetingForm(request.POST or None, calls=calls, departments=departments)
+    form = MeetingForm(request.POST if request.method == "POST" else None, calls=calls, departments=departments)
     if len(department_ids) == 1 and not form.is_bound:
         form.initial["department"] = next(iter(department_ids))
     if request.method == "POST" and form.is_valid():
@@ -82,6 +83,7 @@ def _with_year_amounts(rows, years):
     return rows
 
 
+@require_GET
 def meeting_detail(request, pk):
     meeting = secretary_meeting_or_404(request.user, pk)
     years = meeting.call.programme_years
@@ -121,7 +123,10 @@ def meeting_members(request, pk):
         for member in members
     ]
     formset = MemberFormSet(
-        request.POST or None, initial=initial, form_kwargs={"applications": applications}, prefix="members"
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        form_kwargs={"applications": applications},
+        prefix="members",
     )
     errors = []
     if request.method == "POST" and formset.is_valid():
@@ -173,7 +178,9 @@ def proposal(request, pk, reference):
     if existing is not None:
         initial = {"decision": existing.decision, "rank": existing.rank, "reasons": existing.reasons}
         initial.update({amount_key(amount.year): amount.amount for amount in existing.amounts.all()})
-    form = ProposalForm(request.POST or None, initial=initial, years=years, requested=requested)
+    form = ProposalForm(
+        request.POST if request.method == "POST" else None, initial=initial, years=years, requested=requested
+    )
     if request.method == "POST" and form.is_valid():
         try:
             record_proposal(
@@ -226,7 +233,13 @@ def proposal(request, pk, reference):
 def proposal_delete(request, pk, reference):
     meeting = secretary_meeting_or_404(request.user, pk)
     application = _agenda_application_or_404(meeting, reference)
-    target = get_object_or_404(CommitteeProposal.objects.select_related("meeting"), application=application)
+    target = CommitteeProposal.objects.select_related("meeting").filter(application=application).first()
+    if target is None:
+        # A second click: the proposal is already gone, which is what was asked.
+        messages.info(
+            request, _("Le dossier %(reference)s n’a pas de proposition à supprimer.") % {"reference": reference}
+        )
+        return redirect("reviews:meeting_detail", pk=meeting.pk)
     if target.meeting_id != meeting.pk:
         raise Http404
     try:
@@ -267,6 +280,7 @@ def meeting_close(request, pk):
     )
 
 
+@require_GET
 def minutes(request, pk):
     """The minutes PDF, for whoever may see the department's files."""
     meeting = visible_meeting_or_404(request.user, pk)

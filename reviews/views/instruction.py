@@ -142,7 +142,7 @@ def declare(request, reference):
         raise PermissionDenied
     declaration = ConflictDeclaration.objects.filter(user=request.user, application=application).first()
     kinds = review_kinds(request.user, application.department_id)
-    form = ConflictDeclarationForm(request.POST or None)
+    form = ConflictDeclarationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             declaration = declare_conflict(
@@ -197,6 +197,20 @@ def review(request, reference, kind):
     requested = application.requested_by_year()
     years = application.call.programme_years
     editable = application.status in REVIEWABLE_STATUSES and not (own and own.is_submitted)
+    if request.method == "POST" and not editable:
+        # A second click on « Transmettre », or a file that has left instruction meanwhile: say so.
+        if own and own.is_submitted:
+            messages.error(
+                request,
+                _("L’avis de la %(body)s est déjà transmis : il ne peut plus être modifié.") % {"body": kind.label},
+            )
+        else:
+            messages.error(
+                request,
+                _("Le dossier est au statut « %(status)s » : son instruction n’est pas ouverte.")
+                % {"status": application.get_status_display()},
+            )
+        return redirect("reviews:review", reference=application.reference, kind=kind)
     form = None
     if editable:
         initial = {}
@@ -205,7 +219,13 @@ def review(request, reference, kind):
             initial = {score_key(codes[row.criterion_id]): row.score for row in own.scores.all()}
             initial.update({amount_key(row.year): row.amount for row in own.recommended_amounts.all()})
             initial.update(opinion=own.opinion, comment=own.comment)
-        form = ReviewForm(request.POST or None, initial=initial, criteria=criteria, years=years, requested=requested)
+        form = ReviewForm(
+            request.POST if request.method == "POST" else None,
+            initial=initial,
+            criteria=criteria,
+            years=years,
+            requested=requested,
+        )
         if request.method == "POST" and form.is_valid():
             submit = request.POST.get("action") == "submit"
             try:
@@ -252,7 +272,7 @@ def reopen(request, reference, kind):
         raise PermissionDenied
     target = get_object_or_404(Review.objects.select_related("author"), application=application, kind=kind)
     target.application = application
-    form = ReopenReviewForm(request.POST or None)
+    form = ReopenReviewForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             reopen_review(review=target, by=request.user, reason=form.cleaned_data["reason"])

@@ -560,6 +560,26 @@ def test_managers_key_in_from_the_call_page(client, db, make_user):
     assert response.context["application_form"]["call"].value() == call.pk
 
 
+def test_a_call_named_with_a_nul_byte_is_no_call(client, db):
+    CallFactory()
+    client.force_login(regional_approver())
+    assert client.get(reverse("projects:application_create"), {"appel": "FIPE\x00"}).status_code == 200
+
+
+def test_a_siret_with_a_nul_byte_is_refused_on_its_field(client, db):
+    client.force_login(regional_approver())
+    data = application_form_data(CallFactory(), department("30"), **{"applicant-siret": "123\x00"})
+    response = client.post(reverse("projects:application_create"), data)
+    assert response.status_code == 200
+    assert "siret" in response.context["applicant_form"].errors
+    assert not Application.objects.exists()
+
+
+def test_an_application_reference_with_a_nul_byte_answers_404(client, db):
+    client.force_login(administrator())
+    assert client.get("/dossiers/FIPE%00/").status_code == 404
+
+
 def test_keying_in_records_who_created_and_submitted_it(client, db):
     approver = regional_approver()
     client.force_login(approver)

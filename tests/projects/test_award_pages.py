@@ -303,6 +303,19 @@ def test_a_payment_form_without_its_fields_names_them(client, approver):
     assert "Ce champ est obligatoire." in response.text
 
 
+def test_a_payment_dated_in_the_future_is_refused_on_its_date(client, approver):
+    application = laureate(by=approver)
+    line = application.award.lines.get(funder=Funder.STATE, year=2023)
+    client.force_login(approver)
+    response = client.post(
+        reverse("projects:award_payment", args=[application.reference]),
+        {"line": line.pk, "paid_on": "2999-01-01", "amount": "100"},
+    )
+    assert response.status_code == 400
+    assert set(response.context["award_payment_form"].errors) == {"paid_on"}
+    assert not Payment.objects.exists()
+
+
 def test_setting_a_commitment_number_from_the_page(client, approver):
     application = laureate(by=approver)
     line = application.award.lines.get(funder=Funder.STATE, year=2024)

@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 
 from projects.enums import Funder
 from projects.models import FundingLine
-from projects.money import split
+from projects.money import parse_amount, split
 from tests.departments.factories import regional_approver
 from tests.projects.award_factories import laureate
 from tests.projects.factories import CallFactory
@@ -29,6 +29,12 @@ def test_split_with_another_state_share_rounds_half_up():
 def test_split_refuses_an_amount_with_fractions_of_a_cent():
     with pytest.raises(ValueError, match="more than two decimal places"):
         split(Decimal("10.001"), Decimal("0.5"))
+
+
+@pytest.mark.parametrize("raw", ["1e30", "9" * 40, Decimal("1e30")])
+def test_an_amount_too_large_to_count_in_cents_is_refused_not_a_crash(raw):
+    with pytest.raises(ValueError, match="n’est pas un montant"):
+        parse_amount(raw)
 
 
 def test_split_always_adds_up_to_the_amount():

@@ -124,6 +124,15 @@ def test_a_proposed_amount_above_the_amount_requested_is_refused(db):
     assert not CommitteeProposal.objects.exists()
 
 
+def test_a_proposed_amount_too_large_to_count_in_cents_is_refused_on_its_field(db):
+    application = reviewed_application("11")
+    opened = meeting("11")
+    with pytest.raises(ValidationError) as refused:
+        propose(opened, application, amounts={2023: Decimal("1e30")})
+    assert refused.value.message_dict["amount_2023"] == ["Indiquez un montant en euros, avec au plus deux décimales."]
+    assert not CommitteeProposal.objects.exists()
+
+
 def test_a_proposal_needs_a_rank_free_in_the_meeting_and_reasons(db):
     first, second = reviewed_application("11"), reviewed_application("11")
     opened = meeting("11")

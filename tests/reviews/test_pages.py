@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from projects.enums import Status
 from reviews.enums import MeetingStatus, Opinion, ProposalDecision, ReviewerKind
+from reviews.forms import MAX_MEMBERS
 from reviews.models import CommitteeMeeting, CommitteeProposal, ConflictDeclaration, Review
 from reviews.services import close_meeting, declare_conflict
 from tests.departments.factories import (
@@ -112,6 +113,19 @@ def test_submitting_the_review_on_the_page(client, db):
     assert "Transmettre l’avis" not in page.text
 
 
+def test_submitting_the_review_a_second_time_says_it_is_already_submitted(client, db):
+    application = ApplicationFactory(submitted=True)
+    instructor = caf_instructor("11")
+    declare_conflict(application=application, user=instructor, has_conflict=False)
+    client.force_login(instructor)
+    client.post(review_url(application), review_data(application))
+    submitted_at = Review.objects.get().submitted_at
+    response = client.post(review_url(application), review_data(application, comment="Autre avis."), follow=True)
+    assert response.redirect_chain == [(review_url(application), 302)]
+    assert "L’avis de la Caf est déjà transmis : il ne peut plus être modifié." in response.text
+    assert Review.objects.values_list("submitted_at", "comment").get() == (submitted_at, "")
+
+
 def test_the_review_page_names_the_fields_to_correct_and_saves_nothing(client, db):
     application = ApplicationFactory(submitted=True)
     instructor = caf_instructor("11")
@@ -210,6 +224,18 @@ def test_the_secretary_creates_a_meeting_then_records_its_members(client, db):
     assert (member.name, list(member.declared_conflicts.all())) == ("Sophie Marty", [application])
 
 
+def test_a_forged_number_of_member_rows_is_refused_without_building_them(client, db):
+    opened = meeting("11")
+    client.force_login(opened.secretary)
+    data = {"members-TOTAL_FORMS": "99999999", "members-INITIAL_FORMS": "0", "members-0-name": "Sophie Marty"}
+    response = client.post(reverse("reviews:meeting_members", kwargs={"pk": opened.pk}), data)
+    assert response.status_code == 200
+    formset = response.context["formset"]
+    assert len(formset.forms) == MAX_MEMBERS
+    assert formset.non_form_errors() == ["Veuillez soumettre au plus 60 formulaires."]
+    assert list(opened.members.values_list("name", flat=True)) == ["Membre Numéro1"]
+
+
 def test_a_meeting_of_another_department_cannot_be_created(client, db):
     client.force_login(committee_secretary("31"))
     response = client.post(
@@ -239,6 +265,32 @@ def test_recording_a_proposal_on_the_page(client, db):
     data["amount_2023"] = "10 000"
     assert client.post(url, data)["Location"] == reverse("reviews:meeting_detail", kwargs={"pk": opened.pk})
     assert CommitteeProposal.objects.get().proposed_total == 15000
+
+
+def test_a_rank_beyond_any_agenda_is_refused_on_its_field(client, db):
+    application = reviewed_application("11")
+    opened = meeting("11")
+    client.force_login(opened.secretary)
+    url = reverse("reviews:proposal", kwargs={"pk": opened.pk, "reference": application.reference})
+    data = {"decision": ProposalDecision.PROPOSED, "rank": "9" * 20, "reasons": "Projet solide."}
+    data.update({"amount_2023": "10 000", "amount_2024": "0", "amount_2025": "0"})
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"rank"}
+    assert not CommitteeProposal.objects.exists()
+
+
+def test_deleting_a_proposal_twice_says_it_is_gone(client, db):
+    application = reviewed_application("11")
+    opened = meeting("11")
+    propose(opened, application)
+    client.force_login(opened.secretary)
+    url = reverse("reviews:proposal_delete", kwargs={"pk": opened.pk, "reference": application.reference})
+    client.post(url)
+    response = client.post(url, follow=True)
+    assert response.redirect_chain == [(reverse("reviews:meeting_detail", kwargs={"pk": opened.pk}), 302)]
+    assert f"Le dossier {application.reference} n’a pas de proposition à supprimer." in response.text
+    assert not CommitteeProposal.objects.exists()
 
 
 def test_the_proposal_page_of_a_file_not_yet_reviewed_says_so(client, db):

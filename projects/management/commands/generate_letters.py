@@ -28,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--department", metavar="CODE", help="Code INSEE d’un seul département, ex. 31.")
         parser.add_argument(
             "--kind",
-            choices=[LetterKind.AWARD, LetterKind.REFUSAL, ALL_KINDS],
+            choices=[LetterKind.AWARD.value, LetterKind.REFUSAL.value, ALL_KINDS],
             default=ALL_KINDS,
             help="award : lettres d’attribution ; refusal : lettres de refus ; all (défaut) : les deux.",
         )
@@ -56,6 +56,10 @@ class Command(BaseCommand):
         if processes is not None and processes < 1:
             raise CommandError("--processes doit valoir au moins 1.")
         output = Path(output)
+        if output.is_dir():
+            raise CommandError(
+                f"{output} est un dossier : indiquez le fichier de l’archive, ex. {output / 'courriers.zip'}."
+            )
         if not output.parent.is_dir():
             raise CommandError(f"Dossier introuvable pour l’archive : {output.parent}.")
         by = self.author(user)
