@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.core.validators import slug_re
 from django.db import transaction
 from django.db.models import Count, Sum
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import Promise
@@ -34,7 +34,7 @@ from projects.money import split
 from projects.permissions import can_add_attachment, can_edit_application, can_key_in_applications
 from projects.services import attach_file, create_application, update_application
 from projects.views.awards import award_tab_context
-from projects.views.common import breadcrumb, visible_application
+from projects.views.common import breadcrumb, stored_file_response, visible_application
 from projects.views.letters import letters_tab_context
 from projects.views.public import may_download_open_data
 from projects.workflow import TRANSITIONS
@@ -429,16 +429,8 @@ def attachment_download(request, reference, pk):
     if full_file_hidden(request.user, application):
         raise PermissionDenied
     attachment = get_object_or_404(application.attachments, pk=pk)
-    try:
-        stream = attachment.file.open("rb")
-    except FileNotFoundError:
-        # The row outlived its file (a restore without MEDIA_ROOT, say): say it is missing, not a crash.
-        raise Http404 from None
-    response = FileResponse(
-        stream,
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
+    response = stored_file_response(
+        attachment.file, filename=attachment.original_name, content_type=attachment.content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

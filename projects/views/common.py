@@ -1,5 +1,7 @@
-"""What every page about an application needs: finding it within the user's scope, the breadcrumb."""
+"""What the application pages share: finding an application within the user's scope, the breadcrumb,
+handing over a stored file."""
 
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 
 from projects.models import Application
@@ -18,3 +20,16 @@ def visible_application(user, reference: str, queryset=None) -> Application:
 def breadcrumb(current, *links) -> dict:
     """dsfr_breadcrumb's data: the home page, then `links` as (title, url), then the current page."""
     return {"links": [{"title": title, "url": url} for title, url in links], "current": current}
+
+
+def stored_file_response(stored_file, *, filename: str, content_type: str) -> FileResponse:
+    """A stored file (attachment, letter, minutes, archive) as a download; 404 when its file is gone.
+
+    The row can outlive its file (a database restored without MEDIA_ROOT, say): the user is told
+    the file is not there, rather than meeting a server error.
+    """
+    try:
+        stream = stored_file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(stream, as_attachment=True, filename=filename, content_type=content_type)

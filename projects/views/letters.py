@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, Max, OuterRef, Q
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +28,7 @@ from projects.letters import (
     render_letter_html,
 )
 from projects.models import Application, AwardLetter, Call, LetterBatch
-from projects.views.common import visible_application
+from projects.views.common import stored_file_response, visible_application
 
 LETTER_STATUSES = AWARDED_STATUSES | {Status.REJECTED}
 
@@ -142,7 +142,7 @@ def letter_download(request, reference, pk):
     application = visible_application(request.user, reference)
     letter = get_object_or_404(AwardLetter, pk=pk, application=application)
     name = f"{application.reference}-{FILE_LABELS[letter.kind]}-v{letter.version}.pdf"
-    return FileResponse(letter.file.open("rb"), as_attachment=True, filename=name, content_type="application/pdf")
+    return stored_file_response(letter.file, filename=name, content_type="application/pdf")
 
 
 @require_POST
@@ -279,4 +279,4 @@ def letter_batch_archive(request, pk):
     if not batch.archive:
         raise Http404
     name = f"{batch.call.reference}-courriers-lot-{batch.pk}.zip"
-    return FileResponse(batch.archive.open("rb"), as_attachment=True, filename=name, content_type="application/zip")
+    return stored_file_response(batch.archive, filename=name, content_type="application/zip")

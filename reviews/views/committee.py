@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from departments.permissions import get_scope
 from projects.enums import Status
 from projects.exceptions import DomainError
 from projects.models import Application, Call
+from projects.views.common import stored_file_response
 from reviews.agenda import agenda_rows, recommended_total
 from reviews.enums import MeetingStatus, ProposalDecision, ReviewerKind
 from reviews.forms import MeetingForm, MemberFormSet, ProposalForm
@@ -287,9 +288,7 @@ def minutes(request, pk):
     if not can_read_minutes(request.user, meeting) or not meeting.minutes:
         raise Http404
     filename = f"proces-verbal-cdsf-{meeting.department.code}-{meeting.date:%Y-%m-%d}.pdf"
-    return FileResponse(
-        meeting.minutes.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf"
-    )
+    return stored_file_response(meeting.minutes, filename=filename, content_type="application/pdf")
 
 
 def committee_tab_context(application, user) -> dict:

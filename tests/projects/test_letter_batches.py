@@ -160,6 +160,15 @@ def test_the_archive_downloads_as_a_zip(client, approver, immediate_tasks):
         assert archive.namelist() == [f"011/{application.reference}-attribution-v1.pdf"]
 
 
+def test_an_archive_missing_on_disk_answers_404(client, approver, immediate_tasks):
+    batch = LetterBatch.objects.create(call=laureate().call, requested_by=approver)
+    run_letter_batch.enqueue(batch.pk)
+    batch.refresh_from_db()
+    batch.archive.storage.delete(batch.archive.name)
+    client.force_login(approver)
+    assert client.get(batch_url("letter_batch_archive", batch)).status_code == 404
+
+
 def test_a_whole_call_batch_is_hidden_from_a_departmental_issuer(client, approver):
     batch = LetterBatch.objects.create(call=CallFactory(), requested_by=approver)
     client.force_login(departmental_issuer())

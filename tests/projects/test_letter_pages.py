@@ -250,3 +250,10 @@ def test_letters_are_read_only_in_the_admin(admin_client, letter):
     assert page.status_code == 200
     assert letter.sha256 in page.text
     assert 'name="_save"' not in page.text
+
+
+def test_a_letter_missing_on_disk_answers_404(client, letter):
+    letter.file.storage.delete(letter.file.name)
+    client.force_login(caf_instructor("11"))
+    response = client.get(url("letter_download", reference=letter.application.reference, pk=letter.pk))
+    assert response.status_code == 404

@@ -335,6 +335,16 @@ def test_closing_on_the_page_then_downloading_the_minutes(client, db):
     assert client.get(minutes_url).status_code == 404
 
 
+def test_minutes_missing_on_disk_answer_404(client, db):
+    opened = meeting("11")
+    propose(opened, reviewed_application("11"))
+    close_meeting(meeting=opened, by=opened.secretary)
+    opened.refresh_from_db()
+    opened.minutes.storage.delete(opened.minutes.name)
+    client.force_login(caf_instructor("11"))
+    assert client.get(reverse("reviews:minutes", kwargs={"pk": opened.pk})).status_code == 404
+
+
 @pytest.mark.parametrize("files", [1, 5])
 def test_the_meeting_page_needs_a_constant_number_of_queries(client, db, django_assert_max_num_queries, files):
     caf, ddets = caf_instructor("11"), ddets_instructor("11")
