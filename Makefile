@@ -38,7 +38,7 @@ test: install-dev
 # Browser journeys and accessibility checks in Debian's Chromium (installed here when missing).
 e2e: install-dev
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
-	$(BIN)/python -m pytest -m e2e -p no:xdist tests/e2e $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m e2e -n 0 tests/e2e $(PYTEST_ARGS)
 
 # Benchmarks: figures and ratios against a floor, written to bench/results.json.
 bench: install-dev
