@@ -27,10 +27,10 @@ from projects.enums import (
     Status,
 )
 from projects.exceptions import PermissionRefused, TransitionNotAllowed
-from projects.money import DEFAULT_STATE_SHARE
+from projects.money import DEFAULT_STATE_SHARE, MAX_DIGITS
 from projects.workflow import TRANSITIONS
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY = {"max_digits": MAX_DIGITS, "decimal_places": 2}
 positive_amount = MinValueValidator(Decimal("0.01"), message=_("Le montant doit être supérieur à zéro."))
 non_negative_amount = MinValueValidator(Decimal("0"), message=_("Le montant ne peut pas être négatif."))
 validate_rna = RegexValidator(

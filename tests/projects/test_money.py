@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 
 from projects.enums import Funder
 from projects.models import FundingLine
-from projects.money import split
+from projects.money import parse_amount, split
 from tests.departments.factories import regional_approver
 from tests.projects.award_factories import laureate
 from tests.projects.factories import CallFactory
@@ -65,3 +65,48 @@ def test_the_database_refuses_an_empty_or_duplicate_funding_line(db):
     with pytest.raises(IntegrityError), transaction.atomic():
         FundingLine.objects.create(**{**duplicate, "year": 2026, "amount": Decimal("0")})
     assert line.award.lines.count() == 6
+
+
+@pytest.mark.parametrize(
+    ("raw", "amount"),
+    [
+        ("12 345,67", "12345.67"),
+        ("12345.67", "12345.67"),
+        ("12\u00a0345,67", "12345.67"),
+        ("12\u202f345,67\u00a0€", "12345.67"),
+        ("1.234.567,89", "1234567.89"),
+        ("1,234,567.89", "1234567.89"),
+        ("-12,5", "-12.50"),
+        ("999 999 999 999,99", "999999999999.99"),
+        (Decimal("999999999999.99"), "999999999999.99"),
+    ],
+)
+def test_parse_amount_reads_what_french_users_type(raw, amount):
+    assert parse_amount(raw) == Decimal(amount)
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("12,345", "« 12,345 » a plus de deux décimales"),
+        ("1e5", "« 1e5 » n’est pas un montant"),
+        # What a spreadsheet writes for a number too wide for its cell: the digits are lost.
+        ("1,23457E+11", "« 1,23457E+11 » n’est pas un montant"),
+        ("1_000", "« 1_000 » n’est pas un montant"),
+        ("\u0661\u0662", "« \u0661\u0662 » n’est pas un montant"),
+        ("12.34.56,00", "« 12.34.56,00 » n’est pas un montant"),
+        ("1,2345.00", "« 1,2345.00 » n’est pas un montant"),
+        (True, "« True » n’est pas un montant"),
+    ],
+)
+def test_parse_amount_refuses_what_it_cannot_read_for_sure(raw, message):
+    with pytest.raises(ValueError) as refusal:
+        parse_amount(raw)
+    assert str(refusal.value) == message
+
+
+@pytest.mark.parametrize("raw", ["1 000 000 000 000,00", "-1000000000000", "9" * 29, Decimal("1E+30")])
+def test_parse_amount_refuses_more_digits_than_the_database_keeps(raw):
+    with pytest.raises(ValueError) as refusal:
+        parse_amount(raw)
+    assert str(refusal.value) == f"« {raw} » dépasse le montant maximal (999\u00a0999\u00a0999\u00a0999,99\u00a0€)"
