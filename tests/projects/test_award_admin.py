@@ -69,3 +69,12 @@ def test_department_envelope_below_what_is_committed_is_refused(client, superuse
     response = client.post(url, {"call": call.pk, "department": aude.pk, "amount": "30000"})
     assert response.status_code == 302
     assert DepartmentEnvelope.objects.get().amount == Decimal("30000")
+
+
+def test_awards_amounts_and_payments_are_named_with_french_amounts(db):
+    approver = regional_approver()
+    award = laureate(by=approver, amounts={2023: Decimal("12345.5")}).award
+    payment = pay_line(award.lines.get(funder=Funder.STATE), by=approver, amount=Decimal("1000"))
+    assert str(award) == f"{award.application.reference} — 12\u00a0345,50\u00a0€"
+    assert str(award.amounts.get()) == "2023 : 12\u00a0345,50\u00a0€"
+    assert str(payment) == f"{award.application.reference} — État 2023 — 1\u00a0000,00\u00a0€ le 01/02/2024"
