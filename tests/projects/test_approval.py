@@ -35,10 +35,9 @@ def assert_nothing_approved(*applications):
 
 def test_approval_makes_a_laureate_with_its_lines_and_history(db):
     approver = regional_approver()
-    application = proposed_application()
-    award = approve_laureate(
-        application=application, by=approver, amounts_by_year={2023: Decimal("12000.01"), 2024: Decimal("8000")}
-    )
+    amounts = {2023: Decimal("12000.01"), 2024: Decimal("8000")}
+    application = proposed_application(amounts=amounts)
+    award = approve_laureate(application=application, by=approver, amounts_by_year=amounts)
     application.refresh_from_db()
     assert application.status == Status.LAUREATE
     assert award.total == Decimal("20000.01")
@@ -98,6 +97,24 @@ def test_exactly_the_remaining_envelope_is_accepted(db):
         application=proposed_application(call=call), by=regional_approver(), amounts_by_year=years_of(call, "10000")
     )
     assert Award.objects.get().total == call.envelope
+
+
+def test_no_year_is_awarded_more_than_was_requested_for_it(db):
+    approver = regional_approver()
+    application = proposed_application(amounts={2023: Decimal("10000"), 2024: Decimal("5000")})
+    with pytest.raises(DomainError) as refusal:
+        approve_laureate(
+            application=application, by=approver, amounts_by_year={2023: Decimal("5000"), 2024: Decimal("5000.01")}
+        )
+    assert refusal.value.message == (
+        "Le montant attribué pour 2024 (5\u00a0000,01\u00a0€) dépasse le montant demandé cette année-là "
+        "(5\u00a0000,00\u00a0€)."
+    )
+    assert_nothing_approved(application)
+    award = approve_laureate(
+        application=application, by=approver, amounts_by_year={2023: Decimal("10000"), 2024: Decimal("5000")}
+    )
+    assert award.total == Decimal("15000")
 
 
 def test_departmental_envelope_is_checked_too(db):
