@@ -53,6 +53,43 @@ class DepartmentEnvelopeForm(forms.ModelForm):
         return cleaned
 
 
+class CallForm(forms.ModelForm):
+    """A call as administrators edit it: what the approvals have already committed bounds the changes."""
+
+    class Meta:
+        model = Call
+        fields = [
+            "reference",
+            "title",
+            "region",
+            "status",
+            "opens_on",
+            "closes_on",
+            "first_year",
+            "last_year",
+            "results_published_at",
+            "envelope",
+            "state_share",
+            "state_budget_reference",
+            "cnaf_budget_reference",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None:
+            return cleaned
+        envelope = cleaned.get("envelope")
+        if envelope is not None:
+            committed = committed_total(call=self.instance)
+            if envelope < committed:
+                self.add_error(
+                    "envelope",
+                    _("L’appel a déjà %(committed)s engagés : l’enveloppe ne peut pas être inférieure.")
+                    % {"committed": format_euros(committed)},
+                )
+        return cleaned
+
+
 class DepartmentEnvelopeInline(admin.TabularInline):
     model = DepartmentEnvelope
     form = DepartmentEnvelopeForm
@@ -62,6 +99,7 @@ class DepartmentEnvelopeInline(admin.TabularInline):
 
 @admin.register(Call)
 class CallAdmin(CallResultsAdminMixin, admin.ModelAdmin):
+    form = CallForm
     list_display = ["reference", "title", "region", "opens_on", "closes_on", "envelope", "status"]
     list_filter = ["status", "region"]
     search_fields = ["reference", "title"]

@@ -78,3 +78,42 @@ def test_awards_amounts_and_payments_are_named_with_french_amounts(db):
     assert str(award) == f"{award.application.reference} — 12\u00a0345,50\u00a0€"
     assert str(award.amounts.get()) == "2023 : 12\u00a0345,50\u00a0€"
     assert str(payment) == f"{award.application.reference} — État 2023 — 1\u00a0000,00\u00a0€ le 01/02/2024"
+
+
+def call_form_data(call, **overrides) -> dict:
+    """The admin's change form of the call as it stands, with `overrides`."""
+    data = {
+        "reference": call.reference,
+        "title": call.title,
+        "region": call.region_id,
+        "status": call.status,
+        "opens_on": call.opens_on.strftime("%d/%m/%Y"),
+        "closes_on": call.closes_on.strftime("%d/%m/%Y"),
+        "first_year": call.first_year,
+        "last_year": call.last_year,
+        "results_published_at_0": "",
+        "results_published_at_1": "",
+        "envelope": str(call.envelope),
+        "state_share": str(call.state_share),
+        "state_budget_reference": call.state_budget_reference,
+        "cnaf_budget_reference": call.cnaf_budget_reference,
+        "department_envelopes-TOTAL_FORMS": "0",
+        "department_envelopes-INITIAL_FORMS": "0",
+        "department_envelopes-MIN_NUM_FORMS": "0",
+        "department_envelopes-MAX_NUM_FORMS": "1000",
+    }
+    return {**data, **overrides}
+
+
+def test_the_call_envelope_cannot_go_below_what_is_committed(client, superuser):
+    call = CallFactory()
+    laureate(by=regional_approver(), call=call)
+    client.force_login(superuser)
+    url = reverse("admin:projects_call_change", args=[call.pk])
+    response = client.post(url, call_form_data(call, envelope="29999.99"))
+    assert response.status_code == 200
+    assert "L’appel a déjà 30\u00a0000,00\u00a0€ engagés : l’enveloppe ne peut pas être inférieure." in response.text
+    response = client.post(url, call_form_data(call, envelope="30000"))
+    assert response.status_code == 302
+    call.refresh_from_db()
+    assert call.envelope == Decimal("30000")
