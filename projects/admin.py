@@ -87,6 +87,15 @@ class CallForm(forms.ModelForm):
                     _("L’appel a déjà %(committed)s engagés : l’enveloppe ne peut pas être inférieure.")
                     % {"committed": format_euros(committed)},
                 )
+        # The funding lines were split with the share in force at approval, and they never change.
+        if "state_share" in self.changed_data and Award.objects.filter(application__call=self.instance).exists():
+            self.add_error(
+                "state_share",
+                _(
+                    "Des subventions de cet appel sont déjà réparties entre l’État et la Cnaf selon cette part : "
+                    "elle ne peut plus changer."
+                ),
+            )
         return cleaned
 
 

@@ -117,3 +117,21 @@ def test_the_call_envelope_cannot_go_below_what_is_committed(client, superuser):
     assert response.status_code == 302
     call.refresh_from_db()
     assert call.envelope == Decimal("30000")
+
+
+def test_the_state_share_is_fixed_once_a_grant_is_split_with_it(client, superuser):
+    call = CallFactory()
+    client.force_login(superuser)
+    url = reverse("admin:projects_call_change", args=[call.pk])
+    assert client.post(url, call_form_data(call, state_share="0.6")).status_code == 302
+    call.refresh_from_db()
+    laureate(by=regional_approver(), call=call)
+    response = client.post(url, call_form_data(call, state_share="0.5"))
+    assert response.status_code == 200
+    assert (
+        "Des subventions de cet appel sont déjà réparties entre l’État et la Cnaf selon cette part : "
+        "elle ne peut plus changer."
+    ) in response.text
+    call.refresh_from_db()
+    assert call.state_share == Decimal("0.6")
+    assert client.post(url, call_form_data(call, title="FIPE Occitanie 2023")).status_code == 302
