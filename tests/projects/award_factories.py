@@ -2,7 +2,9 @@
 
 import datetime
 import threading
+from contextlib import contextmanager, suppress
 from decimal import Decimal
+from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.db import connections
@@ -145,3 +147,24 @@ def in_threads(*targets):
     for thread in threads:
         thread.join()
     return results
+
+
+@contextmanager
+def all_read_before_anyone_writes(model, *, parties: int = 2, timeout: float = 1.0):
+    """Hold each `model.objects.create()` until `parties` threads are there, or `timeout` seconds have passed.
+
+    Without a row lock, every thread then reads the figures before any of them writes, so a missing
+    lock lets them all through every time, not only when the scheduler happens to interleave them.
+    With the lock, the others wait for the row instead: the first writes once the timeout is over.
+    """
+    barrier = threading.Barrier(parties, timeout=timeout)
+    create = model.objects.create
+
+    def create_when_all_have_read(**fields):
+        # Broken once the timeout is over: the others are blocked on the lock, so go on alone.
+        with suppress(threading.BrokenBarrierError):
+            barrier.wait()
+        return create(**fields)
+
+    with mock.patch.object(model.objects, "create", create_when_all_have_read):
+        yield

@@ -15,6 +15,7 @@ from tests.departments.factories import (
     regional_approver,
 )
 from tests.projects.award_factories import (
+    all_read_before_anyone_writes,
     in_threads,
     not_proposed_application,
     other_region_approver,
@@ -282,14 +283,32 @@ def test_two_concurrent_approvals_beyond_the_envelope_let_exactly_one_through():
     approver = regional_approver()
     call = CallFactory(envelope=Decimal("50000"))
     first, second = proposed_application(call=call), proposed_application(call=call)
-    results = in_threads(
-        lambda: approve_laureate(application=first, by=approver, amounts_by_year=years_of(call, "10000")),
-        lambda: approve_laureate(application=second, by=approver, amounts_by_year=years_of(call, "10000")),
-    )
+    with all_read_before_anyone_writes(Award):
+        results = in_threads(
+            lambda: approve_laureate(application=first, by=approver, amounts_by_year=years_of(call, "10000")),
+            lambda: approve_laureate(application=second, by=approver, amounts_by_year=years_of(call, "10000")),
+        )
     assert sorted(type(result).__name__ for result in results) == ["Award", "EnvelopeExceeded"]
     assert Award.objects.count() == 1
     assert sum(line.amount for line in FundingLine.objects.all()) == Decimal("30000")
     assert Application.objects.filter(status=Status.LAUREATE).count() == 1
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_approvals_beyond_the_department_envelope_let_exactly_one_through():
+    approver = regional_approver()
+    call = CallFactory()
+    DepartmentEnvelope.objects.create(call=call, department=Department.objects.get(code="11"), amount=Decimal("50000"))
+    first, second = proposed_application(call=call), proposed_application(call=call)
+    with all_read_before_anyone_writes(Award):
+        results = in_threads(
+            lambda: approve_laureate(application=first, by=approver, amounts_by_year=years_of(call, "10000")),
+            lambda: approve_laureate(application=second, by=approver, amounts_by_year=years_of(call, "10000")),
+        )
+    assert sorted(type(result).__name__ for result in results) == ["Award", "EnvelopeExceeded"]
+    assert "Enveloppe du département Aude dépassée" in str(next(r for r in results if not isinstance(r, Award)))
+    assert Award.objects.count() == 1
 
 
 @pytest.mark.postgresql
