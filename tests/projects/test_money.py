@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 
 from projects.enums import Funder
 from projects.models import FundingLine
-from projects.money import parse_amount, split
+from projects.money import CENT, parse_amount, split
 from tests.departments.factories import regional_approver
 from tests.projects.award_factories import laureate
 from tests.projects.factories import CallFactory
@@ -18,7 +18,24 @@ SHARES = [Decimal("0.5"), Decimal("0.6"), Decimal("0.3333"), Decimal("0.05"), De
 
 
 def test_split_gives_the_odd_cent_to_the_state():
+    """Every amount from 0.01 € to 10,000.00 €, by steps of 7 cents (odd and even alike), split 50/50."""
     assert split(Decimal("10000.01"), Decimal("0.5")) == (Decimal("5000.01"), Decimal("5000.00"))
+    for cents in range(1, 1_000_001, 7):
+        amount = Decimal(cents).scaleb(-2)
+        state, cnaf = split(amount, Decimal("0.5"))
+        assert state + cnaf == amount, amount
+        assert state - cnaf == (CENT if cents % 2 else 0), amount
+
+
+def test_over_the_programme_the_state_gets_one_odd_cent_per_year_and_no_more():
+    """The split is made year by year, so the odd cents of the years add up on the State's side."""
+    for cents in range(1, 1_000_001, 997):
+        amounts = [Decimal(cents).scaleb(-2), Decimal(cents + 1).scaleb(-2), Decimal(3 * cents + 2).scaleb(-2)]
+        lines = [split(amount, Decimal("0.5")) for amount in amounts]
+        state, cnaf = sum(line[0] for line in lines), sum(line[1] for line in lines)
+        odd_years = sum(amount / CENT % 2 for amount in amounts)
+        assert state + cnaf == sum(amounts)
+        assert state - cnaf == odd_years * CENT, amounts
 
 
 def test_split_with_another_state_share_rounds_half_up():
