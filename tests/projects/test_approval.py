@@ -7,7 +7,7 @@ from departments.models import Department
 from projects.enums import Funder, Status
 from projects.exceptions import DomainError, EnvelopeExceeded, PermissionRefused, SelectionRefused, TransitionNotAllowed
 from projects.models import Application, Award, DepartmentEnvelope, FundingLine, StatusChange
-from projects.services import approve_laureate, approve_selection, reject_application
+from projects.services import approve_laureate, approve_selection, committed_total, reject_application
 from tests.departments.factories import (
     administrator,
     caf_instructor,
@@ -116,6 +116,43 @@ def test_no_year_is_awarded_more_than_was_requested_for_it(db):
         application=application, by=approver, amounts_by_year={2023: Decimal("10000"), 2024: Decimal("5000")}
     )
     assert award.total == Decimal("15000")
+
+
+def test_one_cent_over_the_remaining_envelope_is_refused(db):
+    approver = regional_approver()
+    call = CallFactory(envelope=Decimal("30000.02"))
+    application = proposed_application(call=call, amounts={2023: Decimal("30000.03")})
+    with pytest.raises(EnvelopeExceeded) as refusal:
+        approve_laureate(application=application, by=approver, amounts_by_year={2023: Decimal("30000.03")})
+    assert refusal.value.message == (
+        f"Enveloppe de l’appel dépassée pour le dossier {application.reference} : 0,00\u00a0€ déjà engagés "
+        "+ 30\u00a0000,03\u00a0€ demandés = 30\u00a0000,03\u00a0€, pour une enveloppe de 30\u00a0000,02\u00a0€ "
+        "(reste 30\u00a0000,02\u00a0€)."
+    )
+    assert approve_laureate(application=application, by=approver, amounts_by_year={2023: Decimal("30000.02")})
+
+
+def test_exactly_the_remaining_department_envelope_is_accepted_and_one_cent_more_refused(db):
+    approver = regional_approver()
+    call = CallFactory()
+    DepartmentEnvelope.objects.create(
+        call=call, department=Department.objects.get(code="11"), amount=Decimal("20000.01")
+    )
+    approve_laureate(
+        application=proposed_application(call=call, amounts={2023: Decimal("10000")}),
+        by=approver,
+        amounts_by_year={2023: Decimal("10000")},
+    )
+    application = proposed_application(call=call, amounts={2023: Decimal("10000.02")})
+    with pytest.raises(EnvelopeExceeded) as refusal:
+        approve_laureate(application=application, by=approver, amounts_by_year={2023: Decimal("10000.02")})
+    assert refusal.value.message == (
+        f"Enveloppe du département Aude dépassée pour le dossier {application.reference} : "
+        "10\u00a0000,00\u00a0€ déjà engagés + 10\u00a0000,02\u00a0€ demandés = 20\u00a0000,02\u00a0€, "
+        "pour une enveloppe de 20\u00a0000,01\u00a0€ (reste 10\u00a0000,01\u00a0€)."
+    )
+    approve_laureate(application=application, by=approver, amounts_by_year={2023: Decimal("10000.01")})
+    assert committed_total(call=call, department=application.department) == Decimal("20000.01")
 
 
 def test_departmental_envelope_is_checked_too(db):
