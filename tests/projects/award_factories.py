@@ -149,6 +149,20 @@ def in_threads(*targets):
     return results
 
 
+def meeting_point(*, parties: int = 2, timeout: float = 1.0):
+    """A function where `parties` threads wait for one another, `timeout` seconds at most.
+
+    After the timeout each goes on alone: the others are blocked on a row lock, as they should be.
+    """
+    barrier = threading.Barrier(parties, timeout=timeout)
+
+    def meet():
+        with suppress(threading.BrokenBarrierError):
+            barrier.wait()
+
+    return meet
+
+
 @contextmanager
 def all_read_before_anyone_writes(model, *, parties: int = 2, timeout: float = 1.0):
     """Hold each `model.objects.create()` until `parties` threads are there, or `timeout` seconds have passed.
@@ -157,13 +171,11 @@ def all_read_before_anyone_writes(model, *, parties: int = 2, timeout: float = 1
     lock lets them all through every time, not only when the scheduler happens to interleave them.
     With the lock, the others wait for the row instead: the first writes once the timeout is over.
     """
-    barrier = threading.Barrier(parties, timeout=timeout)
+    meet = meeting_point(parties=parties, timeout=timeout)
     create = model.objects.create
 
     def create_when_all_have_read(**fields):
-        # Broken once the timeout is over: the others are blocked on the lock, so go on alone.
-        with suppress(threading.BrokenBarrierError):
-            barrier.wait()
+        meet()
         return create(**fields)
 
     with mock.patch.object(model.objects, "create", create_when_all_have_read):
