@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -8,6 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from departments.enums import Action
+from departments.models import Department
 from departments.permissions import user_can
 from projects.models import (
     Applicant,
@@ -32,6 +35,17 @@ from projects.services import committed_total, set_commitment_number
 # — Calls, applicants, applications (issue 3) —
 
 
+def committed_under_lock(*, call: Call, department: Department | None = None) -> Decimal:
+    """What the call (or one of its departments) has committed, read with the call's row locked.
+
+    approve_laureate locks the same row, and the admin validates and saves in one transaction:
+    an approval under way is either counted here or waits for the save, so an envelope can never
+    be saved below what ends up committed.
+    """
+    Call.objects.select_for_update().values_list("pk", flat=True).get(pk=call.pk)
+    return committed_total(call=call, department=department)
+
+
 class DepartmentEnvelopeForm(forms.ModelForm):
     class Meta:
         model = DepartmentEnvelope
@@ -43,13 +57,58 @@ class DepartmentEnvelopeForm(forms.ModelForm):
         call = cleaned.get("call") or (self.instance.call if self.instance.call_id else None)
         department, amount = cleaned.get("department"), cleaned.get("amount")
         if call and department and amount is not None:
-            committed = committed_total(call=call, department=department)
+            committed = committed_under_lock(call=call, department=department)
             if amount < committed:
                 self.add_error(
                     "amount",
                     _("Le département a déjà %(committed)s engagés : l’enveloppe ne peut pas être inférieure.")
                     % {"committed": format_euros(committed)},
                 )
+        return cleaned
+
+
+class CallForm(forms.ModelForm):
+    """A call as administrators edit it: what the approvals have already committed bounds the changes."""
+
+    class Meta:
+        model = Call
+        fields = [
+            "reference",
+            "title",
+            "region",
+            "status",
+            "opens_on",
+            "closes_on",
+            "first_year",
+            "last_year",
+            "results_published_at",
+            "envelope",
+            "state_share",
+            "state_budget_reference",
+            "cnaf_budget_reference",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None:
+            return cleaned
+        committed = committed_under_lock(call=self.instance)
+        envelope = cleaned.get("envelope")
+        if envelope is not None and envelope < committed:
+            self.add_error(
+                "envelope",
+                _("L’appel a déjà %(committed)s engagés : l’enveloppe ne peut pas être inférieure.")
+                % {"committed": format_euros(committed)},
+            )
+        # The funding lines were split with the share in force at approval, and they never change.
+        if "state_share" in self.changed_data and Award.objects.filter(application__call=self.instance).exists():
+            self.add_error(
+                "state_share",
+                _(
+                    "Des subventions de cet appel sont déjà réparties entre l’État et la Cnaf selon cette part : "
+                    "elle ne peut plus changer."
+                ),
+            )
         return cleaned
 
 
@@ -62,6 +121,7 @@ class DepartmentEnvelopeInline(admin.TabularInline):
 
 @admin.register(Call)
 class CallAdmin(CallResultsAdminMixin, admin.ModelAdmin):
+    form = CallForm
     list_display = ["reference", "title", "region", "opens_on", "closes_on", "envelope", "status"]
     list_filter = ["status", "region"]
     search_fields = ["reference", "title"]

@@ -10,7 +10,7 @@ from departments.enums import Action
 from departments.models import Department
 from departments.permissions import get_scope
 from projects.models import Applicant, Application, Call
-from projects.money import parse_amount
+from projects.money import format_euros, parse_amount
 from projects.uploads import ACCEPT_ATTRIBUTE, validate_attachment
 
 
@@ -201,8 +201,8 @@ class ApplicationForm(DsfrBaseForm, forms.ModelForm):
         if budget is not None and requested > budget:
             self.add_error(
                 "total_budget",
-                _("Le budget total du projet ne peut être inférieur au montant demandé (%(requested)s €).")
-                % {"requested": requested},
+                _("Le budget total du projet ne peut être inférieur au montant demandé (%(requested)s).")
+                % {"requested": format_euros(requested)},
             )
         return cleaned
 

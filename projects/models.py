@@ -27,10 +27,10 @@ from projects.enums import (
     Status,
 )
 from projects.exceptions import PermissionRefused, TransitionNotAllowed
-from projects.money import DEFAULT_STATE_SHARE
+from projects.money import DEFAULT_STATE_SHARE, MAX_DIGITS, format_euros
 from projects.workflow import TRANSITIONS
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY = {"max_digits": MAX_DIGITS, "decimal_places": 2}
 positive_amount = MinValueValidator(Decimal("0.01"), message=_("Le montant doit être supérieur à zéro."))
 non_negative_amount = MinValueValidator(Decimal("0"), message=_("Le montant ne peut pas être négatif."))
 validate_rna = RegexValidator(
@@ -403,7 +403,7 @@ class YearAmount(models.Model):
         ordering = ["year"]
 
     def __str__(self):
-        return f"{self.year} : {self.amount} €"
+        return f"{self.year} : {format_euros(self.amount)}"
 
 
 class RequestedAmount(YearAmount):
@@ -476,7 +476,7 @@ class Award(models.Model):
         constraints = [models.CheckConstraint(name="award_total_positive", condition=Q(total__gt=0))]
 
     def __str__(self):
-        return f"{self.application.reference} — {self.total} €"
+        return f"{self.application.reference} — {format_euros(self.total)}"
 
     @property
     def requires_convention(self) -> bool:
@@ -580,7 +580,7 @@ class Payment(models.Model):
         constraints = [models.CheckConstraint(name="payment_positive", condition=Q(amount__gt=0))]
 
     def __str__(self):
-        return f"{self.line} — {self.amount} € le {self.paid_on}"
+        return f"{self.line} — {format_euros(self.amount)} le {self.paid_on:%d/%m/%Y}"
 
 
 class Signatory(models.Model):

@@ -1,10 +1,14 @@
 """Money rules, in one place. Amounts are Decimal with two places, never floats."""
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.formats import number_format
 
 CENT = Decimal("0.01")
+# Every amount column is NUMERIC(14, 2): twelve digits before the decimal point.
+MAX_DIGITS = 14
+MAX_AMOUNT = Decimal("999999999999.99")
 DEFAULT_STATE_SHARE = Decimal("0.5")
 # Above this amount a convention is compulsory (loi n° 2000-321 art. 10, décret n° 2001-495).
 CONVENTION_THRESHOLD = Decimal("23000")
@@ -27,11 +31,21 @@ def split(amount: Decimal, state_share: Decimal) -> tuple[Decimal, Decimal]:
     return state, amount - state
 
 
-def parse_amount(raw) -> Decimal:
-    """A Decimal from what French users type: `12 345,67`, `12345.67`, `12 345 €`.
+# ASCII digits only, no exponent: "1,23457E+11" is what a spreadsheet writes when the digits no longer fit.
+PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)", re.ASCII)
+# With both separators, the last one is the decimal mark and the other must group by three.
+FRENCH_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(\.[0-9]{3})+,[0-9]*", re.ASCII)
+ENGLISH_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+\.[0-9]*", re.ASCII)
 
-    Raises ValueError with a French message on anything else.
+
+def parse_amount(raw) -> Decimal:
+    """A Decimal from what French users type: `12 345,67`, `12345.67`, `12 345 €`, `1.234,56`.
+
+    Raises ValueError with a French message on anything else, on more than two decimals and
+    beyond MAX_AMOUNT: what cannot be read for sure is refused, never guessed.
     """
+    if isinstance(raw, bool):
+        raise ValueError(f"« {raw} » n’est pas un montant")
     if isinstance(raw, Decimal):
         value = raw
     elif isinstance(raw, int):
@@ -42,28 +56,22 @@ def parse_amount(raw) -> Decimal:
         text = str(raw or "").strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", "")
         if not text:
             raise ValueError("montant vide")
-        if "," in text and "." in text:
-            # 12.345,67 (French thousands separator) or 12,345.67 (English)
-            if text.rfind(",") > text.rfind("."):
-                text = text.replace(".", "").replace(",", ".")
-            else:
-                text = text.replace(",", "")
+        if FRENCH_GROUPED.fullmatch(text):
+            text = text.replace(".", "").replace(",", ".")
+        elif ENGLISH_GROUPED.fullmatch(text):
+            text = text.replace(",", "")
         else:
             text = text.replace(",", ".")
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise ValueError(f"« {raw} » n’est pas un montant") from None
+            if not PLAIN_NUMBER.fullmatch(text):
+                raise ValueError(f"« {raw} » n’est pas un montant")
+        value = Decimal(text)
     if not value.is_finite():
         raise ValueError(f"« {raw} » n’est pas un montant")
-    try:
-        cents = to_cents(value)
-    except InvalidOperation:
-        # More digits in cents than a Decimal holds (1e30): no amount, and no crash either.
-        raise ValueError(f"« {raw} » n’est pas un montant") from None
-    if value != cents:
+    if abs(value) > MAX_AMOUNT:
+        raise ValueError(f"« {raw} » dépasse le montant maximal ({format_euros(MAX_AMOUNT)})")
+    if value != to_cents(value):
         raise ValueError(f"« {raw} » a plus de deux décimales")
-    return cents
+    return to_cents(value)
 
 
 def format_euros(value: Decimal | None) -> str:

@@ -3,7 +3,9 @@
 schema.data.gouv.fr/scdl/subventions: CSV, UTF-8, comma-separated, one row per grant and
 per grantor. A FIPE grant has two grantors, the State (the call region's prefecture) and
 the Cnaf: each gets a row with the grant's whole amount (`montant`) and its share of it
-(`pourcentageSubvention`), so that montant × pourcentage is what that funder pays.
+(`pourcentageSubvention`). The SCDL has no field for a funder's own amount, so montant ×
+pourcentage is that funder's part but for the odd cents of the yearly split, which go to the
+State and show only in the funding lines (and the decisions export).
 """
 
 import csv

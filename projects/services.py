@@ -180,6 +180,21 @@ def clean_award_amounts(*, call: Call, amounts_by_year: Mapping) -> dict[int, De
     return amounts
 
 
+def _check_requested(*, application: Application, amounts: Mapping[int, Decimal]) -> None:
+    """Refuse a year awarded more than was requested for it, as the reviews and the committee are refused."""
+    requested = application.requested_by_year()
+    for year, amount in sorted(amounts.items()):
+        ceiling = requested.get(year, Decimal("0"))
+        if amount > ceiling:
+            raise DomainError(
+                _(
+                    "Le montant attribué pour %(year)s (%(amount)s) dépasse le montant demandé cette année-là "
+                    "(%(ceiling)s)."
+                )
+                % {"year": year, "amount": format_euros(amount), "ceiling": format_euros(ceiling)}
+            )
+
+
 def _check_envelopes(*, call: Call, application: Application, amount: Decimal) -> None:
     """Refuse an award that would take the call (or the department, where it has an envelope) past its envelope.
 
@@ -248,6 +263,7 @@ def approve_laureate(*, application: Application, by, amounts_by_year: Mapping, 
                 )
                 % {"reference": application.reference, "status": application.get_status_display()}
             )
+        _check_requested(application=application, amounts=amounts)
         _check_envelopes(call=call, application=application, amount=total)
         award = Award.objects.create(application=application, total=total, approved_by=by, comment=comment.strip())
         AwardAmount.objects.bulk_create(

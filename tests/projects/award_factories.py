@@ -2,7 +2,9 @@
 
 import datetime
 import threading
+from contextlib import contextmanager, suppress
 from decimal import Decimal
+from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.db import connections
@@ -145,3 +147,36 @@ def in_threads(*targets):
     for thread in threads:
         thread.join()
     return results
+
+
+def meeting_point(*, parties: int = 2, timeout: float = 1.0):
+    """A function where `parties` threads wait for one another, `timeout` seconds at most.
+
+    After the timeout each goes on alone: the others are blocked on a row lock, as they should be.
+    """
+    barrier = threading.Barrier(parties, timeout=timeout)
+
+    def meet():
+        with suppress(threading.BrokenBarrierError):
+            barrier.wait()
+
+    return meet
+
+
+@contextmanager
+def all_read_before_anyone_writes(model, *, parties: int = 2, timeout: float = 1.0):
+    """Hold each `model.objects.create()` until `parties` threads are there, or `timeout` seconds have passed.
+
+    Without a row lock, every thread then reads the figures before any of them writes, so a missing
+    lock lets them all through every time, not only when the scheduler happens to interleave them.
+    With the lock, the others wait for the row instead: the first writes once the timeout is over.
+    """
+    meet = meeting_point(parties=parties, timeout=timeout)
+    create = model.objects.create
+
+    def create_when_all_have_read(**fields):
+        meet()
+        return create(**fields)
+
+    with mock.patch.object(model.objects, "create", create_when_all_have_read):
+        yield

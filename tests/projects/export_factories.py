@@ -10,8 +10,10 @@ from tests.projects.factories import ApplicationFactory, award_for, valid_siret
 
 
 def laureate(*, by, department_code="11", amounts_by_year=None, **fields):
-    """An application approved through the real service (10,000 € per year unless told)."""
-    application = ApplicationFactory(proposed=True, department=Department.objects.get(code=department_code), **fields)
+    """An application approved through the real service (10,000 € per year unless told), as requested."""
+    application = ApplicationFactory(
+        proposed=True, department=Department.objects.get(code=department_code), requested=amounts_by_year, **fields
+    )
     award_for(application, by=by, amounts_by_year=amounts_by_year)
     application.refresh_from_db()
     return application

@@ -23,8 +23,8 @@ def signatory(**fields) -> Signatory:
 
 
 def laureate(*, amounts_by_year: dict[int, Decimal] | None = None, by=None, **application_fields) -> Application:
-    """A laureate approved through approve_laureate (10,000 € per programme year unless told)."""
-    application = ApplicationFactory(proposed=True, **application_fields)
+    """A laureate approved through approve_laureate (10,000 € per programme year unless told), as requested."""
+    application = ApplicationFactory(proposed=True, requested=amounts_by_year, **application_fields)
     award_for(application, by=by or regional_approver(), amounts_by_year=amounts_by_year)
     application.refresh_from_db()
     return application

@@ -7,7 +7,7 @@ from departments.models import Department
 from projects.enums import Funder, Status
 from projects.exceptions import DomainError, EnvelopeExceeded, PermissionRefused, SelectionRefused, TransitionNotAllowed
 from projects.models import Application, Award, DepartmentEnvelope, FundingLine, StatusChange
-from projects.services import approve_laureate, approve_selection, reject_application
+from projects.services import approve_laureate, approve_selection, committed_total, reject_application
 from tests.departments.factories import (
     administrator,
     caf_instructor,
@@ -15,6 +15,7 @@ from tests.departments.factories import (
     regional_approver,
 )
 from tests.projects.award_factories import (
+    all_read_before_anyone_writes,
     in_threads,
     not_proposed_application,
     other_region_approver,
@@ -35,10 +36,9 @@ def assert_nothing_approved(*applications):
 
 def test_approval_makes_a_laureate_with_its_lines_and_history(db):
     approver = regional_approver()
-    application = proposed_application()
-    award = approve_laureate(
-        application=application, by=approver, amounts_by_year={2023: Decimal("12000.01"), 2024: Decimal("8000")}
-    )
+    amounts = {2023: Decimal("12000.01"), 2024: Decimal("8000")}
+    application = proposed_application(amounts=amounts)
+    award = approve_laureate(application=application, by=approver, amounts_by_year=amounts)
     application.refresh_from_db()
     assert application.status == Status.LAUREATE
     assert award.total == Decimal("20000.01")
@@ -98,6 +98,61 @@ def test_exactly_the_remaining_envelope_is_accepted(db):
         application=proposed_application(call=call), by=regional_approver(), amounts_by_year=years_of(call, "10000")
     )
     assert Award.objects.get().total == call.envelope
+
+
+def test_no_year_is_awarded_more_than_was_requested_for_it(db):
+    approver = regional_approver()
+    application = proposed_application(amounts={2023: Decimal("10000"), 2024: Decimal("5000")})
+    with pytest.raises(DomainError) as refusal:
+        approve_laureate(
+            application=application, by=approver, amounts_by_year={2023: Decimal("5000"), 2024: Decimal("5000.01")}
+        )
+    assert refusal.value.message == (
+        "Le montant attribué pour 2024 (5\u00a0000,01\u00a0€) dépasse le montant demandé cette année-là "
+        "(5\u00a0000,00\u00a0€)."
+    )
+    assert_nothing_approved(application)
+    award = approve_laureate(
+        application=application, by=approver, amounts_by_year={2023: Decimal("10000"), 2024: Decimal("5000")}
+    )
+    assert award.total == Decimal("15000")
+
+
+def test_one_cent_over_the_remaining_envelope_is_refused(db):
+    approver = regional_approver()
+    call = CallFactory(envelope=Decimal("30000.02"))
+    application = proposed_application(call=call, amounts={2023: Decimal("30000.03")})
+    with pytest.raises(EnvelopeExceeded) as refusal:
+        approve_laureate(application=application, by=approver, amounts_by_year={2023: Decimal("30000.03")})
+    assert refusal.value.message == (
+        f"Enveloppe de l’appel dépassée pour le dossier {application.reference} : 0,00\u00a0€ déjà engagés "
+        "+ 30\u00a0000,03\u00a0€ demandés = 30\u00a0000,03\u00a0€, pour une enveloppe de 30\u00a0000,02\u00a0€ "
+        "(reste 30\u00a0000,02\u00a0€)."
+    )
+    assert approve_laureate(application=application, by=approver, amounts_by_year={2023: Decimal("30000.02")})
+
+
+def test_exactly_the_remaining_department_envelope_is_accepted_and_one_cent_more_refused(db):
+    approver = regional_approver()
+    call = CallFactory()
+    DepartmentEnvelope.objects.create(
+        call=call, department=Department.objects.get(code="11"), amount=Decimal("20000.01")
+    )
+    approve_laureate(
+        application=proposed_application(call=call, amounts={2023: Decimal("10000")}),
+        by=approver,
+        amounts_by_year={2023: Decimal("10000")},
+    )
+    application = proposed_application(call=call, amounts={2023: Decimal("10000.02")})
+    with pytest.raises(EnvelopeExceeded) as refusal:
+        approve_laureate(application=application, by=approver, amounts_by_year={2023: Decimal("10000.02")})
+    assert refusal.value.message == (
+        f"Enveloppe du département Aude dépassée pour le dossier {application.reference} : "
+        "10\u00a0000,00\u00a0€ déjà engagés + 10\u00a0000,02\u00a0€ demandés = 20\u00a0000,02\u00a0€, "
+        "pour une enveloppe de 20\u00a0000,01\u00a0€ (reste 10\u00a0000,01\u00a0€)."
+    )
+    approve_laureate(application=application, by=approver, amounts_by_year={2023: Decimal("10000.01")})
+    assert committed_total(call=call, department=application.department) == Decimal("20000.01")
 
 
 def test_departmental_envelope_is_checked_too(db):
@@ -265,14 +320,32 @@ def test_two_concurrent_approvals_beyond_the_envelope_let_exactly_one_through():
     approver = regional_approver()
     call = CallFactory(envelope=Decimal("50000"))
     first, second = proposed_application(call=call), proposed_application(call=call)
-    results = in_threads(
-        lambda: approve_laureate(application=first, by=approver, amounts_by_year=years_of(call, "10000")),
-        lambda: approve_laureate(application=second, by=approver, amounts_by_year=years_of(call, "10000")),
-    )
+    with all_read_before_anyone_writes(Award):
+        results = in_threads(
+            lambda: approve_laureate(application=first, by=approver, amounts_by_year=years_of(call, "10000")),
+            lambda: approve_laureate(application=second, by=approver, amounts_by_year=years_of(call, "10000")),
+        )
     assert sorted(type(result).__name__ for result in results) == ["Award", "EnvelopeExceeded"]
     assert Award.objects.count() == 1
     assert sum(line.amount for line in FundingLine.objects.all()) == Decimal("30000")
     assert Application.objects.filter(status=Status.LAUREATE).count() == 1
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_approvals_beyond_the_department_envelope_let_exactly_one_through():
+    approver = regional_approver()
+    call = CallFactory()
+    DepartmentEnvelope.objects.create(call=call, department=Department.objects.get(code="11"), amount=Decimal("50000"))
+    first, second = proposed_application(call=call), proposed_application(call=call)
+    with all_read_before_anyone_writes(Award):
+        results = in_threads(
+            lambda: approve_laureate(application=first, by=approver, amounts_by_year=years_of(call, "10000")),
+            lambda: approve_laureate(application=second, by=approver, amounts_by_year=years_of(call, "10000")),
+        )
+    assert sorted(type(result).__name__ for result in results) == ["Award", "EnvelopeExceeded"]
+    assert "Enveloppe du département Aude dépassée" in str(next(r for r in results if not isinstance(r, Award)))
+    assert Award.objects.count() == 1
 
 
 @pytest.mark.postgresql

@@ -133,7 +133,9 @@ def test_the_request_cannot_exceed_the_project_budget(client, db):
     response = post_create(
         client, regional_approver(), application_form_data(CallFactory(), department("30"), total_budget="50 000")
     )
-    assert "ne peut être inférieur au montant demandé" in field_errors(response, "application_form", "total_budget")
+    assert field_errors(response, "application_form", "total_budget") == (
+        "Le budget total du projet ne peut être inférieur au montant demandé (70\u00a0000,50\u00a0€)."
+    )
     assert_nothing_saved()
 
 

@@ -9,7 +9,13 @@ from projects.exceptions import DomainError, PermissionRefused
 from projects.models import FundingLine, Payment
 from projects.services import record_payment, set_commitment_number
 from tests.departments.factories import administrator, caf_instructor, regional_approver
-from tests.projects.award_factories import in_threads, laureate, other_region_approver, pay_line
+from tests.projects.award_factories import (
+    all_read_before_anyone_writes,
+    in_threads,
+    laureate,
+    other_region_approver,
+    pay_line,
+)
 
 PAID_ON = datetime.date(2024, 2, 15)
 
@@ -121,9 +127,10 @@ def test_two_concurrent_payments_beyond_the_line_let_exactly_one_through():
     approver = regional_approver()
     application = laureate(by=approver)
     line = FundingLine.objects.get(award__application=application, funder=Funder.STATE, year=2023)
-    results = in_threads(
-        lambda: record_payment(line=line, by=approver, paid_on=PAID_ON, amount=Decimal("3000"), reference="A"),
-        lambda: record_payment(line=line, by=approver, paid_on=PAID_ON, amount=Decimal("3000"), reference="B"),
-    )
+    with all_read_before_anyone_writes(Payment):
+        results = in_threads(
+            lambda: record_payment(line=line, by=approver, paid_on=PAID_ON, amount=Decimal("3000"), reference="A"),
+            lambda: record_payment(line=line, by=approver, paid_on=PAID_ON, amount=Decimal("3000"), reference="B"),
+        )
     assert sorted(type(result).__name__ for result in results) == ["DomainError", "Payment"]
     assert paid_on(line) == Decimal("3000.00")

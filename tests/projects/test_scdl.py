@@ -111,7 +111,8 @@ def test_one_row_per_laureate_and_funder_with_the_grant_fields(call, laureates):
 
 def test_amounts_per_funder_add_up_to_the_awards(call, laureates):
     """Each funder's part of a grant is montant × pourcentageSubvention by the money rule
-    (the State's part rounded half-up to the cent, the Cnaf the rest): it is what its lines say."""
+    (the State's part rounded half-up to the cent, the Cnaf the rest): it is what its lines say
+    as long as no more than one year of a grant has an odd cent, as here."""
     rows = scdl_rows(write_scdl(call))
     state_siret = Organisation.objects.get(kind=OrganisationKind.REGIONAL_PREFECTURE, region__code="76").siret
     by_funder = defaultdict(Decimal)
