@@ -8,7 +8,7 @@ so that a page can put each message next to its field. Nothing is saved when one
 import datetime
 import hashlib
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.base import ContentFile
@@ -20,7 +20,7 @@ from departments.models import Department
 from projects.enums import Status
 from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
 from projects.models import Application, Call
-from projects.money import format_euros, to_cents
+from projects.money import format_euros, parse_amount
 from reviews.enums import DEFAULT_CRITERIA, MeetingStatus, Opinion, ProposalDecision, ReviewerKind
 from reviews.minutes import render_minutes
 from reviews.models import (
@@ -137,18 +137,6 @@ def _check_may_review(application: Application, author) -> None:
         )
 
 
-def _year_amount(value) -> Decimal:
-    """A Decimal with two places, or ValueError."""
-    try:
-        amount = Decimal(value)
-        # to_cents raises InvalidOperation on more digits than a Decimal holds (1e30).
-        if not amount.is_finite() or amount != to_cents(amount):
-            raise ValueError
-    except (InvalidOperation, TypeError, ValueError):
-        raise ValueError from None
-    return to_cents(amount)
-
-
 def _checked_amounts(
     *,
     amounts_by_year: dict[int, Decimal | None],
@@ -179,7 +167,7 @@ def _checked_amounts(
                 }
             continue
         try:
-            amount = _year_amount(raw)
+            amount = parse_amount(raw)
         except ValueError:
             errors[amount_key(year)] = _("Indiquez un montant en euros, avec au plus deux décimales.")
             continue
@@ -527,7 +515,7 @@ def record_proposal(
                 if raw in (None, ""):
                     continue
                 try:
-                    amount = _year_amount(raw)
+                    amount = parse_amount(raw)
                 except ValueError:
                     amount = None
                 if amount != 0:
