@@ -40,9 +40,9 @@ from projects.models import Applicant, Application, AwardLetter, Call, FundingLi
 from projects.services import reject_application
 from reviews.models import CommitteeMeeting, CommitteeProposal, ConflictDeclaration, Review
 from reviews.services import MemberEntry, create_meeting, declare_conflict, record_members, record_proposal
+from tests.permission_table import EXPECTED, ROLES, by_title, sample_kwargs, url_names
 from tests.projects.factories import CallFactory, valid_siret
 from tests.projects.sample_files import pdf_bytes
-from tests.test_permission_matrix import by_title, sample_kwargs, url_names
 
 # One worker runs them all, so that the demo is loaded once (see pyproject's --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("bad_input")
@@ -650,8 +650,6 @@ POST_CASES: dict[str, Callable[[dict], Case]] = {
 
 def test_every_view_that_takes_post_has_a_case(world):
     """A view takes POST unless it answers 405; the admin of each page posts an empty body to find out."""
-    from tests.test_permission_matrix import EXPECTED, ROLES
-
     takes_post = set()
     for name in url_names():
         # The first role the permission table lets in (a POST-only view answers 405 to everyone's GET).
