@@ -150,10 +150,12 @@ class CommitmentForm(DsfrBaseForm):
         kwargs.setdefault("initial", {"number": line.commitment_number})
         super().__init__(*args, **kwargs)
         self.line = line
-        self.fields["number"].label = _("Numéro d’engagement — %(line)s") % {"line": line.label}
-        self.fields["number"].help_text = (
-            _("Engagement juridique Chorus, 10 chiffres") if line.funder == Funder.STATE else _("Référence Caf")
-        )
+        # One such field per funding line on the page: each is named after its line (RGAA 11.2).
+        # DsfrBaseForm has already built the bound field, which keeps its own label and help.
+        label = _("Numéro d’engagement — %(line)s") % {"line": line.label}
+        help_text = _("Engagement juridique Chorus, 10 chiffres") if line.funder == Funder.STATE else _("Référence Caf")
+        for target in (self.fields["number"], self["number"]):
+            target.label, target.help_text = label, help_text
 
     def clean_number(self):
         return self.line.normalise_commitment_number(self.cleaned_data["number"])

@@ -225,7 +225,8 @@ class ReasonForm(DsfrBaseForm):
         super().__init__(*args, **kwargs)
         self.fields["comment"].required = required
         if not required:
-            self.fields["comment"].label = _("Commentaire")
+            # DsfrBaseForm has already built the bound field, which keeps its own label.
+            self.fields["comment"].label = self["comment"].label = _("Commentaire")
 
 
 class AttachmentForm(DsfrBaseForm):

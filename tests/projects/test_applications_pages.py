@@ -497,6 +497,15 @@ def test_a_move_from_the_wrong_status_shows_the_domain_message(client, db):
     assert application.status == Status.LAUREATE
 
 
+def test_a_move_that_needs_no_reason_offers_an_optional_comment(client, db):
+    application = ApplicationFactory()
+    client.force_login(regional_approver())
+    page = client.get(transition_url(application, "submit"))
+    assert page.context["form"]["comment"].label == "Commentaire"
+    assert "Commentaire" in page.text
+    assert "Motif" not in page.text
+
+
 def test_withdrawing_asks_for_a_reason_on_its_own_page(client, db):
     application = ApplicationFactory(submitted=True)
     client.force_login(regional_approver())

@@ -333,6 +333,17 @@ def test_setting_a_commitment_number_from_the_page(client, approver):
     assert line.commitment_number == "2103456789"
 
 
+def test_each_commitment_number_field_is_named_after_its_funding_line(client, approver):
+    application = laureate(by=approver)
+    client.force_login(approver)
+    text = client.get(award_url(application)).text
+    for line in application.award.lines.all():
+        assert f'for="id_line{line.pk}-number">Numéro d’engagement — {line.label}</label>' in text
+        assert f'Enregistrer<span class="fr-sr-only"> Numéro d’engagement — {line.label}</span>' in text
+    assert 'placeholder="Engagement juridique Chorus, 10 chiffres"' in text
+    assert 'placeholder="Référence Caf"' in text
+
+
 def test_payments_and_commitments_are_refused_to_departmental_staff(client, approver):
     application = laureate(by=approver, department="11")
     line = application.award.lines.first()
