@@ -3,9 +3,15 @@
 It lives in departments, the app that projects and reviews both build on, so that any template can load it.
 """
 
+import dataclasses
+
 from django import template
+from django.contrib.messages import ERROR
+from django.forms import BaseForm, BaseFormSet
 from django.template.base import token_kwargs
+from django.utils.functional import LazyObject
 from django.utils.html import format_html
+from django_filters import FilterSet
 
 register = template.Library()
 
@@ -47,3 +53,40 @@ class TableWrapperNode(template.Node):
             format_html(' id="{}"', table_id) if table_id else "",
             self.nodelist.render(context),
         )
+
+
+@register.simple_tag(takes_context=True)
+def page_has_errors(context) -> bool:
+    """Whether the page reports a failure (a form sent back with its errors, an error message), for its title
+    to say so (RGAA 8.6).
+
+    Forms are found wherever the views put them in the context, down to the rows of a table of forms in
+    a tab of the application page.
+    A view whose errors belong to no form says so with `page_errors`.
+    """
+    values = context.flatten()
+    if values.get("page_errors"):
+        return True
+    if any(message.level >= ERROR for message in values.get("messages", ())):
+        return True
+    return any(_holds_form_errors(value, depth=4) for value in values.values())
+
+
+def _holds_form_errors(value, *, depth: int) -> bool:
+    # A lazy value (the user, the CSRF token) is no form: looking into it would compute it, and the
+    # CSRF token would then set its cookie on pages without a form, such as the public results.
+    if isinstance(value, LazyObject):
+        return False
+    if isinstance(value, FilterSet):
+        value = value.form
+    if isinstance(value, BaseForm):
+        return value.is_bound and bool(value.errors)
+    if isinstance(value, BaseFormSet):
+        return value.is_bound and value.total_error_count() > 0
+    if depth and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
+    if depth and isinstance(value, dict):
+        return any(_holds_form_errors(item, depth=depth - 1) for item in value.values())
+    if depth and isinstance(value, (list, tuple)):
+        return any(_holds_form_errors(item, depth=depth - 1) for item in value)
+    return False

@@ -239,6 +239,7 @@ def approval(request, reference):
             "selection_total": sum((sum(amounts.values(), Decimal("0")) for _a, amounts in selection), Decimal("0")),
             "selection_count": len(selection),
             "failures": failures,
+            "page_errors": bool(failures),
             "not_proposed": not_proposed,
             "waiting_total": sum((row.proposal.proposed_total for row in rows), Decimal("0")),
             "breadcrumb_data": breadcrumb(

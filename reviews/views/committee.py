@@ -151,7 +151,11 @@ def meeting_members(request, pk):
         else:
             messages.success(request, _("Liste des membres présents enregistrée."))
             return redirect("reviews:meeting_detail", pk=meeting.pk)
-    return render(request, "reviews/meeting_members.html", {"meeting": meeting, "formset": formset, "errors": errors})
+    return render(
+        request,
+        "reviews/meeting_members.html",
+        {"meeting": meeting, "formset": formset, "errors": errors, "page_errors": bool(errors)},
+    )
 
 
 def _agenda_application_or_404(meeting, reference) -> Application:

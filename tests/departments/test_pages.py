@@ -41,6 +41,12 @@ def test_wrong_password_is_refused_with_a_message(client, db):
     assert "Identifiant ou mot de passe incorrect" in response.text
 
 
+def test_the_title_of_a_page_sent_back_with_errors_says_so(client, db):
+    assert "<title>Connexion — FIPE</title>" in client.get(reverse("login")).text
+    response = client.post(reverse("login"), {"username": "", "password": ""})
+    assert "<title>Erreur : Connexion — FIPE</title>" in response.text
+
+
 def test_home_of_a_user_without_membership_says_so(client, db):
     client.force_login(UserFactory())
     response = client.get(reverse("home"))

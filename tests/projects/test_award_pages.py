@@ -140,6 +140,7 @@ def test_a_selection_beyond_the_envelope_is_refused_whole_and_says_which(client,
     assert not Award.objects.exists()
     assert "Aucun dossier n’a été retenu" in response.text
     assert f"Enveloppe de l’appel dépassée pour le dossier {second.reference}" in response.text
+    assert "<title>Erreur : Validation des lauréats" in response.text
     # The figures show the selection that was refused.
     assert response.context["selection_total"] == Decimal("60000")
     assert any(row.exceeded for row in response.context["envelopes"])

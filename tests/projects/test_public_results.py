@@ -136,6 +136,12 @@ def test_the_public_page_lists_the_laureates_by_department_with_the_totals(clien
     assert "Projet rejeté" not in text
 
 
+def test_the_public_page_sets_no_cookie(client, call, laureates, approver):
+    """It has no form: nothing asks for the CSRF token, so visitors get no cookie."""
+    publish_results(call=call, by=approver)
+    assert not client.get(public_url(call)).cookies
+
+
 def test_the_public_page_shows_no_personal_data(client, call, laureates, approver):
     publish_results(call=call, by=approver)
     text = client.get(public_url(call)).text

@@ -210,6 +210,10 @@ def test_the_secretary_creates_a_meeting_then_records_its_members(client, db):
     created = CommitteeMeeting.objects.get()
     members_url = reverse("reviews:meeting_members", kwargs={"pk": created.pk})
     assert response["Location"] == members_url
+    empty = {"members-TOTAL_FORMS": "2", "members-INITIAL_FORMS": "0"}
+    response = client.post(members_url, empty)
+    assert "Indiquez au moins un membre présent." in response.text
+    assert "<title>Erreur : Membres présents" in response.text
     application = reviewed_application("11")
     data = {
         "members-TOTAL_FORMS": "2",
