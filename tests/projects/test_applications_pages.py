@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 import pytest
@@ -495,6 +496,30 @@ def test_a_move_from_the_wrong_status_shows_the_domain_message(client, db):
     ]
     application.refresh_from_db()
     assert application.status == Status.LAUREATE
+
+
+def forms_the_browser_checks(html: str) -> list[str]:
+    """The opening tags of the forms with a required field that the browser would check by itself."""
+    return [
+        opening
+        for opening, body in re.findall(r"(<form[^>]*>)(.*?)</form>", html, re.DOTALL)
+        if " required" in body and "novalidate" not in opening
+    ]
+
+
+def test_the_server_checks_the_required_fields_and_not_the_browser(client, db):
+    """The browser's messages are in its own language and vanish: the server's are in French and stay by the field."""
+    application = ApplicationFactory(submitted=True)
+    client.force_login(regional_approver())
+    pages = [
+        transition_url(application, "withdraw"),
+        detail_url(application, onglet="pieces-jointes"),
+        reverse("projects:exports"),
+    ]
+    for url in pages:
+        response = client.get(url)
+        assert " required" in response.text, url
+        assert forms_the_browser_checks(response.text) == [], url
 
 
 def test_a_move_that_needs_no_reason_offers_an_optional_comment(client, db):
