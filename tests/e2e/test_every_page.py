@@ -9,27 +9,63 @@ Each page must have no axe-core violation of serious or critical impact, and mus
 sideways at the phone width nor at 320 px, the width at which RGAA 10.11 requires content to
 reflow (data tables may scroll inside their own container). Set E2E_SHOTS=all to
 keep a screenshot of every page (e2e-screenshots/every-page/); otherwise only failing pages are shot.
+
+Every page with a form is then used with the keyboard alone (see the second half of the module):
+Tab and Shift+Tab reach each field in reading order with a visible focus and no trap, a failed
+submission says so in the title and takes the focus to the first field in error or to the message,
+and the form can be filled and sent.
 """
 
 import datetime
 import os
+from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import expect
 
-from projects.enums import CallStatus
-from projects.models import Call
+from projects.demo_data import illustrative_siret
+from projects.enums import CallStatus, Funder, Status
+from projects.models import Application, Call
 from reviews.services import create_meeting, declare_conflict
-from tests.e2e.conftest import SCREENSHOTS, serious_violations, sign_in
+from tests.e2e.conftest import DEMO_PASSWORD, SCREENSHOTS, serious_violations, sign_in
+from tests.e2e.keyboard import error_problems, keyboard_problems, tab_to
 from tests.permission_table import EXPECTED, ROLES, by_title, sample_kwargs, url_names
+from tests.projects.sample_files import pdf_bytes
 
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 SHOTS = SCREENSHOTS / "every-page"
+CALL = "FIPE-OCC-2023"
 # Roles whose pages others already show: the DDETS instructor sees the Caf instructor's pages with
 # « DDETS » for « Caf », the administrator the approver's and the committee secretary's (plus the
 # link to the Django admin). They are checked on the pages that those roles cannot open.
 STAND_INS = {"ddets-11": ["caf-11"], "admin": ["prefecture-76", "cdsf-11"]}
+# The pages with a form to fill (a field, not just a button): each is filled and submitted with the
+# keyboard by one of the tests below. The sweep fails when a form page is missing here, or gone.
+KEYBOARD_CHECKED = {
+    "login",
+    "projects:application_list",
+    "projects:application_create",
+    "projects:application_edit",
+    "projects:application_transition",
+    "projects:application_detail?onglet=pieces-jointes",
+    "projects:application_detail?onglet=subvention",
+    "projects:award_detail",
+    "projects:approval",
+    "projects:approval_reject",
+    "projects:exports",
+    "projects:call_letters",
+    "reviews:declare",
+    "reviews:review",
+    "reviews:reopen",
+    "reviews:meeting_create",
+    "reviews:meeting_members",
+    "reviews:proposal",
+}
+HAS_FIELDS = """() => [...document.querySelectorAll('#content form')].some(form => [...form.elements].some(
+  element => !['hidden', 'submit', 'button', 'reset'].includes(element.type) && element.tagName !== 'FIELDSET'))"""
 
 
 def table_paths(role: str, kwargs: dict) -> list[str]:
@@ -57,10 +93,8 @@ def open_pages_the_table_does_not_reach() -> dict[str, list[str]]:
         place="Préfecture de la Haute-Garonne",
         by=user(username="cdsf-31"),
     )
-    Call.objects.filter(pk=reviewed.call_id).update(
-        status=CallStatus.RESULTS_PUBLISHED, results_published_at=timezone.now()
-    )
     return {
+        # Once the results are published: see publish_results_for_visitors.
         "anonymous": [reverse("projects:public_results", args=[reviewed.call.reference])],
         # The review form, once the Caf instructor has declared no conflict of interest.
         "caf-11": [reverse("reviews:review", kwargs={"reference": submitted.reference, "kind": "caf"})],
@@ -73,6 +107,18 @@ def open_pages_the_table_does_not_reach() -> dict[str, list[str]]:
             reverse("reviews:meeting_close", args=[meeting.pk]),
         ],
     }
+
+
+def publish_results_for_visitors() -> None:
+    """Open the public results. It takes the publication form off the exports page, so visitors come last."""
+    Call.objects.filter(reference=CALL).update(status=CallStatus.RESULTS_PUBLISHED, results_published_at=timezone.now())
+
+
+def page_key(path: str) -> str:
+    """The page a path shows: its URL name, with the tab of the application page."""
+    parts = urlsplit(path)
+    name = resolve(parts.path).view_name
+    return f"{name}?{parts.query}" if parts.query else name
 
 
 def pages_by_role(kwargs: dict, extra: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -119,12 +165,16 @@ def test_every_page_passes_axe_and_reflows_at_desktop_and_phone_widths(new_conte
     pages = pages_by_role(sample_kwargs(), open_pages_the_table_does_not_reach())
     every_shot = os.environ.get("E2E_SHOTS") == "all"
     failures = {}
-    for role, paths in pages.items():
+    form_pages = set()
+    for role in sorted(pages, key=lambda role: role == "anonymous"):
         # One browser context per role: signed in once, reused for all its pages.
         context = new_context()
         page = context.new_page()
-        if role != "anonymous":
+        if role == "anonymous":
+            publish_results_for_visitors()
+        else:
             sign_in(page, site, role)
+        paths = pages[role]
         html = html_paths(context, site, role, paths)
         for width, size in WIDTHS.items():
             page.set_viewport_size(size)
@@ -143,9 +193,368 @@ def test_every_page_passes_axe_and_reflows_at_desktop_and_phone_widths(new_conte
                     failures[f"{role} {width} {path}"] = found
                 if found or every_shot:
                     shot(page, role, path, width)
+                if page.evaluate(HAS_FIELDS):
+                    form_pages.add(page_key(path))
                 for tab in tab_paths(page):
                     if tab not in html:
                         html.append(tab)
                         queue.append(tab)
         context.close()
+    if form_pages != KEYBOARD_CHECKED:
+        failures["forms"] = [f"a form page without its keyboard journey below: {form_pages - KEYBOARD_CHECKED}"]
+        failures["forms"] += [f"a keyboard journey without its form page: {KEYBOARD_CHECKED - form_pages}"]
     assert not failures, "\n".join(f"{page}: {problems}" for page, problems in failures.items())
+
+
+# — The forms, with the keyboard only ———————————————————————————————————————————————————————
+#
+# Each form is opened, walked with Tab and Shift+Tab, submitted as it comes (or with a wrong value)
+# to see how the errors are told, then filled and submitted again, all from the keyboard.
+
+
+def press_button(page, name: str) -> None:
+    tab_to(page, page.get_by_role("button", name=name, exact=True).first)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def type_into(page, label: str, text: str, *, exact: bool = False) -> None:
+    tab_to(page, page.get_by_label(label, exact=exact))
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Backspace")
+    page.keyboard.type(text)
+
+
+def pick(page, label: str, option: str) -> None:
+    """Choose in a drop-down list as a keyboard user does: focus it, then go down to the option."""
+    select = page.get_by_label(label, exact=True)
+    tab_to(page, select)
+    for _ in range(select.locator("option").count()):
+        if select.evaluate("(select, option) => select.selectedOptions[0].text.startsWith(option)", option):
+            return
+        page.keyboard.press("ArrowDown")
+    raise AssertionError(f"no option {option!r} in {label!r}")
+
+
+def press_space_on(page, locator) -> None:
+    tab_to(page, locator)
+    page.keyboard.press("Space")
+
+
+def choose_file(page, path) -> None:
+    """Open the file chooser of the focused file field with Space, and choose `path`.
+
+    Headless Chromium now and then drops the first press on a field that a script has just
+    focused (a few times in a hundred): the user presses again.
+    """
+    for timeout in (2_000, 10_000):
+        try:
+            with page.expect_file_chooser(timeout=timeout) as chooser:
+                page.keyboard.press("Space")
+        except PlaywrightTimeoutError:
+            continue
+        chooser.value.set_files(path)
+        return
+    raise AssertionError("Space does not open the file chooser")
+
+
+def form_problems(page, url: str, *, submit: str, fill, done: str, make_wrong=None, blank_is_wrong=True) -> list[str]:
+    """The keyboard journey through one form; the problems met, prefixed with the page."""
+    page.goto(url)
+    problems = keyboard_problems(page)
+    if make_wrong is not None or blank_is_wrong:
+        page.goto(url)
+        if make_wrong is not None:
+            make_wrong(page)
+        press_button(page, submit)
+        problems += error_problems(page)
+    fill(page)
+    press_button(page, submit)
+    expect(page.get_by_text(done).first).to_be_visible()
+    return [f"{urlsplit(url).path}: {problem}" for problem in problems]
+
+
+def test_visitor_signs_in_with_the_keyboard(page, site):
+    def wrong_password(page):
+        type_into(page, "Identifiant", "caf-11", exact=True)
+        type_into(page, "Mot de passe", "pas-le-bon", exact=True)
+
+    url = f"{site}/connexion/"
+    problems = form_problems(
+        page, url, submit="Se connecter", fill=wrong_password, done="Identifiant ou mot de passe incorrect"
+    )
+    # A refusal that concerns no field in particular: its message must take the focus.
+    problems += [f"{url} (mot de passe erroné): {problem}" for problem in error_problems(page)]
+    type_into(page, "Mot de passe", DEMO_PASSWORD, exact=True)
+    press_button(page, "Se connecter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Bonjour")
+    assert not problems, "\n".join(problems)
+
+
+def test_instructor_filters_declares_and_reviews_with_the_keyboard(page, site):
+    submitted = by_title("Ludothèque")
+    sign_in(page, site, "caf-11")
+
+    def amount_min_wrong(page):
+        type_into(page, "Montant demandé minimum (€)", "beaucoup")
+
+    def search(page):
+        type_into(page, "Montant demandé minimum (€)", "")
+        type_into(page, "Recherche", "Ludothèque")
+
+    problems = form_problems(
+        page,
+        f"{site}/dossiers/",
+        submit="Appliquer",
+        fill=search,
+        done="1 dossier",
+        make_wrong=amount_min_wrong,
+        blank_is_wrong=False,
+    )
+
+    def no_conflict(page):
+        press_space_on(page, page.get_by_label("Non, je n’ai aucun lien avec le porteur ni avec le projet"))
+
+    problems += form_problems(
+        page,
+        f"{site}/instruction/dossiers/{submitted.reference}/declaration/",
+        submit="Enregistrer ma déclaration",
+        fill=no_conflict,
+        done="Déclaration enregistrée",
+    )
+
+    def review(page):
+        for number, score in enumerate([4, 3, 5, 4], start=1):
+            tab_to(page, page.locator(f"input[name=score_C{number}]").first)
+            for _ in range(score):
+                page.keyboard.press("ArrowRight")
+        tab_to(page, page.locator("input[name=opinion]").first)
+        page.keyboard.press("Space")
+        for year, amount in {2023: "19200", 2024: "14400", 2025: "14400"}.items():
+            type_into(page, f"Montant recommandé {year} (€)", amount)
+        type_into(page, "Commentaire", "Instruit au clavier.")
+
+    problems += form_problems(
+        page,
+        f"{site}/instruction/dossiers/{submitted.reference}/avis/caf/",
+        submit="Transmettre l’avis",
+        fill=review,
+        done="Avis de la Caf transmis.",
+    )
+    assert not problems, "\n".join(problems)
+
+
+def test_approver_keys_in_decides_and_publishes_with_the_keyboard(page, site, tmp_path):
+    submitted = by_title("Ludothèque")
+    laureate = by_title("ancienne gare")
+    not_proposed = Application.objects.get(call__reference=CALL, status=Status.NOT_PROPOSED)
+    sign_in(page, site, "prefecture-76")
+
+    def key_in(page):
+        pick(page, "Département", "31")
+        type_into(page, "Intitulé du projet", "Relais petite enfance mobile")
+        type_into(page, "Commune du projet", "Muret")
+        pick(page, "Catégorie", "Langage")
+        type_into(page, "Résumé", "Un relais itinérant pour les assistantes maternelles.")
+        type_into(page, "Budget total du projet (€)", "60000")
+        type_into(page, "Montant demandé pour 2023 (€)", "20000")
+        type_into(page, "SIRET", illustrative_siret(4242))
+        type_into(page, "Raison sociale", "Commune de Muret")
+        pick(page, "Forme juridique", "Commune")
+        type_into(page, "Adresse", "Place de la République")
+        type_into(page, "Code postal", "31600")
+        type_into(page, "Commune", "Muret", exact=True)
+
+    problems = form_problems(
+        page, f"{site}/dossiers/nouveau/", submit="Enregistrer", fill=key_in, done="enregistré au statut"
+    )
+
+    def clear_title(page):
+        type_into(page, "Intitulé du projet", "")
+
+    def retitle(page):
+        type_into(page, "Intitulé du projet", "Ludothèque itinérante du Limouxin")
+
+    problems += form_problems(
+        page,
+        f"{site}/dossiers/{submitted.reference}/modifier/",
+        submit="Enregistrer",
+        fill=retitle,
+        done="modifié",
+        make_wrong=clear_title,
+    )
+
+    def reason(page):
+        type_into(page, "Motif", "Le porteur a renoncé au projet.")
+
+    problems += form_problems(
+        page,
+        f"{site}/dossiers/{submitted.reference}/statut/withdraw/",
+        submit="Retirer le dossier",
+        fill=reason,
+        done="maintenant au statut",
+    )
+
+    def rejection(page):
+        type_into(page, "Motif du rejet", "Projet non proposé par le comité départemental.")
+
+    problems += form_problems(
+        page,
+        f"{site}/appels/{CALL}/validation/{not_proposed.reference}/rejet/",
+        submit="Rejeter le dossier",
+        fill=rejection,
+        done="est rejeté",
+    )
+
+    waiting = list(
+        Application.objects.filter(call__reference=CALL, status=Status.PROPOSED).values_list("reference", flat=True)
+    )
+
+    def wrong_amount(page):
+        type_into(page, f"2023 — {waiting[0]}", "beaucoup")
+        press_space_on(page, page.get_by_label(f"Sélectionner le dossier {waiting[0]}"))
+
+    def select_all(page):
+        type_into(page, f"2023 — {waiting[0]}", "25000")
+        for reference in waiting[1:]:
+            press_space_on(page, page.get_by_label(f"Sélectionner le dossier {reference}"))
+
+    problems += form_problems(
+        page,
+        f"{site}/appels/{CALL}/validation/",
+        submit="Retenir la sélection",
+        fill=select_all,
+        done="retenus comme lauréats",
+        make_wrong=wrong_amount,
+    )
+
+    def confirm(page):
+        press_space_on(page, page.get_by_label("Je confirme la publication"))
+
+    problems += form_problems(
+        page, f"{site}/exports/", submit="Publier les résultats", fill=confirm, done="sont publiés"
+    )
+
+    def refusal_letters(page):
+        pick(page, "Courriers", "Lettres de refus")
+
+    problems += form_problems(
+        page,
+        f"{site}/courriers/appels/{CALL}/",
+        submit="Lancer le lot",
+        fill=refusal_letters,
+        done="Lot de courriers lancé",
+        blank_is_wrong=False,
+    )
+
+    note = tmp_path / "compte-rendu.pdf"
+    note.write_bytes(pdf_bytes())
+
+    def attach(page):
+        tab_to(page, page.get_by_label("Fichier"))
+        choose_file(page, note)
+        type_into(page, "Description", "Compte rendu de visite")
+
+    problems += form_problems(
+        page,
+        f"{site}/dossiers/{laureate.reference}/?onglet=pieces-jointes",
+        submit="Ajouter la pièce",
+        fill=attach,
+        done="Pièce « compte-rendu.pdf » ajoutée.",
+    )
+
+    line = laureate.award.lines.get(funder=Funder.STATE, year=2024)  # nothing paid on it yet
+
+    def wrong_commitment(page):
+        type_into(page, f"Numéro d’engagement — {line.label}", "12")
+
+    def commitment(page):
+        type_into(page, f"Numéro d’engagement — {line.label}", "2103409999")
+
+    problems += form_problems(
+        page,
+        f"{site}/dossiers/{laureate.reference}/?onglet=subvention",
+        submit=f"Enregistrer Numéro d’engagement — {line.label}",
+        fill=commitment,
+        done="Numéro d’engagement de la ligne",
+        make_wrong=wrong_commitment,
+    )
+
+    def payment(page):
+        pick(page, "Ligne de financement", line.label)
+        tab_to(page, page.get_by_label("Date du versement"))
+        page.keyboard.type("03032024")  # the same date whether the field reads day or month first
+        type_into(page, "Montant versé (€)", "1000")
+
+    problems += form_problems(
+        page,
+        f"{site}/subventions/{laureate.reference}/",
+        submit="Enregistrer le versement",
+        fill=payment,
+        done="Versement de 1 000,00 € enregistré",
+    )
+    assert not problems, "\n".join(problems)
+
+
+def test_committee_secretary_holds_a_meeting_with_the_keyboard(page, site):
+    reviewed = by_title("familles vulnérables")
+    sign_in(page, site, "cdsf-31")
+
+    def meeting(page):
+        pick(page, "Appel à projets", "FIPE-OCC-2023")
+        tab_to(page, page.get_by_label("Date de la séance"))
+        page.keyboard.type("05052023")  # the same date whether the field reads day or month first
+        type_into(page, "Lieu", "Préfecture de la Haute-Garonne")
+
+    problems = form_problems(
+        page,
+        f"{site}/instruction/comites/nouvelle-seance/",
+        submit="Créer la séance",
+        fill=meeting,
+        done="Séance créée",
+    )
+    members_url = page.url
+
+    def member(page):
+        group = page.get_by_role("group", name="Membre n° 1")
+        for label, text in (("Nom et prénom", "Claire Dupuy"), ("Organisme", "Préfecture"), ("Qualité", "présidente")):
+            tab_to(page, group.get_by_label(label))
+            page.keyboard.type(text)
+
+    problems += form_problems(
+        page, members_url, submit="Enregistrer la liste", fill=member, done="Liste des membres présents enregistrée."
+    )
+    meeting_url = page.url
+
+    def proposal(page):
+        press_space_on(page, page.get_by_label("Proposé", exact=True))
+        type_into(page, "Rang", "1")
+        for year, amount in {2023: "25000", 2024: "19000", 2025: "19000"}.items():
+            type_into(page, f"Montant proposé {year} (€)", amount)
+        type_into(page, "Motifs", "Projet prioritaire du département.")
+
+    problems += form_problems(
+        page,
+        f"{meeting_url}dossiers/{reviewed.reference}/proposition/",
+        submit="Enregistrer la proposition",
+        fill=proposal,
+        done="Proposition enregistrée",
+    )
+    assert not problems, "\n".join(problems)
+
+
+def test_administrator_reopens_a_review_with_the_keyboard(page, site):
+    reviewed = by_title("familles vulnérables")
+    sign_in(page, site, "admin")
+
+    def reason(page):
+        type_into(page, "Motif de la réouverture", "Montants à corriger.")
+
+    problems = form_problems(
+        page,
+        f"{site}/instruction/dossiers/{reviewed.reference}/avis/caf/rouvrir/",
+        submit="Rouvrir l’avis",
+        fill=reason,
+        done="rouvert",
+    )
+    assert not problems, "\n".join(problems)
