@@ -5,9 +5,9 @@ page a role may open, the tabs of the application page, and the few pages that t
 sample objects do not reach (a review form, an open committee meeting, the public results),
 opened by setting up what they need. Files (PDF, CSV, ZIP, …) are left out: axe checks HTML.
 
-Each page must have no axe-core violation of serious or critical impact, and must not scroll
-sideways at the phone width nor at 320 px, the width at which RGAA 10.11 requires content to
-reflow (data tables may scroll inside their own container). Set E2E_SHOTS=all to
+Each page must have no axe-core violation of serious or critical impact, and must reflow at the
+phone width and at 320 px, the width RGAA 10.11 sets: the page does not scroll sideways (a data
+table may, inside its own container) and no table squeezes a column to a letter a line. Set E2E_SHOTS=all to
 keep a screenshot of every page (e2e-screenshots/every-page/); otherwise only failing pages are shot.
 
 Every page with a form is then used with the keyboard alone (see the second half of the module):
@@ -64,6 +64,12 @@ KEYBOARD_CHECKED = {
     "reviews:meeting_members",
     "reviews:proposal",
 }
+# Cells narrower than two letters' width for a text of more than three: a word would break on every letter.
+SQUEEZED_CELLS = """() => [...document.querySelectorAll('#content th, #content td')].filter(cell => {
+  const style = getComputedStyle(cell);
+  const width = cell.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return cell.textContent.trim().length > 3 && width < 2 * parseFloat(style.fontSize);
+}).map(cell => cell.textContent.trim().slice(0, 30))"""
 HAS_FIELDS = """() => [...document.querySelectorAll('#content form')].some(form => [...form.elements].some(
   element => !['hidden', 'submit', 'button', 'reset'].includes(element.type) && element.tagName !== 'FIELDSET'))"""
 
@@ -149,10 +155,14 @@ def tab_paths(page) -> list[str]:
     )
 
 
-def sideways_scrolling(page) -> list[str]:
-    """Whether the whole page is wider than the window."""
+def reflow_problems(page) -> list[str]:
+    """Whether the whole page is wider than the window, or a table squeezes a column to a few letters a line."""
     excess = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    return [f"the page scrolls sideways by {excess} px (RGAA 10.11)"] if excess > 0 else []
+    problems = [f"the page scrolls sideways by {excess} px (RGAA 10.11)"] if excess > 0 else []
+    squeezed = page.evaluate(SQUEEZED_CELLS)
+    if squeezed:
+        problems.append(f"table cells too narrow for their words (RGAA 10.11): {squeezed[:5]}")
+    return problems
 
 
 def shot(page, role: str, path: str, width: str) -> None:
@@ -183,11 +193,11 @@ def test_every_page_passes_axe_and_reflows_at_desktop_and_phone_widths(new_conte
                 path = queue.pop(0)
                 page.goto(site + path)
                 found = serious_violations(page)
-                found += sideways_scrolling(page)
+                found += reflow_problems(page)
                 if width == "phone":
                     # Only the layout changes at 320 px: resizing is enough, no need to reload.
                     page.set_viewport_size({"width": 320, "height": 844})
-                    found += [f"320: {f}" for f in sideways_scrolling(page)]
+                    found += [f"320: {f}" for f in reflow_problems(page)]
                     page.set_viewport_size(size)
                 if found:
                     failures[f"{role} {width} {path}"] = found
