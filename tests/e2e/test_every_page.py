@@ -13,7 +13,8 @@ keep a screenshot of every page (e2e-screenshots/every-page/); otherwise only fa
 Every page with a form is then used with the keyboard alone (see the second half of the module):
 Tab and Shift+Tab reach each field in reading order with a visible focus and no trap, a failed
 submission says so in the title and takes the focus to the first field in error or to the message,
-and the form can be filled and sent.
+and the form can be filled and sent. Each form is shot once its errors show
+(e2e-screenshots/keyboard-errors/).
 """
 
 import datetime
@@ -37,6 +38,7 @@ from tests.projects.sample_files import pdf_bytes
 
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 SHOTS = SCREENSHOTS / "every-page"
+KEYBOARD_SHOTS = SCREENSHOTS / "keyboard-errors"
 CALL = "FIPE-OCC-2023"
 # Roles whose pages others already show: the DDETS instructor sees the Caf instructor's pages with
 # « DDETS » for « Caf », the administrator the approver's and the committee secretary's (plus the
@@ -165,10 +167,15 @@ def reflow_problems(page) -> list[str]:
     return problems
 
 
+def slug(path: str) -> str:
+    """A file name for the page at `path` (a path, or a whole URL)."""
+    parts = urlsplit(path)
+    return "_".join(filter(None, [parts.path.strip("/").replace("/", "_"), parts.query.replace("=", "-")])) or "accueil"
+
+
 def shot(page, role: str, path: str, width: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    slug = path.strip("/").replace("/", "_").replace("?", "_").replace("=", "-") or "accueil"
-    page.screenshot(path=str(SHOTS / f"{role}--{slug}--{width}.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{role}--{slug(path)}--{width}.png"), full_page=True)
 
 
 def test_every_page_passes_axe_and_reflows_at_desktop_and_phone_widths(new_context, site):
@@ -278,6 +285,9 @@ def form_problems(page, url: str, *, submit: str, fill, done: str, make_wrong=No
             make_wrong(page)
         press_button(page, submit)
         problems += error_problems(page)
+        # What the user sees once the focus has moved: the window around the field in error.
+        KEYBOARD_SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(KEYBOARD_SHOTS / f"{slug(url)}.png"))
     fill(page)
     press_button(page, submit)
     expect(page.get_by_text(done).first).to_be_visible()
