@@ -27,15 +27,22 @@ from tests.projects.factories import ApplicantFactory, ApplicationFactory, CallF
 SCHEMA_NAME = "scdl-subventions-2.1.1.schema.json"
 
 
+# A copy of the schema travels with the tests, so that a clone alone runs them; where the shared
+# reference data sits beside the repository (../shared/data), the copy must be identical to it.
+VENDORED_SCHEMA = Path(__file__).resolve().parent.parent / "data" / SCHEMA_NAME
+SHARED_SCHEMA = Path(settings.BASE_DIR).parent / "shared" / "data" / SCHEMA_NAME
+
+
 def schema_path() -> Path:
-    """The schema shared beside the repository (../shared/data), or where FIPE_SHARED_DATA says."""
-    candidates = [Path(settings.BASE_DIR).parent / "shared" / "data" / SCHEMA_NAME]
+    """The schema where FIPE_SHARED_DATA says, else the copy kept with the tests."""
     if os.environ.get("FIPE_SHARED_DATA"):
-        candidates.insert(0, Path(os.environ["FIPE_SHARED_DATA"]) / SCHEMA_NAME)
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    raise AssertionError(f"SCDL schema not found in {', '.join(map(str, candidates))}: set FIPE_SHARED_DATA.")
+        return Path(os.environ["FIPE_SHARED_DATA"]) / SCHEMA_NAME
+    return VENDORED_SCHEMA
+
+
+@pytest.mark.skipif(not SHARED_SCHEMA.is_file(), reason="no shared reference data beside the repository")
+def test_the_schema_kept_with_the_tests_is_the_shared_one():
+    assert VENDORED_SCHEMA.read_bytes() == SHARED_SCHEMA.read_bytes()
 
 
 @pytest.fixture
