@@ -4,6 +4,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 CENT = Decimal("0.01")
 # Every amount column is NUMERIC(14, 2): twelve digits before the decimal point.
@@ -80,3 +81,17 @@ def format_euros(value: Decimal | None) -> str:
         return "—"
     formatted = number_format(to_cents(value), decimal_pos=2, use_l10n=True, force_grouping=True)
     return f"{formatted}\u00a0€"
+
+
+def above_requested(*, what: str, year: int, amount: Decimal, requested: dict[int, Decimal]) -> str | None:
+    """Why `amount` may not go to `year`, when it exceeds what was requested that year (nothing requested: 0).
+
+    No recommendation, proposal or award gives a year more than the applicant asked for it;
+    `what` says which amount it is (« recommandé », « proposé », « attribué »).
+    """
+    ceiling = requested.get(year, Decimal("0"))
+    if amount <= ceiling:
+        return None
+    return _(
+        "Le montant %(what)s pour %(year)s (%(amount)s) dépasse le montant demandé cette année-là (%(ceiling)s)."
+    ) % {"what": what, "year": year, "amount": format_euros(amount), "ceiling": format_euros(ceiling)}

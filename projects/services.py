@@ -36,7 +36,7 @@ from projects.models import (
     StatusChange,
     file_sha256,
 )
-from projects.money import format_euros, parse_amount, split
+from projects.money import above_requested, format_euros, parse_amount, split
 from projects.uploads import clean_file_name, validate_attachment
 
 
@@ -184,15 +184,9 @@ def _check_requested(*, application: Application, amounts: Mapping[int, Decimal]
     """Refuse a year awarded more than was requested for it, as the reviews and the committee are refused."""
     requested = application.requested_by_year()
     for year, amount in sorted(amounts.items()):
-        ceiling = requested.get(year, Decimal("0"))
-        if amount > ceiling:
-            raise DomainError(
-                _(
-                    "Le montant attribué pour %(year)s (%(amount)s) dépasse le montant demandé cette année-là "
-                    "(%(ceiling)s)."
-                )
-                % {"year": year, "amount": format_euros(amount), "ceiling": format_euros(ceiling)}
-            )
+        refusal = above_requested(what=_("attribué"), year=year, amount=amount, requested=requested)
+        if refusal:
+            raise DomainError(refusal)
 
 
 def _check_envelopes(*, call: Call, application: Application, amount: Decimal) -> None:

@@ -20,7 +20,7 @@ from departments.models import Department
 from projects.enums import Status
 from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
 from projects.models import Application, Call
-from projects.money import format_euros, parse_amount
+from projects.money import above_requested, parse_amount
 from reviews.enums import DEFAULT_CRITERIA, MeetingStatus, Opinion, ProposalDecision, ReviewerKind
 from reviews.minutes import render_minutes
 from reviews.models import (
@@ -171,14 +171,11 @@ def _checked_amounts(
         except ValueError:
             errors[amount_key(year)] = _("Indiquez un montant en euros, avec au plus deux décimales.")
             continue
-        ceiling = requested.get(year, Decimal("0"))
+        refusal = above_requested(what=what, year=year, amount=amount, requested=requested)
         if amount < 0:
             errors[amount_key(year)] = _("Le montant ne peut pas être négatif.")
-        elif amount > ceiling:
-            errors[amount_key(year)] = _(
-                "Le montant %(what)s pour %(year)s (%(amount)s) dépasse le montant demandé "
-                "cette année-là (%(ceiling)s)."
-            ) % {"what": what, "year": year, "amount": format_euros(amount), "ceiling": format_euros(ceiling)}
+        elif refusal:
+            errors[amount_key(year)] = refusal
         else:
             amounts[year] = amount
     return amounts
