@@ -28,6 +28,7 @@ from projects.models import Call
 from projects.opendata import FunderIdentityMissing, scdl_filename, write_scdl
 from projects.results import publish_results
 from projects.spreadsheets import FORMATS, MAX_UPLOAD_BYTES, MAX_UPLOAD_MEGABYTES, UnreadableFile, file_format
+from projects.views.common import posted_data
 from projects.views.exports import attachment
 
 
@@ -140,7 +141,7 @@ class ApplicationImportAdminMixin:
         if not self.has_import_permission(request):
             raise PermissionDenied
         confirming = request.method == "POST" and "confirm" in request.POST
-        form = ApplicationImportForm(request.POST if request.method == "POST" else None, request.FILES or None)
+        form = ApplicationImportForm(posted_data(request), request.FILES or None)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

@@ -34,7 +34,7 @@ from projects.money import split
 from projects.permissions import can_add_attachment, can_edit_application, can_key_in_applications
 from projects.services import attach_file, create_application, update_application
 from projects.views.awards import award_tab_context
-from projects.views.common import breadcrumb, stored_file_response, visible_application
+from projects.views.common import breadcrumb, posted_data, stored_file_response, visible_application
 from projects.views.letters import letters_tab_context
 from projects.views.public import may_download_open_data
 from projects.workflow import TRANSITIONS
@@ -259,7 +259,7 @@ def application_detail(request, reference):
 def application_create(request):
     if not can_key_in_applications(request.user):
         raise PermissionDenied
-    data = request.POST if request.method == "POST" else None
+    data = posted_data(request)
     initial = {}
     # A call's reference is a slug: anything else names no call (and a NUL byte would not reach PostgreSQL).
     if slug_re.match(reference := request.GET.get("appel", "")):
@@ -308,7 +308,7 @@ def application_edit(request, reference):
     application = visible_application(request.user, reference, WITH_AMOUNTS)
     if not can_edit_application(request.user, application):
         raise PermissionDenied
-    data = request.POST if request.method == "POST" else None
+    data = posted_data(request)
     applicant_form = ApplicantForm(data, prefix="applicant", instance=application.applicant)
     # The form works on its own copy: a refused edit must not show half-changed values elsewhere on the page.
     application_form = ApplicationForm(
@@ -361,7 +361,7 @@ def application_transition(request, reference, name):
             % {"label": transition.label, "status": application.get_status_display()},
         )
         return redirect(detail_url(application))
-    form = ReasonForm(request.POST if request.method == "POST" else None, required=transition.needs_comment)
+    form = ReasonForm(posted_data(request), required=transition.needs_comment)
     # A refused move always reaches the model, whose message says why; an allowed one needs a valid form.
     if request.method == "POST" and (form.is_valid() or not allowed):
         comment = form.cleaned_data["comment"] if form.is_valid() else request.POST.get("comment", "")

@@ -35,7 +35,7 @@ from projects.exceptions import DomainError, SelectionRefused
 from projects.models import Application, Award, Call, FundingLine, Payment
 from projects.money import format_euros
 from projects.services import approve_selection, record_payment, reject_application, set_commitment_number
-from projects.views.common import breadcrumb, visible_application
+from projects.views.common import breadcrumb, posted_data, visible_application
 from projects.workflow import TRANSITIONS
 from reviews.enums import ProposalDecision, ReviewerKind
 from reviews.models import CommitteeProposal, Review
@@ -171,7 +171,7 @@ def approval(request, reference):
     department_ids = approval_department_ids(request.user, call)
     if not department_ids:
         raise PermissionDenied
-    data = request.POST if request.method == "POST" else None
+    data = posted_data(request)
     rows = _proposal_rows(call, department_ids, data)
     chosen = []
     failures = []
@@ -265,7 +265,7 @@ def reject(request, reference, application):
             % {"reference": application.reference, "status": application.get_status_display()},
         )
         return redirect("projects:approval", reference=call.reference)
-    form = RejectForm(request.POST if request.method == "POST" else None)
+    form = RejectForm(posted_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             reject_application(application=application, by=request.user, reason=form.cleaned_data["reason"])

@@ -1,5 +1,5 @@
 """What the application pages share: finding an application within the user's scope, the breadcrumb,
-handing over a stored file."""
+binding a form to what was posted, handing over a stored file."""
 
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
@@ -20,6 +20,15 @@ def visible_application(user, reference: str, queryset=None) -> Application:
 def breadcrumb(current, *links) -> dict:
     """dsfr_breadcrumb's data: the home page, then `links` as (title, url), then the current page."""
     return {"links": [{"title": title, "url": url} for title, url in links], "current": current}
+
+
+def posted_data(request):
+    """The data to bind a form to: the POST, even empty, on a POST; None (an unbound form) otherwise.
+
+    Not `request.POST or None`: an empty POST is falsy, which would show a blank form without
+    its errors instead of saying which fields are missing.
+    """
+    return request.POST if request.method == "POST" else None
 
 
 def stored_file_response(stored_file, *, filename: str, content_type: str) -> FileResponse:

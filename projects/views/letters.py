@@ -28,7 +28,7 @@ from projects.letters import (
     render_letter_html,
 )
 from projects.models import Application, AwardLetter, Call, LetterBatch
-from projects.views.common import stored_file_response, visible_application
+from projects.views.common import posted_data, stored_file_response, visible_application
 
 LETTER_STATUSES = AWARDED_STATUSES | {Status.REJECTED}
 
@@ -197,9 +197,7 @@ def call_letters(request, call_reference):
     region_ids = region_department_ids(call.region_id)
     allowed = require_issue_letters_in_region(request.user, region_ids)
     whole_region = region_ids <= allowed
-    form = LetterBatchForm(
-        request.POST if request.method == "POST" else None, allowed=allowed, whole_region=whole_region
-    )
+    form = LetterBatchForm(posted_data(request), allowed=allowed, whole_region=whole_region)
     if request.method == "POST" and form.is_valid():
         batch, created = start_letter_batch(
             call=call, department=form.cleaned_data["department"], kind=form.cleaned_data["kind"], by=request.user

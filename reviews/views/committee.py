@@ -17,7 +17,7 @@ from departments.permissions import get_scope
 from projects.enums import Status
 from projects.exceptions import DomainError
 from projects.models import Application, Call
-from projects.views.common import stored_file_response
+from projects.views.common import posted_data, stored_file_response
 from reviews.agenda import agenda_rows, recommended_total
 from reviews.enums import MeetingStatus, ProposalDecision, ReviewerKind
 from reviews.forms import MeetingForm, MemberFormSet, ProposalForm
@@ -60,7 +60,7 @@ def meeting_create(request):
     department_ids = _committee_department_ids(request.user)
     departments = Department.objects.filter(pk__in=department_ids)
     calls = Call.objects.filter(region__departments__in=department_ids).distinct()
-    form = MeetingForm(request.POST if request.method == "POST" else None, calls=calls, departments=departments)
+    form = MeetingForm(posted_data(request), calls=calls, departments=departments)
     if len(department_ids) == 1 and not form.is_bound:
         form.initial["department"] = next(iter(department_ids))
     if request.method == "POST" and form.is_valid():
@@ -124,7 +124,7 @@ def meeting_members(request, pk):
         for member in members
     ]
     formset = MemberFormSet(
-        request.POST if request.method == "POST" else None,
+        posted_data(request),
         initial=initial,
         form_kwargs={"applications": applications},
         prefix="members",
@@ -183,9 +183,7 @@ def proposal(request, pk, reference):
     if existing is not None:
         initial = {"decision": existing.decision, "rank": existing.rank, "reasons": existing.reasons}
         initial.update({amount_key(amount.year): amount.amount for amount in existing.amounts.all()})
-    form = ProposalForm(
-        request.POST if request.method == "POST" else None, initial=initial, years=years, requested=requested
-    )
+    form = ProposalForm(posted_data(request), initial=initial, years=years, requested=requested)
     if request.method == "POST" and form.is_valid():
         try:
             record_proposal(

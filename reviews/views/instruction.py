@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from projects.enums import Status
 from projects.exceptions import DomainError
+from projects.views.common import posted_data
 from reviews.enums import MeetingStatus, ReviewerKind
 from reviews.forms import ConflictDeclarationForm, ReopenReviewForm, ReviewForm
 from reviews.models import CommitteeMeeting, ConflictDeclaration, Criterion, Review
@@ -142,7 +143,7 @@ def declare(request, reference):
         raise PermissionDenied
     declaration = ConflictDeclaration.objects.filter(user=request.user, application=application).first()
     kinds = review_kinds(request.user, application.department_id)
-    form = ConflictDeclarationForm(request.POST if request.method == "POST" else None)
+    form = ConflictDeclarationForm(posted_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             declaration = declare_conflict(
@@ -220,7 +221,7 @@ def review(request, reference, kind):
             initial.update({amount_key(row.year): row.amount for row in own.recommended_amounts.all()})
             initial.update(opinion=own.opinion, comment=own.comment)
         form = ReviewForm(
-            request.POST if request.method == "POST" else None,
+            posted_data(request),
             initial=initial,
             criteria=criteria,
             years=years,
@@ -272,7 +273,7 @@ def reopen(request, reference, kind):
         raise PermissionDenied
     target = get_object_or_404(Review.objects.select_related("author"), application=application, kind=kind)
     target.application = application
-    form = ReopenReviewForm(request.POST if request.method == "POST" else None)
+    form = ReopenReviewForm(posted_data(request))
     if request.method == "POST" and form.is_valid():
         try:
             reopen_review(review=target, by=request.user, reason=form.cleaned_data["reason"])
