@@ -1,15 +1,19 @@
 """Demo step of the letters capability: the regional signatory, then the award letters of the
-laureates whose target is `notified`, generated and marked as sent through the real services."""
+laureates whose target is `notified`, generated and marked as sent through the real services,
+and one batch whose worker stopped half-way, which its page shows as interrupted, to relaunch."""
+
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from departments.enums import OrganisationKind
-from departments.models import Organisation
+from departments.models import Department, Organisation
 from projects.demo import demo_call
 from projects.demo_data import CALL, DEMO_APPLICATIONS
-from projects.enums import LetterKind, Status
+from projects.enums import BatchStatus, LetterKind, Status
 from projects.letters import generate_letter, mark_letter_sent
-from projects.models import Application, AwardLetter, Signatory
+from projects.models import BATCH_STALE_AFTER, Application, AwardLetter, LetterBatch, Signatory
 
 # ILLUSTRATIVE: an invented name, not the real prefect's.
 DEMO_SIGNATORY = {
@@ -45,3 +49,24 @@ def load_letters(stdout) -> None:
         f"Courriers : {notified} lauréats notifiés avec leur lettre d’attribution"
         + (f", {waiting} pas encore lauréats." if waiting else ".")
     )
+
+    load_interrupted_batch(call=call, issuer=issuer, stdout=stdout)
+
+
+def load_interrupted_batch(*, call, issuer, stdout) -> None:
+    """A batch of the Haute-Garonne left « en cours » by a worker that stopped after one letter of three."""
+    haute_garonne = Department.objects.get(code="31")
+    if LetterBatch.objects.filter(call=call, department=haute_garonne, requested_by=issuer).exists():
+        return
+    batch = LetterBatch.objects.create(
+        call=call,
+        department=haute_garonne,
+        kind=LetterKind.AWARD,
+        status=BatchStatus.RUNNING,
+        total=3,
+        done=1,
+        requested_by=issuer,
+    )
+    # updated_at is auto_now on save(): set the last heartbeat in the past with update().
+    LetterBatch.objects.filter(pk=batch.pk).update(updated_at=timezone.now() - BATCH_STALE_AFTER - timedelta(minutes=5))
+    stdout.write("Courriers : un lot de la Haute-Garonne interrompu après une lettre sur trois, à relancer.")

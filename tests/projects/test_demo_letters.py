@@ -1,13 +1,14 @@
 from io import StringIO
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from departments.demo import load_accounts
 from projects.demo import demo_application, load_call_and_applications
 from projects.demo_data import DEMO_APPLICATIONS
 from projects.demo_letters import load_letters
-from projects.enums import LetterKind, Status
-from projects.models import AwardLetter, Signatory
+from projects.enums import BatchStatus, LetterKind, Status
+from projects.models import AwardLetter, LetterBatch, Signatory
 from projects.services import approve_laureate
 
 
@@ -52,3 +53,14 @@ def test_the_letters_step_skips_what_is_not_yet_laureate(db):
     load_letters(out)
     assert not AwardLetter.objects.exists()
     assert "pas encore lauréats" in out.getvalue()
+
+
+def test_the_letters_step_leaves_one_interrupted_batch_to_relaunch(db):
+    out = StringIO()
+    load_accounts(out)
+    load_call_and_applications(out)
+    load_letters(out)
+    load_letters(out)
+    batch = LetterBatch.objects.get()
+    assert (batch.department.code, batch.status, batch.done, batch.total) == ("31", BatchStatus.RUNNING, 1, 3)
+    assert batch.is_stale(timezone.now())
