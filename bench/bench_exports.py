@@ -24,12 +24,12 @@ from django.utils import timezone
 from departments.enums import OrganisationKind
 from departments.models import Department, Organisation, Region
 from projects.enums import Category, Funder, LegalForm, LetterKind, Status
-from projects.exports import BASE_FIELDS, awards_of, export_values, write_awards
-from projects.imports import columns_for, import_applications
-from projects.models import Application, Award, AwardAmount, AwardLetter, Call, FundingLine, Payment, Signatory
+from projects.exchange.exports import BASE_FIELDS, awards_of, export_values, write_awards
+from projects.exchange.imports import columns_for, import_applications
+from projects.exchange.opendata import write_scdl
+from projects.exchange.spreadsheets import write_table
+from projects.models import Application, Award, AwardAmount, Call, DecisionLetter, FundingLine, Payment, Signatory
 from projects.money import split
-from projects.opendata import write_scdl
-from projects.spreadsheets import write_table
 from tests.projects.factories import valid_siret
 
 ROWS = 10_000
@@ -141,9 +141,9 @@ def _make_laureates(call: Call, user) -> None:
         last_name="Durand",
         capacity="Le préfet de la région Occitanie",
     )
-    AwardLetter.objects.bulk_create(
+    DecisionLetter.objects.bulk_create(
         [
-            AwardLetter(
+            DecisionLetter(
                 application_id=application_id,
                 kind=LetterKind.AWARD,
                 version=1,

@@ -45,7 +45,7 @@ def run() -> list[dict]:
 
 def measure() -> list[dict]:
     from projects.enums import LetterKind
-    from projects.letters import (
+    from projects.letters.pipeline import (
         LetterSources,
         default_processes,
         generate_missing_letters,
@@ -53,7 +53,7 @@ def measure() -> list[dict]:
         render_letter_html,
         render_pdf,
     )
-    from projects.models import AwardLetter
+    from projects.models import DecisionLetter
 
     call, approver = make_laureates(BATCH)
     sources = LetterSources.for_call(call)
@@ -61,7 +61,7 @@ def measure() -> list[dict]:
     render_pdf(htmls[0])  # warm the caches both sides share (fonts, templates) before timing
 
     def batch(processes: int) -> Timing:
-        AwardLetter.objects.all().delete()
+        DecisionLetter.objects.all().delete()
         with Timing() as timing:
             summary = generate_missing_letters(
                 call=call, by=approver, kind=LetterKind.AWARD, archive=io.BytesIO(), processes=processes
@@ -160,7 +160,7 @@ def make_laureates(count: int):
     """A call, its signatory and `count` laureates approved through the real service."""
     from tests.departments.factories import regional_approver
     from tests.projects.factories import ApplicationFactory, CallFactory, award_for
-    from tests.projects.letter_factories import signatory
+    from tests.projects.letters.factories import signatory
 
     call = CallFactory(envelope=Decimal(count * 100_000))
     approver = regional_approver()

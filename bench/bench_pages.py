@@ -17,7 +17,8 @@ from django.test.utils import CaptureQueriesContext
 from bench.national import ensure_populated, populate_small
 from projects.enums import Status
 from projects.models import Application
-from projects.views.applications import DETAIL_TABS, detail_url
+from projects.tabs import detail_tabs
+from projects.views import detail_url
 
 REPEAT = 7
 GOAL_MS = 150
@@ -44,8 +45,8 @@ def pages(call, instructor_department="31") -> dict[str, list[tuple[str, str]]]:
     detail = laureate or reviewed
     # Each tab of the detail page is its own page: measure every one.
     details = [
-        (f"application detail, {tab.label} tab", detail_url(detail, None if tab is DETAIL_TABS[0] else tab.id))
-        for tab in DETAIL_TABS
+        (f"application detail, {tab.label} tab", detail_url(detail, None if tab is detail_tabs()[0] else tab.id))
+        for tab in detail_tabs()
     ]
     return {
         "approver": [

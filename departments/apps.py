@@ -18,4 +18,12 @@ class DepartmentsConfig(AppConfig):
     verbose_name = "Territoires et organisations"
 
     def ready(self):
+        from django.utils.translation import gettext_lazy as _
+
+        from departments.demo import load_accounts
+        from fipe.demo import add_demo_step
+        from fipe.navigation import add_nav_item
+
         post_migrate.connect(restore_reference_data, sender=self)
+        add_nav_item("home", _("Accueil"), order=0, exact=True)
+        add_demo_step(load_accounts, order=10)

@@ -1,6 +1,55 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+def _can_anywhere(action):
+    def visible(user) -> bool:
+        from departments.permissions import get_scope
+
+        return user.is_superuser or get_scope(user).can_anywhere(action)
+
+    return visible
 
 
 class ProjectsConfig(AppConfig):
     name = "projects"
     verbose_name = "Appels à projets et dossiers"
+
+    def ready(self):
+        # Each capability fills the shared registries: the menu, the detail page's tabs, the demo.
+        from departments.enums import Action
+        from fipe.demo import add_demo_step
+        from fipe.navigation import add_nav_item
+        from projects import views
+        from projects.awards.views import award_tab_context
+        from projects.demo import applications, awards, letters, results
+        from projects.letters.views import letters_tab_context
+        from projects.tabs import Tab, add_tab
+
+        add_nav_item("projects:application_list", _("Dossiers"), order=10, visible=_can_anywhere(Action.VIEW))
+        add_nav_item(
+            "projects:approval_calls", _("Validation des lauréats"), order=30, visible=_can_anywhere(Action.APPROVE)
+        )
+        add_nav_item("projects:funding_calls", _("Financements"), order=40, visible=_can_anywhere(Action.VIEW))
+        add_nav_item("projects:letters", _("Courriers"), order=50, visible=_can_anywhere(Action.ISSUE_LETTERS))
+        add_nav_item("projects:exports", _("Exports et résultats"), order=60, visible=_can_anywhere(Action.EXPORT))
+
+        add_tab(Tab("dossier", _("Dossier"), "projects/_tab_file.html", views.file_tab_context, order=10))
+        add_tab(
+            Tab(
+                "pieces-jointes",
+                _("Pièces jointes"),
+                "projects/_tab_attachments.html",
+                views.attachments_tab_context,
+                order=20,
+            )
+        )
+        add_tab(Tab("subvention", _("Subvention"), "projects/awards/_tab_award.html", award_tab_context, order=50))
+        add_tab(Tab("courriers", _("Courriers"), "projects/letters/_tab_letters.html", letters_tab_context, order=60))
+        add_tab(Tab("historique", _("Historique"), "projects/_tab_history.html", views.history_tab_context, order=90))
+
+        add_demo_step(applications.load_call_and_applications, order=20)
+        add_demo_step(applications.load_attachments, order=30)
+        add_demo_step(awards.load_awards, order=50)
+        add_demo_step(letters.load_letters, order=60)
+        add_demo_step(results.load_results, order=70)

@@ -1,29 +1,25 @@
 import hashlib
-import re
 import uuid
-from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from departments.enums import Action
-from departments.models import Department, Organisation, Region, validate_siret
+from departments.models import Department, Region, validate_siret
 from departments.permissions import get_scope
 from projects.enums import (
     AWARDED_STATUSES,
     EDITABLE_STATUSES,
-    BatchStatus,
     CallStatus,
     Category,
     Funder,
     LegalForm,
-    LetterKind,
     Status,
 )
 from projects.exceptions import PermissionRefused, TransitionNotAllowed
@@ -340,7 +336,7 @@ class Application(models.Model):
         return self._transition("not_propose", by=by, comment=comment)
 
     def approve(self, *, by, comment=""):
-        """Only projects.services.approve_laureate calls this: it also creates the award."""
+        """Only projects.awards.services.approve_laureate calls this: it also creates the award."""
         return self._transition("approve", by=by, comment=comment)
 
     def reject(self, *, by, comment):
@@ -459,245 +455,6 @@ class StatusChange(models.Model):
         return f"{self.application.reference}: {self.from_status} → {self.to_status}"
 
 
-class Award(models.Model):
-    """The approved grant of a laureate; its amounts per year and its funding lines are rows below it."""
-
-    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="award")
-    total = models.DecimalField(_("montant total attribué (€)"), **MONEY, validators=[positive_amount])
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("validé par")
-    )
-    approved_at = models.DateTimeField(_("validé le"), default=timezone.now)
-    comment = models.TextField(_("commentaire"), blank=True)
-
-    class Meta:
-        verbose_name = _("subvention attribuée")
-        verbose_name_plural = _("subventions attribuées")
-        constraints = [models.CheckConstraint(name="award_total_positive", condition=Q(total__gt=0))]
-
-    def __str__(self):
-        return f"{self.application.reference} — {format_euros(self.total)}"
-
-    @property
-    def requires_convention(self) -> bool:
-        from projects.money import CONVENTION_THRESHOLD
-
-        return self.total > CONVENTION_THRESHOLD
-
-
-class AwardAmount(YearAmount):
-    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="amounts")
-
-    class Meta(YearAmount.Meta):
-        verbose_name = _("montant attribué par année")
-        constraints = [
-            models.UniqueConstraint(fields=["award", "year"], name="one_award_amount_per_year"),
-            models.CheckConstraint(name="award_amount_positive", condition=Q(amount__gt=0)),
-        ]
-
-
-CHORUS_COMMITMENT = re.compile(r"\d{10}")
-CAF_COMMITMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ./_-]{1,48}[A-Za-z0-9]")
-
-
-class FundingLineQuerySet(models.QuerySet):
-    def with_paid(self):
-        return self.annotate(paid=models.functions.Coalesce(Sum("payments__amount"), Decimal("0")))
-
-
-class FundingLine(models.Model):
-    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="lines")
-    funder = models.CharField(_("financeur"), max_length=10, choices=Funder.choices)
-    year = models.PositiveSmallIntegerField(_("année"))
-    amount = models.DecimalField(_("montant (€)"), **MONEY, validators=[positive_amount])
-    budget_reference = models.CharField(_("imputation budgétaire"), max_length=200, blank=True)
-    commitment_number = models.CharField(
-        _("numéro d’engagement"),
-        max_length=50,
-        blank=True,
-        help_text=_("Engagement juridique Chorus pour l’État, référence Caf pour la Cnaf."),
-    )
-
-    objects = FundingLineQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("ligne de financement")
-        verbose_name_plural = _("lignes de financement")
-        ordering = ["year", "funder"]
-        constraints = [
-            models.UniqueConstraint(fields=["award", "funder", "year"], name="one_line_per_award_funder_year"),
-            models.CheckConstraint(name="funding_line_positive", condition=Q(amount__gt=0)),
-        ]
-
-    def __str__(self):
-        return f"{self.award.application.reference} — {self.label}"
-
-    @property
-    def label(self) -> str:
-        """« État 2023 », « Cnaf 2024 »: how staff name a line."""
-        return f"{self.get_funder_display()} {self.year}"
-
-    @property
-    def remaining(self) -> Decimal:
-        """Left to pay; needs the `paid` annotation of FundingLine.objects.with_paid()."""
-        return self.amount - self.paid
-
-    def normalise_commitment_number(self, number: str) -> str:
-        """The commitment number as stored, or ValidationError when it has not the funder's form.
-
-        State lines carry the ten-digit number of the legal commitment (EJ) in Chorus; Cnaf lines
-        the Caf's own reference, whose form varies from one Caf to another.
-        """
-        number = (number or "").strip()
-        if not number:
-            return ""
-        if self.funder == Funder.STATE:
-            if not CHORUS_COMMITMENT.fullmatch(number):
-                raise ValidationError(
-                    _("Le numéro d’engagement juridique Chorus compte 10 chiffres (par exemple 2103456789).")
-                )
-        elif not CAF_COMMITMENT.fullmatch(number):
-            raise ValidationError(
-                _(
-                    "La référence Caf compte de 3 à 50 caractères : lettres, chiffres, tirets, points, barres "
-                    "obliques (par exemple CAF-31-2023-0042)."
-                )
-            )
-        return number
-
-
-class Payment(models.Model):
-    line = models.ForeignKey(FundingLine, on_delete=models.PROTECT, related_name="payments")
-    paid_on = models.DateField(_("date du versement"))
-    amount = models.DecimalField(_("montant versé (€)"), **MONEY, validators=[positive_amount])
-    reference = models.CharField(_("référence du versement"), max_length=100, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("versement")
-        ordering = ["paid_on", "pk"]
-        constraints = [models.CheckConstraint(name="payment_positive", condition=Q(amount__gt=0))]
-
-    def __str__(self):
-        return f"{self.line} — {format_euros(self.amount)} le {self.paid_on:%d/%m/%Y}"
-
-
-class Signatory(models.Model):
-    """Who signs the letters on behalf of an organisation (the regional prefect or their delegate)."""
-
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="signatories", verbose_name=_("organisation")
-    )
-    first_name = models.CharField(_("prénom"), max_length=100)
-    last_name = models.CharField(_("nom"), max_length=100)
-    capacity = models.CharField(
-        _("qualité"), max_length=255, help_text=_("Par exemple : Le préfet de la région Occitanie")
-    )
-    signature_image = models.ImageField(_("image de la signature"), upload_to="signatures/", blank=True)
-    is_active = models.BooleanField(_("signataire en fonction"), default=True)
-
-    class Meta:
-        verbose_name = _("signataire")
-        ordering = ["organisation", "last_name"]
-
-    def __str__(self):
-        return f"{self.first_name} {self.last_name}, {self.capacity}"
-
-
-def letter_path(instance, filename):
-    return f"letters/{instance.application_id}/{instance.kind}-v{instance.version}-{instance.sha256[:12]}.pdf"
-
-
-class AwardLetter(models.Model):
-    """One generated version of a decision letter; earlier versions are kept."""
-
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="letters")
-    kind = models.CharField(_("type de courrier"), max_length=10, choices=LetterKind.choices)
-    version = models.PositiveSmallIntegerField(_("version"))
-    file = models.FileField(_("fichier PDF"), upload_to=letter_path)
-    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
-    signatory = models.ForeignKey(
-        Signatory, on_delete=models.PROTECT, related_name="letters", verbose_name=_("signataire")
-    )
-    generated_at = models.DateTimeField(_("généré le"), default=timezone.now)
-    generated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("généré par")
-    )
-    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("courrier de décision")
-        verbose_name_plural = _("courriers de décision")
-        ordering = ["application", "kind", "-version"]
-        constraints = [
-            models.UniqueConstraint(fields=["application", "kind", "version"], name="unique_letter_version"),
-        ]
-
-    def __str__(self):
-        return f"{self.application.reference} — {self.get_kind_display()} v{self.version}"
-
-
-# A working batch moves at least once a letter, well under a minute apart. django-tasks never hands a
-# started task to another worker, so a batch that has not moved for this long has lost its worker (killed,
-# restarted) and would otherwise stay "en cours" for ever. A pending one waits for the worker, which takes
-# it within seconds unless it is stopped or busy with a batch of thousands of letters.
-BATCH_STALE_AFTER = timedelta(minutes=10)
-UNFINISHED_BATCH_STATUSES = (BatchStatus.PENDING, BatchStatus.RUNNING)
-
-
-class LetterBatch(models.Model):
-    """A batch of letters generated in the background; the page polls its progress."""
-
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="letter_batches")
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    kind = models.CharField(_("courriers"), max_length=10, default="all")
-    status = models.CharField(_("statut"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.PENDING)
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
-    failed = models.PositiveIntegerField(default=0)
-    skipped = models.PositiveIntegerField(default=0)
-    report = models.JSONField(default=list, blank=True)
-    archive = models.FileField(upload_to="letter-batches/", blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    # The heartbeat: the task moves it with every letter (QuerySet.update() does not apply auto_now).
-    updated_at = models.DateTimeField(_("dernière activité"), auto_now=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("lot de courriers")
-        verbose_name_plural = _("lots de courriers")
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return f"{self.call.reference} — {self.created_at:%d/%m/%Y %H:%M}"
-
-    def is_stale(self, now: datetime) -> bool:
-        """Still pending or running, but not moved for BATCH_STALE_AFTER: its worker is gone."""
-        return self.status in UNFINISHED_BATCH_STATUSES and now - self.updated_at >= BATCH_STALE_AFTER
-
-    def interrupt_if_stale(self, *, now: datetime) -> None:
-        """Close a stale batch as failed, saying so in its report; the letters it produced are kept.
-
-        The row changes only if it has not moved since it was read: a worker that was merely
-        slow and reports progress meanwhile keeps its batch.
-        """
-        if not self.is_stale(now):
-            return
-        message = _(
-            "Le traitement a été interrompu : le lot n’avait plus avancé depuis %(minutes)s minutes, le service "
-            "de tâches en arrière-plan s’est sans doute arrêté. Les courriers déjà produits sont conservés."
-        ) % {"minutes": int(BATCH_STALE_AFTER.total_seconds() // 60)}
-        LetterBatch.objects.filter(pk=self.pk, status=self.status, updated_at=self.updated_at).update(
-            status=BatchStatus.FAILED,
-            report=[{"outcome": "failed", "message": message}],
-            finished_at=now,
-            updated_at=now,
-        )
-        self.refresh_from_db()
-
-
 def file_sha256(django_file) -> str:
     digest = hashlib.sha256()
     django_file.seek(0)
@@ -705,3 +462,52 @@ def file_sha256(django_file) -> str:
         digest.update(chunk)
     django_file.seek(0)
     return digest.hexdigest()
+
+
+# The capabilities' models belong to this app (its label, its migrations): Django finds them here.
+from projects.awards.models import (  # noqa: E402
+    CAF_COMMITMENT,
+    CHORUS_COMMITMENT,
+    Award,
+    AwardAmount,
+    FundingLine,
+    FundingLineQuerySet,
+    Payment,
+)
+from projects.letters.models import (  # noqa: E402
+    BATCH_STALE_AFTER,
+    UNFINISHED_BATCH_STATUSES,
+    DecisionLetter,
+    LetterBatch,
+    Signatory,
+    letter_path,
+)
+
+__all__ = [
+    "BATCH_STALE_AFTER",
+    "CAF_COMMITMENT",
+    "CHORUS_COMMITMENT",
+    "UNFINISHED_BATCH_STATUSES",
+    "Applicant",
+    "Application",
+    "ApplicationQuerySet",
+    "Attachment",
+    "Award",
+    "AwardAmount",
+    "Call",
+    "CallQuerySet",
+    "DecisionLetter",
+    "DepartmentEnvelope",
+    "FundingLine",
+    "FundingLineQuerySet",
+    "LetterBatch",
+    "Payment",
+    "ReferenceCounter",
+    "RequestedAmount",
+    "Signatory",
+    "StatusChange",
+    "YearAmount",
+    "attachment_path",
+    "file_sha256",
+    "letter_path",
+]

@@ -5,8 +5,10 @@ outside the user's scope answers 404 before any rule below is asked.
 """
 
 from departments.enums import Action
+from departments.models import Department
 from departments.permissions import get_scope
-from projects.models import Application
+from projects.enums import CallStatus
+from projects.models import Application, Call
 
 
 def can_key_in_applications(user) -> bool:
@@ -22,3 +24,12 @@ def can_edit_application(user, application: Application) -> bool:
 def can_add_attachment(user, application: Application) -> bool:
     """MANAGE on the application's department, whatever its status (documents keep arriving after the decision)."""
     return get_scope(user).can(Action.MANAGE, application.department_id)
+
+
+def may_download_open_data(user, call: Call) -> bool:
+    """Once the results are published the open-data file is public; before, it is for those who
+    may export every department of the call's region, so that they can check it."""
+    if call.status == CallStatus.RESULTS_PUBLISHED:
+        return True
+    region_departments = set(Department.objects.filter(region_id=call.region_id).values_list("pk", flat=True))
+    return bool(region_departments) and region_departments <= get_scope(user).department_ids(Action.EXPORT)

@@ -17,21 +17,13 @@ from django.contrib.auth.hashers import make_password
 from departments.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, organisation_for
 from departments.enums import OrganisationKind, Role
 from departments.models import Department, Membership
-from projects.demo import demo_application, demo_call
-from projects.demo_data import DEMO_APPLICATIONS
+from projects.demo.applications import demo_application, demo_call
+from projects.demo.data import DEMO_APPLICATIONS
 from projects.enums import Status
+from reviews.committee.services import MemberEntry, close_meeting, create_meeting, record_members, record_proposal
 from reviews.enums import MeetingStatus, Opinion, ProposalDecision, ReviewerKind
+from reviews.instruction.services import declare_conflict, give_default_criteria, save_review
 from reviews.models import CommitteeMeeting, Review
-from reviews.services import (
-    MemberEntry,
-    close_meeting,
-    create_meeting,
-    declare_conflict,
-    give_default_criteria,
-    record_members,
-    record_proposal,
-    save_review,
-)
 
 CAF_ONLY_TARGETS = {Status.IN_REVIEW}
 PROPOSED_TARGETS = {Status.PROPOSED, Status.LAUREATE, Status.NOTIFIED}

@@ -1,4 +1,4 @@
-from reviews.services import give_default_criteria
+from reviews.instruction.services import give_default_criteria
 
 
 def give_new_call_the_default_grid(sender, instance, created, raw=False, **kwargs):

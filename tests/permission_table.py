@@ -8,10 +8,10 @@ role may see.
 from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from projects.demo import demo_application
-from projects.demo_data import DEMO_APPLICATIONS
+from projects.demo.applications import demo_application
+from projects.demo.data import DEMO_APPLICATIONS
 from projects.enums import BatchStatus
-from projects.models import AwardLetter, LetterBatch
+from projects.models import DecisionLetter, LetterBatch
 from reviews.models import CommitteeMeeting
 
 ROLES = ["anonymous", "caf-11", "ddets-11", "cdsf-11", "caf-31", "prefecture-76", "admin"]
@@ -29,7 +29,7 @@ def sample_kwargs() -> dict[str, dict]:
     reviewed = by_title("familles vulnérables")  # Haute-Garonne, reviewed
     meeting = CommitteeMeeting.objects.get(department__code="11")
     call = laureate.call.reference
-    letter = AwardLetter.objects.filter(application=laureate).first()
+    letter = DecisionLetter.objects.filter(application=laureate).first()
     kwargs = {
         "application_detail": {"reference": laureate.reference},
         "application_edit": {"reference": submitted.reference},

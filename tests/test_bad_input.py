@@ -34,12 +34,13 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from departments.models import Department
+from projects.awards.services import reject_application
 from projects.enums import LetterKind, Status
-from projects.letters import generate_letter
-from projects.models import Applicant, Application, AwardLetter, Call, FundingLine
-from projects.services import reject_application
+from projects.letters.pipeline import generate_letter
+from projects.models import Applicant, Application, Call, DecisionLetter, FundingLine
+from reviews.committee.services import MemberEntry, create_meeting, record_members, record_proposal
+from reviews.instruction.services import declare_conflict
 from reviews.models import CommitteeMeeting, CommitteeProposal, ConflictDeclaration, Review
-from reviews.services import MemberEntry, create_meeting, declare_conflict, record_members, record_proposal
 from tests.permission_table import EXPECTED, ROLES, by_title, sample_kwargs, url_names
 from tests.projects.factories import CallFactory, valid_siret
 from tests.projects.sample_files import pdf_bytes
@@ -75,8 +76,8 @@ def demo_world(django_db_setup, django_db_blocker, tmp_path_factory):
     with (
         django_db_blocker.unblock(),
         override_settings(DEBUG=True, MEDIA_ROOT=media, PASSWORD_HASHERS=fast),
-        mock.patch("projects.letters.render_pdf", lambda html: pdf_bytes()),
-        mock.patch("reviews.services.render_minutes", lambda **kwargs: pdf_bytes()),
+        mock.patch("projects.letters.pipeline.render_pdf", lambda html: pdf_bytes()),
+        mock.patch("reviews.committee.services.render_minutes", lambda **kwargs: pdf_bytes()),
     ):
         outer = transaction.atomic()
         outer.__enter__()
@@ -114,7 +115,7 @@ def snapshot() -> dict:
     state["declarations"] = list(ConflictDeclaration.objects.order_by("pk").values_list("pk", "has_conflict"))
     state["meetings"] = list(CommitteeMeeting.objects.order_by("pk").values_list("pk", "status", "place"))
     state["proposals"] = list(CommitteeProposal.objects.order_by("pk").values_list("pk", "decision", "rank"))
-    state["letters"] = list(AwardLetter.objects.order_by("pk").values_list("pk", "sent_at"))
+    state["letters"] = list(DecisionLetter.objects.order_by("pk").values_list("pk", "sent_at"))
     return state
 
 

@@ -27,10 +27,11 @@ from django.utils import timezone
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
-from projects.demo_data import illustrative_siret
+from projects.demo.data import illustrative_siret
 from projects.enums import CallStatus, Funder, Status
 from projects.models import Application, Call
-from reviews.services import create_meeting, declare_conflict
+from reviews.committee.services import create_meeting
+from reviews.instruction.services import declare_conflict
 from tests.e2e.conftest import DEMO_PASSWORD, SCREENSHOTS, serious_violations, sign_in
 from tests.e2e.keyboard import error_problems, keyboard_problems, tab_to
 from tests.permission_table import EXPECTED, ROLES, by_title, sample_kwargs, url_names

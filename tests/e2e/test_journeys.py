@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from projects.enums import CallStatus, Status
-from projects.imports import write_template
+from projects.exchange.imports import write_template
 from projects.models import Application, Call, FundingLine
 from reviews.enums import MeetingStatus, Opinion, ReviewerKind
 from reviews.models import CommitteeMeeting, ConflictDeclaration, Review

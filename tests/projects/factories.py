@@ -112,7 +112,7 @@ def log_status(application, by, from_status=Status.DRAFT):
 
 def award_for(application, *, by, amounts_by_year=None):
     """Approve a proposed application through the real service (default: 10,000 € per year)."""
-    from projects.services import approve_laureate
+    from projects.awards.services import approve_laureate
 
     amounts = amounts_by_year or {year: Decimal("10000.00") for year in application.call.programme_years}
     return approve_laureate(application=application, by=by, amounts_by_year=amounts)

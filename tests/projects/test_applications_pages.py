@@ -17,7 +17,7 @@ from tests.departments.factories import (
     department,
     regional_approver,
 )
-from tests.projects.award_factories import laureate, pay_line
+from tests.projects.awards.factories import laureate, pay_line
 from tests.projects.factories import ApplicantFactory, ApplicationFactory, CallFactory, log_status, valid_siret
 from tests.projects.form_data import application_form_data
 from tests.reviews.factories import declared_caf_instructor

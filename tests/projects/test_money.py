@@ -7,7 +7,7 @@ from projects.enums import Funder
 from projects.models import FundingLine
 from projects.money import CENT, parse_amount, split
 from tests.departments.factories import regional_approver
-from tests.projects.award_factories import laureate
+from tests.projects.awards.factories import laureate
 from tests.projects.factories import CallFactory
 
 # Amounts chosen to hit every rounding case: odd cents, half cents after the split, tiny and large amounts.

@@ -4,15 +4,9 @@ import datetime
 from decimal import Decimal
 
 from projects.enums import Status
+from reviews.committee.services import MemberEntry, create_meeting, record_members, record_proposal
 from reviews.enums import Opinion, ProposalDecision
-from reviews.services import (
-    MemberEntry,
-    create_meeting,
-    declare_conflict,
-    record_members,
-    record_proposal,
-    save_review,
-)
+from reviews.instruction.services import declare_conflict, save_review
 from tests.departments.factories import caf_instructor, committee_secretary, ddets_instructor, department
 from tests.projects.factories import ApplicationFactory, CallFactory
 

@@ -3,8 +3,8 @@ import io
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from projects.demo import demo_application
-from projects.demo_data import DEMO_APPLICATIONS
+from projects.demo.applications import demo_application
+from projects.demo.data import DEMO_APPLICATIONS
 from projects.enums import Status
 from projects.models import Application, StatusChange
 from reviews.demo import NOT_PROPOSED_TARGETS, PROPOSED_TARGETS, load_reviews_and_committees

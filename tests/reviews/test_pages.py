@@ -4,10 +4,11 @@ import pytest
 from django.urls import reverse
 
 from projects.enums import Status
+from reviews.committee.forms import MAX_MEMBERS
+from reviews.committee.services import close_meeting
 from reviews.enums import MeetingStatus, Opinion, ProposalDecision, ReviewerKind
-from reviews.forms import MAX_MEMBERS
+from reviews.instruction.services import declare_conflict
 from reviews.models import CommitteeMeeting, CommitteeProposal, ConflictDeclaration, Review
-from reviews.services import close_meeting, declare_conflict
 from tests.departments.factories import (
     caf_instructor,
     committee_secretary,

@@ -2,10 +2,11 @@ import pytest
 from django.template.loader import render_to_string
 
 from projects.models import Application
+from reviews.committee.services import MemberEntry, close_meeting, record_members
+from reviews.committee.views import committee_tab_context
 from reviews.enums import Opinion
-from reviews.services import MemberEntry, close_meeting, declare_conflict, record_members
-from reviews.views.committee import committee_tab_context
-from reviews.views.instruction import instruction_tab_context
+from reviews.instruction.services import declare_conflict
+from reviews.instruction.views import instruction_tab_context
 from tests.departments.factories import caf_instructor, committee_secretary, ddets_instructor, regional_approver
 from tests.projects.factories import ApplicationFactory
 from tests.reviews.situations import meeting, propose, review, reviewed_application
@@ -14,12 +15,12 @@ from tests.reviews.situations import meeting, propose, review, reviewed_applicat
 def instruction_tab(application, user) -> str:
     # The detail page hands over its own object: reload it as it would, without anything cached.
     application = Application.objects.select_related("call", "department").get(pk=application.pk)
-    return render_to_string("reviews/_tab_instruction.html", instruction_tab_context(application, user))
+    return render_to_string("reviews/instruction/_tab_instruction.html", instruction_tab_context(application, user))
 
 
 def committee_tab(application, user) -> str:
     application = Application.objects.select_related("call", "department").get(pk=application.pk)
-    return render_to_string("reviews/_tab_committee.html", committee_tab_context(application, user))
+    return render_to_string("reviews/committee/_tab_committee.html", committee_tab_context(application, user))
 
 
 def test_the_instruction_tab_shows_both_reviews_side_by_side(db):
@@ -103,7 +104,7 @@ def test_the_instruction_tab_needs_a_constant_number_of_queries(db, django_asser
     application = reviewed_application("11", caf=caf, ddets=ddets)
     application = Application.objects.select_related("call", "department").get(pk=application.pk)
     with django_assert_max_num_queries(6):
-        render_to_string("reviews/_tab_instruction.html", instruction_tab_context(application, caf))
+        render_to_string("reviews/instruction/_tab_instruction.html", instruction_tab_context(application, caf))
 
 
 def test_the_committee_tab_shows_the_proposal_the_minutes_and_the_conflicts(db):
@@ -148,7 +149,7 @@ def test_the_committee_tab_needs_a_constant_number_of_queries(db, django_assert_
     user = regional_approver()
     application = Application.objects.select_related("call", "department").get(pk=application.pk)
     with django_assert_max_num_queries(7):
-        html = render_to_string("reviews/_tab_committee.html", committee_tab_context(application, user))
+        html = render_to_string("reviews/committee/_tab_committee.html", committee_tab_context(application, user))
     assert html.count("membre du CDSF") == members
 
 

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 
-from projects.exports import awards_of, write_awards
+from projects.exchange.exports import awards_of, write_awards
+from projects.exchange.spreadsheets import FORMATS
 from projects.management.commands._calls import get_call, write_output
-from projects.spreadsheets import FORMATS
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from projects.exchange.opendata import FUNDER_CHOICES, FunderIdentityMissing, laureate_awards, write_scdl
 from projects.management.commands._calls import get_call, write_output
-from projects.opendata import FUNDER_CHOICES, FunderIdentityMissing, laureate_awards, write_scdl
 
 
 class Command(BaseCommand):

@@ -1,0 +1,74 @@
+"""Demo step of the letters capability: the regional signatory, then the award letters of the
+laureates whose target is `notified`, generated and marked as sent through the real services,
+and one batch whose worker stopped half-way, which its page shows as interrupted, to relaunch."""
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from departments.enums import OrganisationKind
+from departments.models import Department, Organisation
+from projects.demo.applications import demo_call
+from projects.demo.data import CALL, DEMO_APPLICATIONS
+from projects.enums import BatchStatus, LetterKind, Status
+from projects.letters.pipeline import generate_letter, mark_letter_sent
+from projects.models import BATCH_STALE_AFTER, Application, DecisionLetter, LetterBatch, Signatory
+
+# ILLUSTRATIVE: an invented name, not the real prefect's.
+DEMO_SIGNATORY = {
+    "first_name": "Mathilde",
+    "last_name": "Servant",
+    "capacity": (
+        "Pour le préfet de la région Occitanie et par délégation, la secrétaire générale pour les affaires régionales"
+    ),
+}
+
+
+def load_letters(stdout) -> None:
+    call = demo_call()
+    prefecture = Organisation.objects.get(kind=OrganisationKind.REGIONAL_PREFECTURE, region_id=call.region_id)
+    Signatory.objects.get_or_create(
+        organisation=prefecture, last_name=DEMO_SIGNATORY["last_name"], defaults=DEMO_SIGNATORY
+    )
+    # The regional prefecture's approver issues the letters, as in real life.
+    issuer = get_user_model().objects.get(username="prefecture-76")
+    titles = [entry["title"] for entry in DEMO_APPLICATIONS if entry["target"] == Status.NOTIFIED]
+    notified = waiting = 0
+    for application in Application.objects.filter(call__reference=CALL["reference"], title__in=titles):
+        if application.status != Status.LAUREATE:
+            # Already notified by an earlier run, or not yet approved (that is the awards step's job).
+            waiting += application.status != Status.NOTIFIED
+            continue
+        letter = (
+            DecisionLetter.objects.filter(application=application, kind=LetterKind.AWARD).order_by("-version").first()
+        )
+        if letter is None:
+            letter = generate_letter(application=application, kind=LetterKind.AWARD, by=issuer)
+        mark_letter_sent(letter=letter, by=issuer)
+        notified += 1
+    stdout.write(
+        f"Courriers : {notified} lauréats notifiés avec leur lettre d’attribution"
+        + (f", {waiting} pas encore lauréats." if waiting else ".")
+    )
+
+    load_interrupted_batch(call=call, issuer=issuer, stdout=stdout)
+
+
+def load_interrupted_batch(*, call, issuer, stdout) -> None:
+    """A batch of the Haute-Garonne left « en cours » by a worker that stopped after one letter of three."""
+    haute_garonne = Department.objects.get(code="31")
+    if LetterBatch.objects.filter(call=call, department=haute_garonne, requested_by=issuer).exists():
+        return
+    batch = LetterBatch.objects.create(
+        call=call,
+        department=haute_garonne,
+        kind=LetterKind.AWARD,
+        status=BatchStatus.RUNNING,
+        total=3,
+        done=1,
+        requested_by=issuer,
+    )
+    # updated_at is auto_now on save(): set the last heartbeat in the past with update().
+    LetterBatch.objects.filter(pk=batch.pk).update(updated_at=timezone.now() - BATCH_STALE_AFTER - timedelta(minutes=5))
+    stdout.write("Courriers : un lot de la Haute-Garonne interrompu après une lettre sur trois, à relancer.")

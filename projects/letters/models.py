@@ -1,0 +1,130 @@
+"""Decision letters, their signatories and the batches that produce them."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from departments.models import Department, Organisation
+from projects.enums import (
+    BatchStatus,
+    LetterKind,
+)
+from projects.models import Application, Call
+
+
+class Signatory(models.Model):
+    """Who signs the letters on behalf of an organisation (the regional prefect or their delegate)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="signatories", verbose_name=_("organisation")
+    )
+    first_name = models.CharField(_("prénom"), max_length=100)
+    last_name = models.CharField(_("nom"), max_length=100)
+    capacity = models.CharField(
+        _("qualité"), max_length=255, help_text=_("Par exemple : Le préfet de la région Occitanie")
+    )
+    signature_image = models.ImageField(_("image de la signature"), upload_to="signatures/", blank=True)
+    is_active = models.BooleanField(_("signataire en fonction"), default=True)
+
+    class Meta:
+        verbose_name = _("signataire")
+        ordering = ["organisation", "last_name"]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}, {self.capacity}"
+
+
+def letter_path(instance, filename):
+    return f"letters/{instance.application_id}/{instance.kind}-v{instance.version}-{instance.sha256[:12]}.pdf"
+
+
+class DecisionLetter(models.Model):
+    """One generated version of a decision letter; earlier versions are kept."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="letters")
+    kind = models.CharField(_("type de courrier"), max_length=10, choices=LetterKind.choices)
+    version = models.PositiveSmallIntegerField(_("version"))
+    file = models.FileField(_("fichier PDF"), upload_to=letter_path)
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    signatory = models.ForeignKey(
+        Signatory, on_delete=models.PROTECT, related_name="letters", verbose_name=_("signataire")
+    )
+    generated_at = models.DateTimeField(_("généré le"), default=timezone.now)
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("généré par")
+    )
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("courrier de décision")
+        verbose_name_plural = _("courriers de décision")
+        ordering = ["application", "kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "kind", "version"], name="unique_letter_version"),
+        ]
+
+    def __str__(self):
+        return f"{self.application.reference} — {self.get_kind_display()} v{self.version}"
+
+
+# A working batch moves at least once a letter, well under a minute apart. django-tasks never hands a
+# started task to another worker, so a batch that has not moved for this long has lost its worker (killed,
+# restarted) and would otherwise stay "en cours" for ever. A pending one waits for the worker, which takes
+# it within seconds unless it is stopped or busy with a batch of thousands of letters.
+BATCH_STALE_AFTER = timedelta(minutes=10)
+UNFINISHED_BATCH_STATUSES = (BatchStatus.PENDING, BatchStatus.RUNNING)
+
+
+class LetterBatch(models.Model):
+    """A batch of letters generated in the background; the page polls its progress."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="letter_batches")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    kind = models.CharField(_("courriers"), max_length=10, default="all")
+    status = models.CharField(_("statut"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=list, blank=True)
+    archive = models.FileField(upload_to="letter-batches/", blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The heartbeat: the task moves it with every letter (QuerySet.update() does not apply auto_now).
+    updated_at = models.DateTimeField(_("dernière activité"), auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lot de courriers")
+        verbose_name_plural = _("lots de courriers")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.call.reference} — {self.created_at:%d/%m/%Y %H:%M}"
+
+    def is_stale(self, now: datetime) -> bool:
+        """Still pending or running, but not moved for BATCH_STALE_AFTER: its worker is gone."""
+        return self.status in UNFINISHED_BATCH_STATUSES and now - self.updated_at >= BATCH_STALE_AFTER
+
+    def interrupt_if_stale(self, *, now: datetime) -> None:
+        """Close a stale batch as failed, saying so in its report; the letters it produced are kept.
+
+        The row changes only if it has not moved since it was read: a worker that was merely
+        slow and reports progress meanwhile keeps its batch.
+        """
+        if not self.is_stale(now):
+            return
+        message = _(
+            "Le traitement a été interrompu : le lot n’avait plus avancé depuis %(minutes)s minutes, le service "
+            "de tâches en arrière-plan s’est sans doute arrêté. Les courriers déjà produits sont conservés."
+        ) % {"minutes": int(BATCH_STALE_AFTER.total_seconds() // 60)}
+        LetterBatch.objects.filter(pk=self.pk, status=self.status, updated_at=self.updated_at).update(
+            status=BatchStatus.FAILED,
+            report=[{"outcome": "failed", "message": message}],
+            finished_at=now,
+            updated_at=now,
+        )
+        self.refresh_from_db()

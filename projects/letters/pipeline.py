@@ -1,0 +1,543 @@
+"""Decision letters: HTML from the templates, PDF/A-3b through WeasyPrint, stored versions, batches.
+
+The HTML is rendered in the Django process (it needs the database); WeasyPrint only ever
+sees that HTML string, so a batch can hand the PDF rendering — the slow part — to a pool of
+processes that never touch the database, and store the results back in the parent.
+"""
+
+import base64
+import datetime
+import hashlib
+import logging
+import mimetypes
+import multiprocessing
+import os
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max, Prefetch, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from num2words import num2words
+from weasyprint.urls import FatalURLFetchingError
+
+from departments.enums import Action, OrganisationKind
+from departments.models import Department, Organisation
+from departments.permissions import get_scope
+from fipe.pdf import render_pdf
+from projects.enums import AWARDED_STATUSES, Funder, LetterKind, Status
+from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
+from projects.models import Application, Call, DecisionLetter, Signatory, StatusChange
+from projects.money import CONVENTION_THRESHOLD, format_euros, to_cents
+
+logger = logging.getLogger(__name__)
+
+TEMPLATES = {LetterKind.AWARD: "projects/letters/award.html", LetterKind.REFUSAL: "projects/letters/refusal.html"}
+# Which statuses each kind of letter answers.
+ELIGIBLE_STATUSES = {LetterKind.AWARD: AWARDED_STATUSES, LetterKind.REFUSAL: frozenset({Status.REJECTED})}
+FILE_LABELS = {LetterKind.AWARD: "attribution", LetterKind.REFUSAL: "refus"}
+ALL_KINDS = "all"
+
+
+class LetterFailed(DomainError):
+    """The PDF could not be produced; nothing was stored."""
+
+
+class LetterAlreadyProduced(DomainError):
+    """A batch found the letter produced meanwhile (by someone else): it does not add a version."""
+
+
+# Amounts --------------------------------------------------------------------
+
+
+def amount_in_words(amount: Decimal) -> str:
+    """« deux cent trente-neuf mille cinq cents euros », « un million d’euros », « … et cinq centimes »."""
+    amount = to_cents(amount)
+    euros = int(amount)
+    cents = int((amount - euros) * 100)
+    words = num2words(euros, lang="fr")
+    if euros >= 1_000_000 and euros % 1_000_000 == 0:
+        # French says « un million d’euros », as for any noun after million or milliard.
+        words += " d’euros"
+    else:
+        words += " euro" if euros in (0, 1) else " euros"
+    if cents:
+        words += " et " + num2words(cents, lang="fr") + (" centime" if cents == 1 else " centimes")
+    return words
+
+
+def french_date(day: datetime.date) -> str:
+    """« 1er décembre 2023 », « 18 décembre 2023 »."""
+    text = date_format(day, "j F Y")
+    return "1er" + text[1:] if day.day == 1 else text
+
+
+# Who and what a letter needs ---------------------------------------------------
+
+
+def decision_reference(application: Application, kind: str) -> str:
+    suffix = "ATT" if kind == LetterKind.AWARD else "REF"
+    return f"{application.reference}-{suffix}"
+
+
+@dataclass(frozen=True)
+class LetterSources:
+    """What every letter of one call shares: signatory, funders' bodies, date. Loaded once per batch."""
+
+    signatory: Signatory
+    signature: str  # the signature image as a data: URI, or ""
+    prefecture: Organisation
+    cnaf: Organisation | None
+    cafs: dict[int, Organisation]
+    today: datetime.date
+
+    @classmethod
+    def for_call(cls, call: Call) -> "LetterSources":
+        prefecture = Organisation.objects.filter(
+            kind=OrganisationKind.REGIONAL_PREFECTURE, region_id=call.region_id
+        ).first()
+        signatory = (
+            # The latest appointed, should an outgoing one not have been deactivated yet.
+            Signatory.objects.filter(organisation=prefecture, is_active=True).order_by("-pk").first()
+            if prefecture
+            else None
+        )
+        if signatory is None:
+            raise DomainError(
+                _(
+                    "Aucun signataire en fonction pour la préfecture de la région %(region)s : "
+                    "ajoutez-en un dans l’administration (Signataires) avant d’éditer les courriers."
+                )
+                % {"region": call.region.name}
+            )
+        cafs = {
+            org.department_id: org
+            for org in Organisation.objects.filter(kind=OrganisationKind.CAF, department__region_id=call.region_id)
+        }
+        cnaf = Organisation.objects.filter(kind=OrganisationKind.CNAF).first()
+        return cls(
+            signatory=signatory,
+            signature=signature_data_uri(signatory),
+            prefecture=prefecture,
+            cnaf=cnaf,
+            cafs=cafs,
+            today=timezone.localdate(),
+        )
+
+
+def letter_applications():
+    """Applications with everything a letter reads, in a constant number of queries."""
+    return Application.objects.select_related("applicant", "department", "call__region", "award").prefetch_related(
+        "award__lines",
+        Prefetch(
+            "status_changes",
+            queryset=StatusChange.objects.filter(to_status=Status.REJECTED).order_by("-at", "-pk"),
+            to_attr="rejections",
+        ),
+    )
+
+
+def check_can_issue(user, application: Application) -> None:
+    """Only holders of ISSUE_LETTERS on the application's department (regional prefecture, administrators)."""
+    if not get_scope(user).can(Action.ISSUE_LETTERS, application.department_id):
+        raise PermissionRefused(_("Vous n’avez pas le droit d’éditer les courriers de ce département."))
+
+
+def check_eligible(application: Application, kind: str) -> None:
+    """An award letter answers a laureate (notified or not), a refusal letter a rejected application."""
+    if application.status not in ELIGIBLE_STATUSES[kind]:
+        if kind == LetterKind.AWARD:
+            message = _(
+                "Pas de lettre d’attribution pour le dossier %(reference)s : il n’est pas lauréat (« %(status)s »)."
+            )
+        else:
+            message = _("Pas de lettre de refus pour le dossier %(reference)s : il n’est pas rejeté (« %(status)s »).")
+        raise TransitionNotAllowed(
+            message % {"reference": application.reference, "status": application.get_status_display()}
+        )
+    if kind == LetterKind.AWARD and not hasattr(application, "award"):
+        raise DomainError(
+            _("Le dossier %(reference)s n’a pas de subvention enregistrée : la lettre ne peut pas être rédigée.")
+            % {"reference": application.reference}
+        )
+
+
+def eligible_kind(application: Application) -> str | None:
+    """The kind of letter the application's status calls for, if any."""
+    for kind, statuses in ELIGIBLE_STATUSES.items():
+        if application.status in statuses:
+            return kind
+    return None
+
+
+def letter_context(application: Application, kind: str, sources: LetterSources) -> dict:
+    call = application.call
+    context = {
+        "kind": kind,
+        "application": application,
+        "applicant": application.applicant,
+        "call": call,
+        "region": call.region,
+        "prefecture": sources.prefecture,
+        "cnaf": sources.cnaf,
+        "caf": sources.cafs.get(application.department_id),
+        "signatory": sources.signatory,
+        "signature_data_uri": sources.signature,
+        "letter_date": french_date(sources.today),
+        "decision_reference": decision_reference(application, kind),
+    }
+    if kind == LetterKind.AWARD:
+        award = application.award
+        lines = sorted(award.lines.all(), key=lambda line: (line.year, line.funder != Funder.STATE))
+        state_total = sum((line.amount for line in lines if line.funder == Funder.STATE), Decimal("0"))
+        context.update(
+            decision_date=french_date(timezone.localdate(award.approved_at)),
+            total_figures=format_euros(award.total),
+            total_words=amount_in_words(award.total),
+            lines=[
+                {
+                    "year": line.year,
+                    "funder": line.get_funder_display(),
+                    "budget_reference": line.budget_reference,
+                    "commitment_number": line.commitment_number,
+                    "amount": format_euros(line.amount),
+                }
+                for line in lines
+            ],
+            state_total=format_euros(state_total),
+            cnaf_total=format_euros(award.total - state_total),
+            state_percent=_percent(call.state_share),
+            cnaf_percent=_percent(call.cnaf_share),
+            requires_convention=award.requires_convention,
+            convention_threshold=format_euros(CONVENTION_THRESHOLD),
+        )
+    else:
+        rejection = application.rejections[0] if application.rejections else None
+        context.update(
+            decision_date=french_date(timezone.localdate(rejection.at)) if rejection else "",
+            reasons=rejection.comment if rejection else "",
+        )
+    return context
+
+
+def _percent(share: Decimal) -> str:
+    return f"{(share * 100).normalize():f}".replace(".", ",")
+
+
+def signature_data_uri(signatory: Signatory) -> str:
+    """The signature image inlined, so that the preview and the PDF need no media URL (media is never served)."""
+    if not signatory.signature_image:
+        return ""
+    mime = mimetypes.guess_type(signatory.signature_image.name)[0] or "image/png"
+    with signatory.signature_image.open("rb") as image:
+        return f"data:{mime};base64,{base64.b64encode(image.read()).decode('ascii')}"
+
+
+def render_letter_html(application: Application, kind: str, sources: LetterSources, *, preview: bool = False) -> str:
+    context = letter_context(application, kind, sources)
+    context["preview"] = preview
+    return render_to_string(TEMPLATES[kind], context)
+
+
+# PDF ------------------------------------------------------------------------
+
+
+def _render_job(job: tuple[int, str]) -> tuple[int, bytes | None, str]:
+    """One PDF in a pool worker; an error is returned, not raised, so one letter cannot stop the others."""
+    index, html = job
+    try:
+        return index, render_pdf(html), ""
+    except (Exception, FatalURLFetchingError) as error:
+        logger.exception("letter PDF rendering failed")
+        return index, None, f"{type(error).__name__}: {error}"
+
+
+def render_pool(processes: int, letters: int):
+    """A pool of `processes` PDF renderers, or no pool (None) when one process is enough.
+
+    The pool is forked: its workers inherit the loaded code and never use the parent's
+    database connections (they only ever receive HTML strings).
+    """
+    if processes <= 1 or letters <= 1:
+        return nullcontext(None)
+    return multiprocessing.get_context("fork").Pool(min(processes, letters))
+
+
+def submit(pool, htmls: list[str]) -> Iterator[tuple[int, bytes | None, str]]:
+    """(index, pdf, error) for each HTML, in completion order. A pool starts rendering at once."""
+    if pool is None:
+        return map(_render_job, enumerate(htmls))
+    return pool.imap_unordered(_render_job, enumerate(htmls))
+
+
+def default_processes() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+# Storing and sending ------------------------------------------------------------
+
+
+def store_letter(
+    *, application: Application, kind: str, signatory: Signatory, pdf: bytes, by, only_if_missing: bool = False
+) -> DecisionLetter:
+    """Store a new version of the letter; the status is re-checked under a lock on the application.
+
+    With only_if_missing (batches), a letter produced meanwhile raises LetterAlreadyProduced.
+    """
+    letter = DecisionLetter(
+        application=application,
+        kind=kind,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        signatory=signatory,
+        generated_by=by,
+    )
+    try:
+        with transaction.atomic():
+            locked = Application.objects.select_for_update().get(pk=application.pk)
+            check_eligible(locked, kind)
+            latest = DecisionLetter.objects.filter(application=application, kind=kind).aggregate(v=Max("version"))["v"]
+            if latest and only_if_missing:
+                raise LetterAlreadyProduced(_("produit entre-temps (version %(version)s)") % {"version": latest})
+            letter.version = (latest or 0) + 1
+            letter.file.save(f"{kind}.pdf", ContentFile(pdf), save=False)
+            letter.save()
+    except BaseException:
+        if letter.file.name:
+            letter.file.storage.delete(letter.file.name)
+        raise
+    return letter
+
+
+def generate_letter(*, application: Application, kind: str, by) -> DecisionLetter:
+    """Produce and store a new version of the application's award or refusal letter.
+
+    Never changes a status. On any failure nothing is stored, the previous versions stay
+    as they were, and a DomainError says why.
+    """
+    kind = LetterKind(kind)
+    check_can_issue(by, application)
+    application = letter_applications().get(pk=application.pk)
+    check_eligible(application, kind)
+    sources = LetterSources.for_call(application.call)
+    try:
+        pdf = render_pdf(render_letter_html(application, kind, sources))
+    except (Exception, FatalURLFetchingError) as error:
+        logger.exception("letter generation failed for %s", application.reference)
+        raise LetterFailed(
+            _("Le courrier du dossier %(reference)s n’a pas pu être produit (%(error)s) ; rien n’a été modifié.")
+            % {"reference": application.reference, "error": error}
+        ) from error
+    return store_letter(application=application, kind=kind, signatory=sources.signatory, pdf=pdf, by=by)
+
+
+def mark_letter_sent(*, letter: DecisionLetter, by) -> DecisionLetter:
+    """Record that the award letter was sent: the laureate becomes notified.
+
+    Only the latest version of an award letter, once. A corrected version of a letter to an
+    already notified laureate may be recorded as sent too; the status then stays as it is.
+    """
+    if letter.kind != LetterKind.AWARD:
+        raise DomainError(_("Seule une lettre d’attribution se marque comme envoyée."))
+    with transaction.atomic():
+        letter = DecisionLetter.objects.select_for_update().select_related("application").get(pk=letter.pk)
+        application = letter.application
+        check_can_issue(by, application)
+        if letter.sent_at is not None:
+            raise DomainError(
+                _("Cette lettre a déjà été marquée comme envoyée le %(date)s.")
+                % {"date": french_date(timezone.localdate(letter.sent_at))}
+            )
+        latest = DecisionLetter.objects.filter(application=application, kind=letter.kind).aggregate(v=Max("version"))[
+            "v"
+        ]
+        if letter.version != latest:
+            raise DomainError(
+                _("La version %(latest)s de cette lettre est plus récente : c’est elle qu’il faut envoyer.")
+                % {"latest": latest}
+            )
+        if application.status != Status.NOTIFIED:
+            application.notify(
+                by=by, comment=_("Lettre d’attribution v%(version)s envoyée.") % {"version": letter.version}
+            )
+        letter.sent_at = timezone.now()
+        letter.save(update_fields=["sent_at"])
+    return letter
+
+
+# Batches --------------------------------------------------------------------
+
+
+@dataclass
+class LetterOutcome:
+    reference: str
+    kind: str
+    outcome: str  # generated, skipped or failed
+    message: str = ""
+    version: int | None = None
+    file_name: str = ""
+
+    def as_dict(self) -> dict:
+        return {
+            "reference": self.reference,
+            "kind": self.kind,
+            "outcome": self.outcome,
+            "message": self.message,
+            "version": self.version,
+            "file_name": self.file_name,
+        }
+
+
+@dataclass
+class BatchSummary:
+    total: int = 0
+    outcomes: list[LetterOutcome] = field(default_factory=list)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for item in self.outcomes if item.outcome == outcome)
+
+    @property
+    def generated(self) -> int:
+        return self.count("generated")
+
+    @property
+    def skipped(self) -> int:
+        return self.count("skipped")
+
+    @property
+    def failed(self) -> int:
+        return self.count("failed")
+
+
+def batch_kinds(kind: str) -> list[str]:
+    if kind == ALL_KINDS:
+        return [LetterKind.AWARD, LetterKind.REFUSAL]
+    return [LetterKind(kind)]
+
+
+def batch_candidates(*, call: Call, by, department: Department | None, kind: str) -> list[tuple[Application, str]]:
+    """(application, kind) for every letter the batch covers, in reference order, within the user's scope."""
+    department_ids = get_scope(by).department_ids(Action.ISSUE_LETTERS)
+    candidates = []
+    for letter_kind in batch_kinds(kind):
+        applications = letter_applications().filter(
+            call=call, status__in=ELIGIBLE_STATUSES[letter_kind], department_id__in=department_ids
+        )
+        if department is not None:
+            applications = applications.filter(department=department)
+        applications = applications.annotate(
+            latest_version=Max("letters__version", filter=Q(letters__kind=letter_kind))
+        )
+        candidates += [(application, letter_kind) for application in applications]
+    return sorted(candidates, key=lambda pair: (pair[0].reference, pair[1]))
+
+
+def archive_name(application: Application, kind: str, version: int) -> str:
+    return f"{application.department.padded_code}/{application.reference}-{FILE_LABELS[kind]}-v{version}.pdf"
+
+
+def generate_missing_letters(
+    *,
+    call: Call,
+    by,
+    department: Department | None = None,
+    kind: str = ALL_KINDS,
+    archive=None,
+    processes: int | None = None,
+    on_progress: Callable[[BatchSummary], None] | None = None,
+    chunk_size: int = 48,
+) -> BatchSummary:
+    """Generate every letter the call (or one department) still lacks, and write them to a ZIP.
+
+    A letter is missing when the application is eligible for that kind and has no version
+    of it yet; the others are reported as skipped. Each letter succeeds or fails on its
+    own: a failure is reported with its reason and leaves that application untouched.
+    `archive` is a binary file object the ZIP is written to.
+    """
+    allowed = get_scope(by).department_ids(Action.ISSUE_LETTERS)
+    if not Department.objects.filter(region_id=call.region_id, pk__in=allowed).exists():
+        raise PermissionRefused(_("Vous n’avez pas le droit d’éditer les courriers de cet appel à projets."))
+    if department is not None and department.pk not in allowed:
+        raise PermissionRefused(
+            _("Vous n’avez pas le droit d’éditer les courriers du département %(department)s.")
+            % {"department": department}
+        )
+    candidates = batch_candidates(call=call, by=by, department=department, kind=kind)
+    summary = BatchSummary(total=len(candidates))
+    missing = []
+    for application, letter_kind in candidates:
+        if application.latest_version:
+            summary.outcomes.append(
+                LetterOutcome(
+                    application.reference,
+                    letter_kind,
+                    "skipped",
+                    _("déjà produit (version %(version)s)") % {"version": application.latest_version},
+                    application.latest_version,
+                )
+            )
+        else:
+            missing.append((application, letter_kind))
+    sources = LetterSources.for_call(call) if missing else None
+    # PDFs are already compressed: storing them as they are keeps the archive quick to write.
+    with (
+        zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) if archive else nullcontext() as zipped,
+        render_pool(processes or default_processes(), len(missing)) as pool,
+    ):
+        if on_progress:
+            on_progress(summary)
+        for outcome in _generate(missing, sources, by, pool, zipped, chunk_size):
+            summary.outcomes.append(outcome)
+            if on_progress:
+                on_progress(summary)
+    return summary
+
+
+def _generate(missing, sources: LetterSources, by, pool, zipped, chunk_size: int) -> Iterator[LetterOutcome]:
+    """The letters chunk by chunk: while the pool renders one chunk, the next one's HTML is
+    prepared and the finished PDFs are stored, so the workers never wait. Chunks bound the
+    HTML held in memory."""
+    pending = None
+    for start in range(0, len(missing), chunk_size):
+        jobs, htmls = [], []
+        for application, kind in missing[start : start + chunk_size]:
+            try:
+                htmls.append(render_letter_html(application, kind, sources))
+                jobs.append((application, kind))
+            except Exception as error:
+                logger.exception("letter HTML failed for %s", application.reference)
+                yield LetterOutcome(application.reference, kind, "failed", f"{type(error).__name__}: {error}")
+        submitted = (jobs, submit(pool, htmls))
+        if pending:
+            yield from _store_rendered(*pending, sources, by, zipped)
+        pending = submitted
+    if pending:
+        yield from _store_rendered(*pending, sources, by, zipped)
+
+
+def _store_rendered(jobs, results, sources: LetterSources, by, zipped) -> Iterator[LetterOutcome]:
+    for index, pdf, error in results:
+        application, kind = jobs[index]
+        if pdf is None:
+            yield LetterOutcome(application.reference, kind, "failed", error)
+            continue
+        try:
+            letter = store_letter(
+                application=application, kind=kind, signatory=sources.signatory, pdf=pdf, by=by, only_if_missing=True
+            )
+        except LetterAlreadyProduced as already:
+            yield LetterOutcome(application.reference, kind, "skipped", str(already.message))
+            continue
+        except DomainError as failure:
+            yield LetterOutcome(application.reference, kind, "failed", str(failure.message))
+            continue
+        name = archive_name(application, kind, letter.version)
+        if zipped is not None:
+            zipped.writestr(name, pdf)
+        yield LetterOutcome(application.reference, kind, "generated", "", letter.version, name)

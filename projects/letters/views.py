@@ -1,0 +1,281 @@
+"""Decision letters: preview, generation, download and sending per application; batches per call."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from departments.enums import Action
+from departments.models import Department
+from departments.permissions import get_scope
+from fipe.web import posted_data, stored_file_response
+from projects.enums import AWARDED_STATUSES, BatchStatus, LetterKind, Status
+from projects.exceptions import DomainError
+from projects.letters.forms import LetterBatchForm
+from projects.letters.pipeline import (
+    FILE_LABELS,
+    LetterSources,
+    check_eligible,
+    eligible_kind,
+    generate_letter,
+    letter_applications,
+    mark_letter_sent,
+    render_letter_html,
+)
+from projects.letters.tasks import start_letter_batch
+from projects.models import Application, Call, DecisionLetter, LetterBatch
+from projects.shortcuts import visible_application
+
+LETTER_STATUSES = AWARDED_STATUSES | {Status.REJECTED}
+
+
+# Rules ----------------------------------------------------------------------
+
+
+def require_issue_letters(user, department_id: int) -> None:
+    """Generating, sending and batches need ISSUE_LETTERS on the department (regional prefecture, admins): 403."""
+    if not get_scope(user).can(Action.ISSUE_LETTERS, department_id):
+        raise PermissionDenied(_("Vous n’avez pas le droit d’éditer les courriers de ce département."))
+
+
+def region_department_ids(region_id: int) -> frozenset[int]:
+    return frozenset(Department.objects.filter(region_id=region_id).values_list("pk", flat=True))
+
+
+def require_issue_letters_in_region(user, region_ids: frozenset[int]) -> frozenset[int]:
+    """The letters pages of a call need ISSUE_LETTERS on at least one department of its region: 403 otherwise."""
+    allowed = get_scope(user).department_ids(Action.ISSUE_LETTERS) & region_ids
+    if not allowed:
+        raise PermissionDenied(_("Vous n’avez pas le droit d’éditer les courriers de cet appel à projets."))
+    return allowed
+
+
+def visible_batch(user, pk: int) -> LetterBatch:
+    """A batch shows to whoever may issue letters for all it covers: its department, or for a whole call
+    every department of the call's region. Anyone else gets 404, as its report names applications."""
+    batch = get_object_or_404(LetterBatch.objects.select_related("call", "department", "requested_by"), pk=pk)
+    allowed = get_scope(user).department_ids(Action.ISSUE_LETTERS)
+    if batch.department_id is not None:
+        covered = batch.department_id in allowed
+    else:
+        covered = region_department_ids(batch.call.region_id) <= allowed
+    if not covered:
+        raise Http404
+    return batch
+
+
+# The letters of one application ------------------------------------------------
+
+
+def letters_tab_context(application: Application, user) -> dict:
+    """Context of templates/projects/_tab_letters.html (two queries: the letters, the user's scope)."""
+    scope = get_scope(user)
+    letters = list(application.letters.select_related("generated_by", "signatory").order_by("kind", "-version"))
+    kind = eligible_kind(application)
+    can_issue = scope.can(Action.ISSUE_LETTERS, application.department_id)
+    latest_award = next((letter for letter in letters if letter.kind == LetterKind.AWARD), None)
+    return {
+        "letters_tab": {
+            "application": application,
+            "kind": kind,
+            "kind_label": LetterKind(kind).label if kind else "",
+            "letters": letters,
+            "latest_award": latest_award,
+            "can_generate": can_issue and kind is not None,
+            "can_send": can_issue
+            and latest_award is not None
+            and latest_award.sent_at is None
+            and application.status in AWARDED_STATUSES,
+        }
+    }
+
+
+@require_GET
+def application_letters(request, reference):
+    application = visible_application(request.user, reference, Application.objects.select_related("call"))
+    return render(
+        request,
+        "projects/letters/application_letters.html",
+        {"application": application, **letters_tab_context(application, request.user)},
+    )
+
+
+@require_GET
+def letter_preview(request, reference, kind):
+    application = visible_application(request.user, reference, letter_applications())
+    if kind not in LetterKind.values:
+        raise Http404
+    try:
+        check_eligible(application, kind)
+        sources = LetterSources.for_call(application.call)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("projects:application_letters", reference=reference)
+    return HttpResponse(render_letter_html(application, kind, sources, preview=True))
+
+
+@require_POST
+def letter_generate(request, reference, kind):
+    application = visible_application(request.user, reference)
+    require_issue_letters(request.user, application.department_id)
+    if kind not in LetterKind.values:
+        raise Http404
+    try:
+        letter = generate_letter(application=application, kind=kind, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(kind)s version %(version)s produite (empreinte SHA-256 %(sha)s…).")
+            % {"kind": letter.get_kind_display(), "version": letter.version, "sha": letter.sha256[:12]},
+        )
+    return redirect("projects:application_letters", reference=reference)
+
+
+@require_GET
+def letter_download(request, reference, pk):
+    application = visible_application(request.user, reference)
+    letter = get_object_or_404(DecisionLetter, pk=pk, application=application)
+    name = f"{application.reference}-{FILE_LABELS[letter.kind]}-v{letter.version}.pdf"
+    return stored_file_response(letter.file, filename=name, content_type="application/pdf")
+
+
+@require_POST
+def letter_mark_sent(request, reference, pk):
+    application = visible_application(request.user, reference)
+    require_issue_letters(request.user, application.department_id)
+    letter = get_object_or_404(DecisionLetter, pk=pk, application=application)
+    try:
+        mark_letter_sent(letter=letter, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Lettre marquée comme envoyée : le lauréat est notifié."))
+    return redirect("projects:application_letters", reference=reference)
+
+
+# Calls and batches ------------------------------------------------------------
+
+
+@require_GET
+def letters_home(request):
+    """The calls whose letters the user may issue, with what remains to do in each."""
+    allowed = get_scope(request.user).department_ids(Action.ISSUE_LETTERS)
+    if not allowed:
+        raise PermissionDenied(_("Vous n’avez pas le droit d’éditer les courriers de décision."))
+    calls = list(Call.objects.filter(region__departments__in=allowed).distinct().select_related("region"))
+    has_award = Exists(DecisionLetter.objects.filter(application=OuterRef("pk"), kind=LetterKind.AWARD))
+    has_refusal = Exists(DecisionLetter.objects.filter(application=OuterRef("pk"), kind=LetterKind.REFUSAL))
+    rows = (
+        Application.objects.filter(call__in=calls, department_id__in=allowed, status__in=LETTER_STATUSES)
+        .values("call_id")
+        .annotate(
+            laureates=Count("pk", filter=Q(status__in=AWARDED_STATUSES)),
+            awards_missing=Count("pk", filter=Q(status__in=AWARDED_STATUSES) & ~Q(has_award)),
+            to_send=Count("pk", filter=Q(status=Status.LAUREATE) & Q(has_award)),
+            notified=Count("pk", filter=Q(status=Status.NOTIFIED)),
+            rejected=Count("pk", filter=Q(status=Status.REJECTED)),
+            refusals_missing=Count("pk", filter=Q(status=Status.REJECTED) & ~Q(has_refusal)),
+        )
+        .order_by()
+    )
+    counts = {row["call_id"]: row for row in rows}
+    for call in calls:
+        call.letter_counts = counts.get(call.pk, {})
+    return render(request, "projects/letters/home.html", {"calls": calls})
+
+
+@require_http_methods(["GET", "POST"])
+def call_letters(request, call_reference):
+    """The letters of a call: start a batch, follow the batches, see each application's letters."""
+    call = get_object_or_404(Call.objects.visible_to(request.user).select_related("region"), reference=call_reference)
+    region_ids = region_department_ids(call.region_id)
+    allowed = require_issue_letters_in_region(request.user, region_ids)
+    whole_region = region_ids <= allowed
+    form = LetterBatchForm(posted_data(request), allowed=allowed, whole_region=whole_region)
+    if request.method == "POST" and form.is_valid():
+        batch, created = start_letter_batch(
+            call=call, department=form.cleaned_data["department"], kind=form.cleaned_data["kind"], by=request.user
+        )
+        if created:
+            messages.success(
+                request, _("Lot de courriers lancé : vous pouvez fermer cette page, il continue sans vous.")
+            )
+        else:
+            messages.info(request, _("Ce lot est déjà en cours : voici son avancement, inutile de le relancer."))
+        return redirect("projects:letter_batch", pk=batch.pk)
+    in_scope = Q(department_id__in=allowed)
+    if whole_region:
+        in_scope |= Q(department__isnull=True)
+    batches = list(LetterBatch.objects.filter(in_scope, call=call).select_related("department", "requested_by")[:10])
+    now = timezone.now()
+    for batch in batches:
+        batch.interrupt_if_stale(now=now)
+    applications = (
+        Application.objects.filter(call=call, department_id__in=allowed, status__in=LETTER_STATUSES)
+        .select_related("applicant", "department")
+        .annotate(
+            award_version=Max("letters__version", filter=Q(letters__kind=LetterKind.AWARD)),
+            refusal_version=Max("letters__version", filter=Q(letters__kind=LetterKind.REFUSAL)),
+            sent_at=Max("letters__sent_at"),
+        )
+        .order_by("reference")
+    )
+    page = Paginator(applications, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "projects/letters/call_letters.html",
+        {"call": call, "form": form, "batches": batches, "page": page},
+    )
+
+
+@require_GET
+def letter_batch(request, pk):
+    batch = visible_batch(request.user, pk)
+    batch.interrupt_if_stale(now=timezone.now())
+    return render(request, "projects/letters/batch.html", {"batch": batch, **batch_progress(batch)})
+
+
+def batch_progress(batch: LetterBatch) -> dict:
+    processed = batch.done + batch.failed + batch.skipped
+    finished = batch.status in (BatchStatus.DONE, BatchStatus.FAILED)
+    # A failed or interrupted batch shows how far it went; a done one is complete, even with nothing to do.
+    if batch.status == BatchStatus.DONE:
+        percent = 100
+    elif batch.total:
+        percent = round(100 * processed / batch.total)
+    else:
+        percent = 0
+    return {
+        "status": batch.status,
+        "status_label": str(batch.get_status_display()),
+        "total": batch.total,
+        "done": batch.done,
+        "failed": batch.failed,
+        "skipped": batch.skipped,
+        "processed": processed,
+        "percent": percent,
+        "finished": finished,
+    }
+
+
+@require_GET
+def letter_batch_progress(request, pk):
+    batch = visible_batch(request.user, pk)
+    batch.interrupt_if_stale(now=timezone.now())
+    return JsonResponse(batch_progress(batch))
+
+
+@require_GET
+def letter_batch_archive(request, pk):
+    batch = visible_batch(request.user, pk)
+    if not batch.archive:
+        raise Http404
+    name = f"{batch.call.reference}-courriers-lot-{batch.pk}.zip"
+    return stored_file_response(batch.archive, filename=name, content_type="application/zip")

@@ -1,0 +1,64 @@
+"""The tabs of the application detail page, filled by each capability that shows part of a file.
+
+A capability adds its tab in its app's `ready()` with `add_tab`; the detail page asks `tabs_for`.
+So `projects` views never import the views of the capabilities (or apps) whose tabs they show.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Tab:
+    """One tab of the application detail page.
+
+    `template` is a partial rendered inside the tab's panel with the page's context
+    (`application`, `user`, `request`, `csrf_token`…) plus what `context(application, user)`
+    returns. That function must run a constant number of queries. `order` places the tab;
+    `on_summary` also shows it to a reviewer who sees only the file's summary.
+    """
+
+    id: str
+    label: Promise | str
+    template: str
+    context: Callable[[object, object], dict]
+    order: int
+    on_summary: bool = False
+
+
+_tabs: dict[str, Tab] = {}
+# Rules that reduce a file to its summary for a user (a reviewer who has not declared, say).
+_summary_rules: list[Callable[[object, object], bool]] = []
+
+SUMMARY_TAB = Tab(
+    "resume", _("Résumé"), "projects/_tab_summary.html", lambda application, user: {}, order=0, on_summary=True
+)
+
+
+def add_tab(tab: Tab) -> None:
+    _tabs[tab.id] = tab
+
+
+def add_summary_rule(rule: Callable[[object, object], bool]) -> None:
+    """`rule(user, application)` is true when the user must see only the file's summary."""
+    if rule not in _summary_rules:
+        _summary_rules.append(rule)
+
+
+def detail_tabs() -> list[Tab]:
+    return sorted(_tabs.values(), key=lambda tab: tab.order)
+
+
+def summary_only(user, application) -> bool:
+    """Whether this user must see only the file's summary (no full file, no attachment)."""
+    return any(rule(user, application) for rule in _summary_rules)
+
+
+def tabs_for(user, application) -> list[Tab]:
+    """The tabs this user sees on this file, in their order."""
+    if summary_only(user, application):
+        return [SUMMARY_TAB, *(tab for tab in detail_tabs() if tab.on_summary)]
+    return detail_tabs()

@@ -1,0 +1,457 @@
+"""Pages of calls and applications: list, detail and its tabs, keying in, status changes, attachments.
+
+Every page starts from `Application.objects.visible_to(user)` (or `Call.objects.visible_to`):
+another department's application answers 404, never its content.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.core.validators import slug_re
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from departments.enums import Action
+from departments.permissions import get_scope
+from fipe.web import breadcrumb, posted_data, stored_file_response
+from projects.enums import PUBLIC_STATUS_LABELS, Status
+from projects.exceptions import DomainError
+from projects.filters import ApplicationFilter
+from projects.forms import ApplicantForm, ApplicationForm, AttachmentForm, ReasonForm
+from projects.models import Application, Call
+from projects.money import split
+from projects.permissions import (
+    can_add_attachment,
+    can_edit_application,
+    can_key_in_applications,
+    may_download_open_data,
+)
+from projects.services import attach_file, create_application, update_application
+from projects.shortcuts import visible_application
+from projects.tabs import summary_only, tabs_for
+from projects.workflow import TRANSITIONS
+
+PAGE_SIZE = 50
+
+# The moves offered as buttons on the detail page: those that need nothing but a comment.
+# The other moves carry data entered on their own capability's pages, which make them:
+# mark_reviewed when both reviews are in, propose/not_propose when the committee closes,
+# approve/reject on the approval screen, notify when the letter is sent.
+PAGE_TRANSITIONS = ("submit", "start_review", "withdraw")
+
+
+# The application pages show the amounts requested in several places: read them with the file.
+WITH_AMOUNTS = Application.objects.select_related("call", "applicant", "department").prefetch_related(
+    "requested_amounts"
+)
+
+
+def detail_url(application: Application, tab: str | None = None) -> str:
+    url = reverse("projects:application_detail", kwargs={"reference": application.reference})
+    return f"{url}?{urlencode({'onglet': tab})}" if tab else url
+
+
+def list_link() -> tuple:
+    return (_("Dossiers"), reverse("projects:application_list"))
+
+
+def application_link(application: Application) -> tuple:
+    return (application.reference, detail_url(application))
+
+
+# — Application list ————————————————————————————————————————————————————————————————
+
+
+def status_counts(queryset) -> tuple[list[dict], dict]:
+    """One row per status in workflow order (count and amount requested), and the total; one query."""
+    found = {
+        row["status"]: row
+        for row in queryset.order_by().values("status").annotate(count=Count("pk"), requested=Sum("requested_total"))
+    }
+    rows = [
+        {
+            "status": status,
+            "label": status.label,
+            "count": found.get(status, {}).get("count", 0),
+            "requested": found.get(status, {}).get("requested") or Decimal("0"),
+        }
+        for status in Status
+    ]
+    total = {"count": sum(row["count"] for row in rows), "requested": sum(row["requested"] for row in rows)}
+    return rows, total
+
+
+SORTABLE_COLUMNS = {"reference": "reference", "date": "date", "amount": "amount", "status": "status"}
+
+
+def sort_headers(current: str) -> dict[str, dict]:
+    """For each sortable column: the sort a click on its header asks for, and aria-sort now."""
+    headers = {}
+    for column in SORTABLE_COLUMNS:
+        if current == column:
+            headers[column] = {"next": f"-{column}", "aria": "ascending"}
+        elif current == f"-{column}":
+            headers[column] = {"next": column, "aria": "descending"}
+        else:
+            headers[column] = {"next": column, "aria": "none"}
+    if not current:
+        headers["reference"] = {"next": "-reference", "aria": "ascending"}
+    return headers
+
+
+@require_GET
+def application_list(request):
+    base = Application.objects.visible_to(request.user)
+    filterset = ApplicationFilter(request.GET, queryset=base.select_related("applicant", "department"), request=request)
+    paginator = Paginator(filterset.qs, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    page.pages_list = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+    rows, total = status_counts(filterset.narrowed_without_status(base))
+    return render(
+        request,
+        "projects/application_list.html",
+        {
+            "filter": filterset,
+            "page_obj": page,
+            "status_rows": rows,
+            "status_total": total,
+            "current_status": filterset.form.cleaned_data.get("status") if filterset.is_valid() else "",
+            "headers": sort_headers(request.GET.get("sort", "")),
+            "can_key_in": can_key_in_applications(request.user),
+            "breadcrumb_data": breadcrumb(_("Dossiers")),
+        },
+    )
+
+
+# — Application detail and its tabs —————————————————————————————————————————————————
+
+
+@dataclass
+class TabPanel:
+    id: str
+    label: Promise | str
+    template: str
+    context: dict = field(default_factory=dict)
+
+
+@dataclass
+class TabLink:
+    id: str
+    label: Promise | str
+    url: str
+    current: bool
+
+
+def file_tab_context(application: Application, user) -> dict:
+    requested = application.requested_by_year()
+    transitions = [t for t in application.allowed_transitions(user) if t.name in PAGE_TRANSITIONS]
+    return {
+        "requested_rows": [(year, requested.get(year)) for year in application.call.programme_years],
+        "public_status_label": PUBLIC_STATUS_LABELS[application.status],
+        "transitions": transitions,
+        "can_edit": can_edit_application(user, application),
+    }
+
+
+def attachments_tab_context(application: Application, user) -> dict:
+    return {
+        "attachments": list(application.attachments.select_related("uploaded_by")),
+        "upload_form": AttachmentForm() if can_add_attachment(user, application) else None,
+    }
+
+
+def history_tab_context(application: Application, user) -> dict:
+    return {"status_changes": list(application.status_changes.select_related("by"))}
+
+
+def render_detail(request, application: Application, *, selected: str | None = None, overrides=None):
+    """The detail page showing one tab; `overrides` replaces parts of its context (a bound form with its errors).
+
+    Each tab is its own address (`?onglet=historique`) and only the shown tab reads its data:
+    the page costs the same few queries whichever tab is open, and every tab is a plain link
+    that the keyboard and screen readers reach like any other.
+    """
+    tabs = tabs_for(request.user, application)
+    selected = selected or request.GET.get("onglet")
+    tab = next((tab for tab in tabs if tab.id == selected), tabs[0])
+    panel = TabPanel(
+        tab.id, tab.label, tab.template, {**tab.context(application, request.user), **(overrides or {}).get(tab.id, {})}
+    )
+    # The first tab is the page's own address, without a parameter.
+    links = [
+        TabLink(other.id, other.label, detail_url(application, None if other is tabs[0] else other.id), other is tab)
+        for other in tabs
+    ]
+    return render(
+        request,
+        "projects/application_detail.html",
+        {
+            "application": application,
+            "tabs": links,
+            "panel": panel,
+            "breadcrumb_data": breadcrumb(application.reference, list_link()),
+        },
+    )
+
+
+@require_GET
+def application_detail(request, reference):
+    application = get_object_or_404(
+        Application.objects.visible_to(request.user)
+        # What the committee and award tabs show, read with the file rather than by each tab.
+        .select_related("call", "applicant", "department", "proposal__meeting", "award__approved_by")
+        .prefetch_related("requested_amounts"),
+        reference=reference,
+    )
+    return render_detail(request, application)
+
+
+# — Keying in and editing ————————————————————————————————————————————————————————————
+
+
+def application_create(request):
+    if not can_key_in_applications(request.user):
+        raise PermissionDenied
+    data = posted_data(request)
+    initial = {}
+    # A call's reference is a slug: anything else names no call (and a NUL byte would not reach PostgreSQL).
+    if slug_re.match(reference := request.GET.get("appel", "")):
+        call = Call.objects.visible_to(request.user).filter(reference=reference).first()
+        if call is not None:
+            initial["call"] = call.pk
+    applicant_form = ApplicantForm(data, prefix="applicant")
+    application_form = ApplicationForm(data, user=request.user, initial=initial)
+    if data is not None and applicant_form.is_valid() and application_form.is_valid():
+        cleaned = application_form.cleaned_data
+        try:
+            with transaction.atomic():
+                application = create_application(
+                    call=cleaned["call"],
+                    applicant=applicant_form.save(),
+                    department=cleaned["department"],
+                    by=request.user,
+                    amounts_by_year=application_form.amounts_by_year(),
+                    submit=cleaned["submit_now"],
+                    **application_form.application_fields(),
+                )
+        except ValidationError as error:
+            application_form.add_error(None, error)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("Dossier %(reference)s enregistré au statut « %(status)s ».")
+                % {"reference": application.reference, "status": application.get_status_display()},
+            )
+            return redirect(detail_url(application))
+    return render(
+        request,
+        "projects/application_form.html",
+        {
+            "applicant_form": applicant_form,
+            "application_form": application_form,
+            "application": None,
+            "breadcrumb_data": breadcrumb(_("Saisir un dossier"), list_link()),
+        },
+    )
+
+
+def application_edit(request, reference):
+    application = visible_application(request.user, reference, WITH_AMOUNTS)
+    if not can_edit_application(request.user, application):
+        raise PermissionDenied
+    data = posted_data(request)
+    applicant_form = ApplicantForm(data, prefix="applicant", instance=application.applicant)
+    # The form works on its own copy: a refused edit must not show half-changed values elsewhere on the page.
+    application_form = ApplicationForm(
+        data, user=request.user, instance=Application.objects.select_related("call").get(pk=application.pk)
+    )
+    if data is not None and applicant_form.is_valid() and application_form.is_valid():
+        try:
+            with transaction.atomic():
+                update_application(
+                    application=application,
+                    applicant=applicant_form.save(),
+                    by=request.user,
+                    amounts_by_year=application_form.amounts_by_year(),
+                    **application_form.application_fields(),
+                )
+        except ValidationError as error:
+            application_form.add_error(None, error)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Dossier %(reference)s modifié.") % {"reference": application.reference})
+            return redirect(detail_url(application))
+    return render(
+        request,
+        "projects/application_form.html",
+        {
+            "applicant_form": applicant_form,
+            "application_form": application_form,
+            "application": application,
+            "breadcrumb_data": breadcrumb(_("Modifier"), list_link(), application_link(application)),
+        },
+    )
+
+
+# — Status changes ———————————————————————————————————————————————————————————————————
+
+
+@require_http_methods(["GET", "POST"])
+def application_transition(request, reference, name):
+    """Apply one of PAGE_TRANSITIONS; a refused move is a message and changes nothing."""
+    if name not in PAGE_TRANSITIONS:
+        raise Http404
+    application = visible_application(request.user, reference, WITH_AMOUNTS)
+    transition = TRANSITIONS[name]
+    allowed = transition in application.allowed_transitions(request.user)
+    if request.method == "GET" and not allowed:
+        messages.error(
+            request,
+            _("Vous ne pouvez pas « %(label)s » : le dossier est au statut « %(status)s ».")
+            % {"label": transition.label, "status": application.get_status_display()},
+        )
+        return redirect(detail_url(application))
+    form = ReasonForm(posted_data(request), required=transition.needs_comment)
+    # A refused move always reaches the model, whose message says why; an allowed one needs a valid form.
+    if request.method == "POST" and (form.is_valid() or not allowed):
+        comment = form.cleaned_data["comment"] if form.is_valid() else request.POST.get("comment", "")
+        try:
+            getattr(application, name)(by=request.user, comment=comment)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("« %(label)s » : le dossier %(reference)s est maintenant au statut « %(status)s ».")
+                % {
+                    "label": transition.label,
+                    "reference": application.reference,
+                    "status": application.get_status_display(),
+                },
+            )
+        return redirect(detail_url(application))
+    return render(
+        request,
+        "projects/application_transition.html",
+        {
+            "application": application,
+            "transition": transition,
+            "form": form,
+            "breadcrumb_data": breadcrumb(transition.label, list_link(), application_link(application)),
+        },
+    )
+
+
+# — Attachments ——————————————————————————————————————————————————————————————————————
+
+
+@require_POST
+def attachment_upload(request, reference):
+    application = visible_application(request.user, reference, WITH_AMOUNTS)
+    if not can_add_attachment(request.user, application):
+        raise PermissionDenied
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            attachment = attach_file(
+                application=application,
+                uploaded_file=form.cleaned_data["file"],
+                by=request.user,
+                description=form.cleaned_data["description"],
+            )
+        except ValidationError as error:
+            form.add_error("file", error)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect(detail_url(application, "pieces-jointes"))
+        else:
+            messages.success(request, _("Pièce « %(name)s » ajoutée.") % {"name": attachment.original_name})
+            return redirect(detail_url(application, "pieces-jointes"))
+    return render_detail(
+        request, application, selected="pieces-jointes", overrides={"pieces-jointes": {"upload_form": form}}
+    )
+
+
+@require_GET
+def attachment_download(request, reference, pk):
+    """The file, only to those who see the application; always as a download, never rendered inline."""
+    application = visible_application(request.user, reference, WITH_AMOUNTS)
+    if summary_only(request.user, application):
+        raise PermissionDenied
+    attachment = get_object_or_404(application.attachments, pk=pk)
+    response = stored_file_response(
+        attachment.file, filename=attachment.original_name, content_type=attachment.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# — Calls ————————————————————————————————————————————————————————————————————————————
+
+
+@require_GET
+def call_list(request):
+    calls = (
+        Call.objects.filter(pk__in=Call.objects.visible_to(request.user).values("pk"))
+        .select_related("region")
+        .order_by("-opens_on")
+    )
+    return render(
+        request,
+        "projects/call_list.html",
+        {"calls": calls, "breadcrumb_data": breadcrumb(_("Appels à projets"), list_link())},
+    )
+
+
+@require_GET
+def call_detail(request, reference):
+    call = get_object_or_404(
+        Call.objects.filter(pk__in=Call.objects.visible_to(request.user).values("pk")).select_related("region"),
+        reference=reference,
+    )
+    applications = Application.objects.visible_to(request.user).filter(call=call)
+    rows, total = status_counts(applications)
+    departments = (
+        applications.order_by("department__code")
+        .values("department__code", "department__name")
+        .annotate(count=Count("pk"), requested=Sum("requested_total"))
+    )
+    state_part, cnaf_part = split(call.envelope, call.state_share)
+    scope = get_scope(request.user)
+    return render(
+        request,
+        "projects/call_detail.html",
+        {
+            "call": call,
+            "status_rows": rows,
+            "status_total": total,
+            "departments": departments,
+            "department_envelopes": call.department_envelopes.select_related("department").order_by("department__code"),
+            "state_part": state_part,
+            "cnaf_part": cnaf_part,
+            "state_percent": call.state_share * 100,
+            "cnaf_percent": call.cnaf_share * 100,
+            "sees_whole_region": scope.department_ids(Action.VIEW)
+            >= set(call.region.departments.values_list("pk", flat=True)),
+            "can_key_in": can_key_in_applications(request.user) and call.accepts_applications,
+            "can_download_open_data": may_download_open_data(request.user, call),
+            "breadcrumb_data": breadcrumb(
+                call.reference, list_link(), (_("Appels à projets"), reverse("projects:call_list"))
+            ),
+        },
+    )

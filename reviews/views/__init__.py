@@ -1,1 +1,0 @@
-"""Pages of the instruction (instruction.py) and of the CDSF committee (committee.py)."""

@@ -1,0 +1,66 @@
+from io import StringIO
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from departments.demo import load_accounts
+from projects.awards.services import approve_laureate
+from projects.demo.applications import demo_application, load_call_and_applications
+from projects.demo.data import DEMO_APPLICATIONS
+from projects.demo.letters import load_letters
+from projects.enums import BatchStatus, LetterKind, Status
+from projects.models import DecisionLetter, LetterBatch, Signatory
+
+
+def bring_to_laureate(entry, admin):
+    """What the reviews and awards demo steps do for a laureate."""
+    application = demo_application(entry)
+    application.start_review(by=admin)
+    application.mark_reviewed(by=admin)
+    application.propose(by=admin)
+    approve_laureate(application=application, by=admin, amounts_by_year=entry["awarded"])
+    return application
+
+
+def test_the_letters_step_notifies_the_laureates_meant_to_be_notified_once(db):
+    out = StringIO()
+    load_accounts(out)
+    load_call_and_applications(out)
+    admin = get_user_model().objects.get(username="admin")
+    notified_entry = next(entry for entry in DEMO_APPLICATIONS if entry["target"] == Status.NOTIFIED)
+    laureate_entry = next(entry for entry in DEMO_APPLICATIONS if entry["target"] == Status.LAUREATE)
+    to_notify = bring_to_laureate(notified_entry, admin)
+    stays_laureate = bring_to_laureate(laureate_entry, admin)
+
+    load_letters(out)
+    load_letters(out)
+
+    to_notify.refresh_from_db()
+    stays_laureate.refresh_from_db()
+    assert to_notify.status == Status.NOTIFIED
+    assert stays_laureate.status == Status.LAUREATE
+    letter = DecisionLetter.objects.get()
+    assert (letter.application, letter.kind, letter.version) == (to_notify, LetterKind.AWARD, 1)
+    assert letter.sent_at is not None
+    assert letter.generated_by.username == "prefecture-76"
+    assert Signatory.objects.filter(is_active=True).count() == 1
+
+
+def test_the_letters_step_skips_what_is_not_yet_laureate(db):
+    out = StringIO()
+    load_accounts(out)
+    load_call_and_applications(out)
+    load_letters(out)
+    assert not DecisionLetter.objects.exists()
+    assert "pas encore lauréats" in out.getvalue()
+
+
+def test_the_letters_step_leaves_one_interrupted_batch_to_relaunch(db):
+    out = StringIO()
+    load_accounts(out)
+    load_call_and_applications(out)
+    load_letters(out)
+    load_letters(out)
+    batch = LetterBatch.objects.get()
+    assert (batch.department.code, batch.status, batch.done, batch.total) == ("31", BatchStatus.RUNNING, 1, 3)
+    assert batch.is_stale(timezone.now())

@@ -1,0 +1,259 @@
+import re
+
+import pytest
+from django.urls import reverse
+
+from departments.enums import OrganisationKind, Role
+from departments.models import Department
+from projects.enums import LetterKind, Status
+from projects.letters.pipeline import generate_letter
+from projects.letters.views import letters_tab_context
+from projects.models import DecisionLetter
+from tests.departments.factories import caf_instructor, member, regional_approver
+from tests.projects.letters.factories import laureate, rejected, signatory
+
+
+def url(name, **kwargs):
+    return reverse(f"projects:{name}", kwargs=kwargs)
+
+
+@pytest.fixture
+def approver(db):
+    return regional_approver()
+
+
+@pytest.fixture
+def letter(approver):
+    signatory()
+    return generate_letter(application=laureate(), kind=LetterKind.AWARD, by=approver)
+
+
+def test_preview_shows_the_letter_in_the_browser(client, approver):
+    signatory()
+    application = laureate()
+    client.force_login(approver)
+    response = client.get(url("letter_preview", reference=application.reference, kind=LetterKind.AWARD))
+    assert response.status_code == 200
+    assert "30\xa0000,00\xa0€" in response.text
+    assert "trente mille euros" in response.text
+    assert "Aperçu" in response.text
+    assert not DecisionLetter.objects.exists()
+
+
+def test_an_instructor_of_the_department_may_preview(client, db):
+    signatory()
+    application = laureate()
+    client.force_login(caf_instructor("11"))
+    response = client.get(url("letter_preview", reference=application.reference, kind=LetterKind.AWARD))
+    assert response.status_code == 200
+
+
+def test_preview_of_another_departments_application_answers_404(client, db):
+    signatory()
+    application = laureate()
+    client.force_login(caf_instructor("31"))
+    response = client.get(url("letter_preview", reference=application.reference, kind=LetterKind.AWARD))
+    assert response.status_code == 404
+
+
+def test_preview_of_a_letter_the_status_does_not_call_for_says_why(client, approver):
+    signatory()
+    application = laureate()
+    client.force_login(approver)
+    response = client.get(url("letter_preview", reference=application.reference, kind=LetterKind.REFUSAL), follow=True)
+    assert "n’est pas rejeté" in response.text
+
+
+def test_download_sends_the_pdf_as_an_attachment(client, letter):
+    client.force_login(caf_instructor("11"))
+    response = client.get(url("letter_download", reference=letter.application.reference, pk=letter.pk))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="{letter.application.reference}-attribution-v1.pdf"'
+    )
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_download_from_another_department_answers_404(client, letter):
+    client.force_login(caf_instructor("31"))
+    response = client.get(url("letter_download", reference=letter.application.reference, pk=letter.pk))
+    assert response.status_code == 404
+
+
+def test_download_of_a_letter_through_another_applications_reference_answers_404(client, letter):
+    other = laureate()
+    client.force_login(caf_instructor("11"))
+    response = client.get(url("letter_download", reference=other.reference, pk=letter.pk))
+    assert response.status_code == 404
+
+
+def test_generate_stores_a_version_and_says_so(client, approver):
+    signatory()
+    application = laureate()
+    client.force_login(approver)
+    response = client.post(url("letter_generate", reference=application.reference, kind=LetterKind.AWARD), follow=True)
+    letter = DecisionLetter.objects.get(application=application)
+    assert "Lettre d’attribution version 1 produite" in response.text
+    assert letter.sha256[:12] in response.text
+
+
+def test_an_instructor_generating_a_letter_gets_403(client, db):
+    signatory()
+    application = laureate()
+    client.force_login(caf_instructor("11"))
+    response = client.post(url("letter_generate", reference=application.reference, kind=LetterKind.AWARD))
+    assert response.status_code == 403
+    assert not DecisionLetter.objects.exists()
+
+
+def test_generating_for_another_department_answers_404(client, db):
+    signatory()
+    application = laureate()
+    client.force_login(member(Role.APPROVER, OrganisationKind.PREFECTURE, "31"))
+    response = client.post(url("letter_generate", reference=application.reference, kind=LetterKind.AWARD))
+    assert response.status_code == 404
+
+
+def test_generation_refused_by_a_rule_is_reported_on_the_page(client, approver):
+    application = laureate()
+    client.force_login(approver)
+    response = client.post(url("letter_generate", reference=application.reference, kind=LetterKind.AWARD), follow=True)
+    assert "Aucun signataire en fonction" in response.text
+
+
+def test_generate_needs_a_post(client, approver):
+    application = laureate()
+    client.force_login(approver)
+    response = client.get(url("letter_generate", reference=application.reference, kind=LetterKind.AWARD))
+    assert response.status_code == 405
+
+
+def test_mark_sent_notifies_the_laureate(client, letter, approver):
+    client.force_login(approver)
+    response = client.post(url("letter_mark_sent", reference=letter.application.reference, pk=letter.pk), follow=True)
+    letter.refresh_from_db()
+    letter.application.refresh_from_db()
+    assert letter.application.status == Status.NOTIFIED
+    assert letter.sent_at is not None
+    assert "le lauréat est notifié" in response.text
+
+
+def test_an_instructor_marking_a_letter_sent_gets_403(client, letter):
+    client.force_login(caf_instructor("11"))
+    response = client.post(url("letter_mark_sent", reference=letter.application.reference, pk=letter.pk))
+    assert response.status_code == 403
+
+
+def test_the_letters_page_lists_versions_and_actions(client, letter, approver):
+    client.force_login(approver)
+    response = client.get(url("application_letters", reference=letter.application.reference))
+    assert response.status_code == 200
+    assert "Ce dossier appelle une lettre d’attribution." in response.text
+    assert "v1" in response.text
+    assert "Produire une nouvelle version" in response.text
+    assert "Marquer la version 1 comme envoyée" in response.text
+    assert url("letter_download", reference=letter.application.reference, pk=letter.pk) in response.text
+
+
+def test_an_instructor_sees_the_letters_without_the_actions(client, letter):
+    client.force_login(caf_instructor("11"))
+    response = client.get(url("application_letters", reference=letter.application.reference))
+    assert "Télécharger la v1" in response.text
+    assert "Produire une nouvelle version" not in response.text
+    assert "comme envoyée" not in response.text
+
+
+def test_the_letters_page_of_another_department_answers_404(client, letter):
+    client.force_login(caf_instructor("31"))
+    response = client.get(url("application_letters", reference=letter.application.reference))
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("versions", [1, 6])
+def test_the_letters_tab_context_takes_constant_queries(db, django_assert_max_num_queries, versions):
+    signatory()
+    approver = regional_approver()
+    application = laureate()
+    for _ in range(versions):
+        generate_letter(application=application, kind=LetterKind.AWARD, by=approver)
+    user = regional_approver()
+    with django_assert_max_num_queries(3):
+        context = letters_tab_context(application, user)
+    assert len(context["letters_tab"]["letters"]) == versions
+    assert context["letters_tab"]["can_generate"]
+
+
+@pytest.mark.parametrize("versions", [1, 5])
+def test_the_letters_page_takes_constant_queries(client, db, django_assert_max_num_queries, versions):
+    signatory()
+    approver = regional_approver()
+    application = laureate()
+    for _ in range(versions):
+        generate_letter(application=application, kind=LetterKind.AWARD, by=approver)
+    client.force_login(approver)
+    with django_assert_max_num_queries(10):
+        response = client.get(url("application_letters", reference=application.reference))
+    assert response.text.count("Télécharger la v") == versions
+
+
+def test_the_letters_home_counts_what_remains_to_do(client, approver):
+    signatory()
+    generate_letter(application=laureate(), kind=LetterKind.AWARD, by=approver)
+    laureate()
+    rejected()
+    client.force_login(approver)
+    response = client.get(url("letters"))
+    assert response.status_code == 200
+    cells = [int(value) for value in re.findall(r'<td class="fipe-amount">(\d+)</td>', response.text)]
+    assert cells == [2, 1, 1, 0, 1]
+
+
+def test_the_letters_home_is_refused_to_instructors(client, db):
+    client.force_login(caf_instructor("11"))
+    assert client.get(url("letters")).status_code == 403
+
+
+@pytest.mark.parametrize("count", [1, 8])
+def test_the_call_letters_page_takes_constant_queries(client, approver, django_assert_max_num_queries, count):
+    applications = [laureate() for _ in range(count)]
+    client.force_login(approver)
+    with django_assert_max_num_queries(12):
+        response = client.get(url("call_letters", call_reference=applications[0].call.reference))
+    assert response.text.count("Lettre d’attribution à produire") == count
+
+
+def test_the_call_letters_page_lists_only_the_departments_in_scope(client, db):
+    laureate()
+    in_31 = laureate(department=Department.objects.get(code="31"), reference="FIPE-OCC-2023-031-001")
+    client.force_login(member(Role.APPROVER, OrganisationKind.PREFECTURE, "31"))
+    response = client.get(url("call_letters", call_reference=in_31.call.reference))
+    assert in_31.reference in response.text
+    assert "FIPE-OCC-2023-011" not in response.text
+
+
+def test_the_nav_shows_letters_to_those_who_issue_them(client, approver):
+    client.force_login(approver)
+    assert url("letters") in client.get(reverse("home")).text
+    client.force_login(caf_instructor("11"))
+    assert url("letters") not in client.get(reverse("home")).text
+
+
+@pytest.mark.parametrize("model", ["signatory", "decisionletter", "letterbatch"])
+def test_the_admin_lists_signatories_letters_and_batches(admin_client, letter, model):
+    assert admin_client.get(f"/admin/projects/{model}/").status_code == 200
+
+
+def test_letters_are_read_only_in_the_admin(admin_client, letter):
+    assert admin_client.get("/admin/projects/decisionletter/add/").status_code == 403
+    page = admin_client.get(f"/admin/projects/decisionletter/{letter.pk}/change/")
+    assert page.status_code == 200
+    assert letter.sha256 in page.text
+    assert 'name="_save"' not in page.text
+
+
+def test_a_letter_missing_on_disk_answers_404(client, letter):
+    letter.file.storage.delete(letter.file.name)
+    client.force_login(caf_instructor("11"))
+    response = client.get(url("letter_download", reference=letter.application.reference, pk=letter.pk))
+    assert response.status_code == 404
