@@ -218,6 +218,11 @@ def signature_placement(writer: IncrementalPdfFileWriter) -> tuple[int, tuple[in
     raise ValueError(f"the document has no #{SIGNATURE_ANCHOR} box for its signature")
 
 
+def timestamper() -> timestamps.TimeStamper | None:
+    """The time-stamping authority of SIGNING_TSA_URL (PAdES B-T), or none (B-B)."""
+    return timestamps.HTTPTimeStamper(settings.SIGNING_TSA_URL) if settings.SIGNING_TSA_URL else None
+
+
 def sign_pdf(pdf: bytes, *, key: SigningKey) -> bytes:
     """The PDF signed as PAdES B-B (B-T with a time-stamping authority), its visible block in its signature box."""
     signer = load_signer(key)
@@ -239,7 +244,7 @@ def sign_pdf(pdf: bytes, *, key: SigningKey) -> bytes:
             location=key.capacity[:200],
         ),
         signer=signer,
-        timestamper=timestamps.HTTPTimeStamper(settings.SIGNING_TSA_URL) if settings.SIGNING_TSA_URL else None,
+        timestamper=timestamper(),
         stamp_style=style,
         new_field_spec=fields.SigFieldSpec(sig_field_name=FIELD_NAME, on_page=page, box=box),
     )
