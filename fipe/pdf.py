@@ -28,7 +28,9 @@ PDF_OPTIONS = {"pdf_variant": "pdf/a-3b"}
 DOCUMENT_FONTS = ("dsfr/dist/fonts/Marianne-Regular.woff2", "fipe/fonts/DejaVuSans.ttf")
 REPLACEMENT_CHARACTER = "\ufffd"
 # Applied after the document's own styles: a 300-character word breaks at the margin, in every document.
-ENFORCED_CSS = "html, body, p, td, th, li, dd, dt, address, div, span { overflow-wrap: anywhere; }"
+# (`break-word` rather than `anywhere`: short words in narrow columns stay whole; tables that take free
+# text use `table-layout: fixed`, so a long word there breaks inside its column too.)
+ENFORCED_CSS = "* { overflow-wrap: break-word; }"
 
 
 class StaticOnlyFetcher(URLFetcher):

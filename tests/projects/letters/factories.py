@@ -39,6 +39,19 @@ def signatory(*, certificate: bool = True, **fields) -> Signatory:
     return created
 
 
+def departmental_signatory(department_code: str, **fields) -> Signatory:
+    """The departmental prefect, who chairs the CDSF and signs its minutes, with a demo certificate."""
+    prefecture = organisation(OrganisationKind.PREFECTURE, department_code)
+    existing = Signatory.objects.filter(organisation=prefecture, is_active=True).first()
+    if existing:
+        return existing
+    values = {"first_name": "Étienne", "last_name": "Aubrac", "capacity": f"Le préfet {prefecture.name[11:]}"}
+    values.update(fields)
+    created = Signatory.objects.create(organisation=prefecture, **values)
+    issue_demo_certificate(created)
+    return created
+
+
 def laureate(*, amounts_by_year: dict[int, Decimal] | None = None, by=None, **application_fields) -> Application:
     """A laureate approved through approve_laureate (10,000 € per programme year unless told), as requested."""
     application = ApplicationFactory(proposed=True, requested=amounts_by_year, **application_fields)
