@@ -2,7 +2,9 @@
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
 from fipe.web import posted_data
@@ -18,6 +20,10 @@ def verify_document(request):
     if request.method == "POST":
         form = VerifyForm(posted_data(request), request.FILES)
         if form.is_valid():
+            if not form.cleaned_data["document"]:
+                # A typed reference and code: the answer has the address the QR code leads to.
+                query = urlencode({"reference": form.cleaned_data["reference"], "code": form.cleaned_data["code"]})
+                return redirect(f"{reverse('projects:verify_document')}?{query}")
             verdict = _verdict(form.cleaned_data)
     elif request.GET.get("reference") and request.GET.get("code"):
         form = VerifyForm(request.GET)
