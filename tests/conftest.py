@@ -9,9 +9,10 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _signing_keys_dir(settings, tmp_path):
-    """Signing keys (the demo authority's and the signatories') go to a temporary folder too."""
-    settings.SIGNING_KEYS_DIR = tmp_path / "signing"
+def _signing_keys_dir(settings, tmp_path_factory):
+    """Signing keys (the demo authority's and the signatories') go to a temporary folder too, outside the
+    test's own tmp_path, which some tests expect to hold only what they wrote."""
+    settings.SIGNING_KEYS_DIR = tmp_path_factory.mktemp("signing")
 
 
 @pytest.fixture(autouse=True)
