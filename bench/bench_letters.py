@@ -212,5 +212,5 @@ def make_laureates(count: int):
     signatory()
     amounts = {2023: Decimal("40000.00"), 2024: Decimal("30000.00"), 2025: Decimal("29500.50")}
     for _ in range(count):
-        award_for(ApplicationFactory(call=call, proposed=True), by=approver, amounts_by_year=amounts)
+        award_for(ApplicationFactory(call=call, proposed=True, requested=amounts), by=approver, amounts_by_year=amounts)
     return call, approver
