@@ -80,7 +80,7 @@ def test_the_three_formats_open_with_the_same_figures(call, approver):
     xlsx_row = dict(zip(headers, [cell.value for cell in sheet[2]], strict=True))
     assert headers == list(csv_row)
     assert xlsx_row["Total attribué (€)"] == 30000
-    assert sheet.cell(row=2, column=headers.index("Total attribué (€)") + 1).number_format == "#,##0.00"
+    assert sheet.cell(row=2, column=headers.index("Total attribué (€)") + 1).number_format == '#,##0.00 "€"'
     assert xlsx_row["Date de la décision"].date() == datetime.date.today()
     assert xlsx_row["SIRET"] == application.applicant.siret
 
