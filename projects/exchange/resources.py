@@ -322,12 +322,22 @@ class ApplicationResource(resources.ModelResource):
             self.columns_by_key[positions[position]].header if position in positions else f"#{position}"
             for position in range(len(dataset.headers))
         ]
-        self.present = [field for key, field in self.fields.items() if key in positions.values()]
+        # The columns of the file, in the template's order: (field, where its value goes, name there).
+        self.present = []
+        for key, field in self.fields.items():
+            if key in positions.values():
+                column = self.columns_by_key[key]
+                if key == "department":
+                    self.present.append((field, "department", key))
+                elif key.startswith("year_"):
+                    self.present.append((field, "year", int(key.removeprefix("year_"))))
+                else:
+                    self.present.append((field, *column.target))
         if not any(any(_text(cell) for cell in row) for row in dataset):
             problems.append(Problem(None, "", _("Le fichier ne contient aucune ligne de dossier.")))
 
     def init_instance(self, row=None):
-        return Application(call=self.call, applicant=Applicant())
+        return Application(call=self.call)
 
     def import_row(self, row, instance_loader, **kwargs):
         if not any(_text(value) for value in row.values()):
@@ -337,33 +347,27 @@ class ApplicationResource(resources.ModelResource):
         return super().import_row(row, instance_loader, **kwargs)
 
     def import_instance(self, instance, row, **kwargs):
+        """Each cell through its column's widget, then the row's own rules; the values wait in
+        `parsed` for the file's flush (bulk_create), which builds the records from them."""
         line = self.header_line + kwargs["row_number"]
         messages: dict[str, str] = {}
-        for field in self.present:
+        values = {"applicant": {}, "application": {}, "year": {}, "department": {}}
+        for field, kind, name in self.present:
             try:
-                field.save(instance, row)
+                values[kind][name] = field.clean(row)
             except ValueError as error:
                 messages[field.column_name] = str(error)
-        key_of = {field.column_name: key for key, field in self.fields.items()}
-        failed = {key_of[header] for header in messages}
-        applicant, application, amounts, department = {}, {}, {}, None
-        for field in self.present:
-            key = key_of[field.column_name]
-            value = None if key in failed else field.get_value(instance)
-            column = self.columns_by_key[key]
-            if key == "department":
-                department = value
-            elif key.startswith("year_"):
-                amounts[int(key[5:])] = value
-            else:
-                (applicant if column.target[0] == "applicant" else application)[column.target[1]] = value
+                values[kind][name] = None
+        applicant, application, amounts = values["applicant"], values["application"], values["year"]
         for key, message in row_problems(call=self.call, applicant=applicant, application=application, amounts=amounts):
             messages.setdefault(self.columns_by_key[key].header, message)
         problems = [Problem(line, header, message) for header, message in messages.items()]
         self.report.problems.extend(problems)
+        department = values["department"].get("department")
         self.parsed.append(_ParsedRow(line, applicant, application, department, amounts, problems))
         if messages:
             raise ValidationError({header: [message] for header, message in messages.items()})
+        instance.title = application.get("title", "")
 
     def after_import_row(self, row, row_result, **kwargs):
         self.row_results[self.header_line + kwargs["row_number"]] = (kwargs["row_number"], row, row_result)
@@ -516,12 +520,13 @@ class AwardResource(resources.ModelResource):
         fields = []
         name = "Décisions d’attribution"
 
-    def export(self, queryset=None, **kwargs):
+    def export(self, queryset=None, *, as_text: bool = False, **kwargs):
+        """The decisions as a dataset; with as_text, amounts and dates already written the French
+        way, as a CSV file wants them (the CSV writer would otherwise format each one)."""
         if queryset is None:
             queryset = self.get_queryset()
         years = years_of(queryset)
-        # Amounts and dates stay typed: the CSV writer writes them the French way.
-        table = ExportTable(*award_rows(queryset, years), headers=headers_for(years))
+        table = ExportTable(*award_rows(queryset, years, as_text=as_text), headers=headers_for(years))
         table.title = _("Décisions d’attribution")
         table.text_columns = frozenset({1, 4})
         table.totals = True
@@ -530,4 +535,4 @@ class AwardResource(resources.ModelResource):
 
 def awards_file(awards, fmt: str) -> bytes:
     """The award decisions as a CSV, XLSX or ODS file, through AwardResource and the format's writer."""
-    return FORMAT_BY_EXTENSION[fmt]().export_data(AwardResource().export(awards))
+    return FORMAT_BY_EXTENSION[fmt]().export_data(AwardResource().export(awards, as_text=fmt == "csv"))
