@@ -25,15 +25,13 @@ from django.utils.translation import gettext as _
 
 from departments.enums import Action
 from departments.models import Department
-from projects.enums import Category, LegalForm, Status
+from projects.enums import EDITABLE_STATUSES, Category, LegalForm, Status
 from projects.exchange.spreadsheets import write_table
 from projects.models import Applicant, Application, Call, RequestedAmount, StatusChange
 from projects.money import format_euros
 from projects.services import allocate_references
 from projects.workflow import TRANSITIONS
 
-# Applications still in these statuses may be corrected by a new import; later ones belong to the reviewers.
-UPDATABLE_STATUSES = frozenset({Status.DRAFT, Status.SUBMITTED})
 APPLICANT_FIELDS = [
     "legal_name",
     "legal_form",
@@ -412,7 +410,8 @@ def plan_import(*, call: Call, parsed: list[_ParsedRow], columns: dict[str, Colu
             action, reference = "create", ""
         else:
             action, reference = _compare(row, match), match["reference"]
-            if action == "update" and match["status"] not in UPDATABLE_STATUSES:
+            # An application still editable may be corrected by a new import; later ones belong to the reviewers.
+            if action == "update" and match["status"] not in EDITABLE_STATUSES:
                 report.problems.append(
                     Problem(
                         row.line,

@@ -44,8 +44,8 @@ from projects.exchange.imports import (
     save_import,
 )
 from projects.exchange.spreadsheets import FORMATS, UnreadableFile, file_format, read_table, write_table
-from projects.models import Applicant, Application, Award, Call, RequestedAmount
-from projects.money import parse_amount
+from projects.models import Applicant, Application, Award, Call
+from projects.money import check_year_amounts, parse_amount
 
 TRUE_WORDS = {"oui", "o", "vrai", "true", "1", "x"}
 FALSE_WORDS = {"non", "n", "faux", "false", "0", ""}
@@ -123,17 +123,12 @@ class YesNoWidget(widgets.Widget):
 
 
 class AmountWidget(ModelFieldWidget):
-    """An amount as French users type it (projects.money.parse_amount); empty is 0 unless required."""
-
-    def __init__(self, model, name: str, *, required: bool):
-        super().__init__(model, name)
-        self.required = required
+    """A required amount as French users type it (projects.money.parse_amount), within the model
+    field's rules."""
 
     def clean(self, value, row=None, **kwargs):
         if _text(value) == "":
-            if self.required:
-                raise ValueError(_("Ce champ est obligatoire."))
-            return Decimal("0")
+            raise ValueError(_("Ce champ est obligatoire."))
         try:
             amount = parse_amount(value)
         except ValueError as error:
@@ -142,6 +137,24 @@ class AmountWidget(ModelFieldWidget):
             return self.field.clean(amount, None)
         except ValidationError as error:
             raise ValueError(" ".join(error.messages)) from None
+
+
+class YearAmountWidget(widgets.Widget):
+    """The amount requested for one programme year, by the one per-year check (projects.money);
+    an empty cell is 0 (nothing requested that year)."""
+
+    def __init__(self, *, call: Call, year: int):
+        super().__init__()
+        self.years = call.programme_years
+        self.year = year
+
+    def clean(self, value, row=None, **kwargs):
+        checked = check_year_amounts(
+            {self.year: value if isinstance(value, Decimal) else _text(value)}, years=self.years
+        )
+        if checked.problems:
+            raise ValueError(checked.problems[self.year])
+        return checked.amounts.get(self.year, Decimal("0"))
 
 
 class DepartmentWidget(widgets.Widget):
@@ -172,7 +185,7 @@ def _widget(column: Column, *, call: Call, scope):
     if column.key == "department":
         return DepartmentWidget(call=call, scope=scope)
     if column.key.startswith("year_"):
-        return AmountWidget(RequestedAmount, "amount", required=False)
+        return YearAmountWidget(call=call, year=int(column.key.removeprefix("year_")))
     model = Applicant if column.target[0] == "applicant" else Application
     name = column.target[1]
     if name == "legal_form":
@@ -182,7 +195,7 @@ def _widget(column: Column, *, call: Call, scope):
     if name == "qpv":
         return YesNoWidget()
     if name == "total_budget":
-        return AmountWidget(model, name, required=True)
+        return AmountWidget(model, name)
     if name == "siret":
         return CodeWidget(model, name, 14)
     if name == "postal_code":

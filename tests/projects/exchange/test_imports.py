@@ -613,7 +613,7 @@ def test_command_and_admin_share_the_resource_and_give_the_same_report(call, adm
     assert [str(problem) for problem in report.problems] == [
         "Ligne 3, colonne « Code du département » : Département inconnu « 99 » (code INSEE attendu).",
         "Ligne 3, colonne « QPV (oui/non) » : Indiquez « oui » ou « non » (et non « bof »).",
-        "Ligne 4, colonne « Montant demandé 2024 (€) » : Montant incorrect : « 12,3,4 » n’est pas un montant.",
+        "Ligne 4, colonne « Montant demandé 2024 (€) » : Montant 2024 : « 12,3,4 » n’est pas un montant.",
     ]
     assert not Application.objects.exists()
 
