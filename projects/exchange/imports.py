@@ -49,7 +49,7 @@ TRUE_WORDS = {"oui", "o", "vrai", "true", "1", "x"}
 FALSE_WORDS = {"non", "n", "faux", "false", "0", ""}
 BATCH_SIZE = 500
 # The template's example row carries a SIRET that checks but belongs to no one: a row with it is refused.
-EXAMPLE_SIRET = "20000000800017"
+EXAMPLE_SIRET = "88888888000018"
 EXAMPLE_TITLE = "Micro-crèche à horaires atypiques (exemple à remplacer)"
 
 
@@ -144,6 +144,10 @@ class PlannedApplication:
     @property
     def action_label(self) -> str:
         return {"create": _("Création"), "update": _("Mise à jour"), "unchanged": _("Inchangé")}[self.action]
+
+    @property
+    def applicant_display(self) -> str:
+        return f"{self.applicant} ({self.applicant_label})"
 
     @property
     def applicant_label(self) -> str:

@@ -62,12 +62,12 @@ def report_data(report: ImportReport) -> dict:
         "rows": [
             {
                 "line": row.line,
-                "action": str(row.action_label),
+                "action_label": str(row.action_label),
                 "reference": row.reference,
                 "department": row.department,
                 "title": row.title,
-                "applicant": f"{row.applicant} ({row.applicant_label})",
-                "requested": row.requested_display,
+                "applicant_display": row.applicant_display,
+                "requested_display": row.requested_display,
             }
             for row in report.planned[:PREVIEW_ROWS]
         ],

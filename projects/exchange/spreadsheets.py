@@ -271,7 +271,7 @@ def looks_like_formula(text: str) -> bool:
 
 def neutralised(text: str) -> str:
     """Text for a CSV file: a formula-looking text gets the apostrophe that keeps it text."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if looks_like_formula(text) else text
 
 
 def french_cell(value) -> str:
@@ -389,7 +389,7 @@ def write_xlsx(
             layout.observe(row)
             sheet.write_row(number, 0, [(yes if value else no) if type(value) is bool else value for value in row])
             for column, value in enumerate(row):
-                if type(value) is str and value.startswith(FORMULA_STARTS):
+                if type(value) is str and looks_like_formula(value):
                     sheet.write_string(number, column, value, quoted)
     if totals and number:
         bold_amount = workbook.add_format({"num_format": AMOUNT_FORMAT, "bold": True, "top": 1})

@@ -24,13 +24,13 @@ from tests.projects.exchange.test_imports import example, table
 from tests.projects.factories import CallFactory, valid_siret
 
 
-def repeated_rows_bomb() -> bytes:
-    """A few kilobytes declaring 200 rows of 150 filled cells, each row repeated a million times."""
+def ods_of_repeated_cells(*, rows: int, rows_repeated: int, cells_repeated: int) -> bytes:
+    """`rows` rows each marked as repeated, of one filled cell marked as repeated."""
     document = OpenDocumentSpreadsheet()
     sheet = Table(name="Dossiers")
-    for _ in range(200):
-        row = TableRow(numberrowsrepeated=1_000_000)
-        cell = TableCell(valuetype="string", numbercolumnsrepeated=150)
+    for _ in range(rows):
+        row = TableRow(numberrowsrepeated=rows_repeated) if rows_repeated > 1 else TableRow()
+        cell = TableCell(valuetype="string", numbercolumnsrepeated=cells_repeated)
         cell.addElement(P(text="x"))
         row.addElement(cell)
         sheet.addElement(row)
@@ -38,6 +38,11 @@ def repeated_rows_bomb() -> bytes:
     buffer = io.BytesIO()
     document.write(buffer)
     return buffer.getvalue()
+
+
+def repeated_rows_bomb() -> bytes:
+    """A few kilobytes declaring 200 rows of 150 filled cells, each row repeated a million times."""
+    return ods_of_repeated_cells(rows=200, rows_repeated=1_000_000, cells_repeated=150)
 
 
 def test_an_ods_repeated_rows_bomb_is_refused_before_it_grows():
@@ -56,18 +61,9 @@ def test_an_ods_repeated_rows_bomb_is_refused_before_it_grows():
 
 
 def test_an_ods_cell_repeated_across_the_sheet_is_refused():
-    document = OpenDocumentSpreadsheet()
-    sheet = Table(name="Dossiers")
-    row = TableRow()
-    cell = TableCell(valuetype="string", numbercolumnsrepeated=16384)
-    cell.addElement(P(text="x"))
-    row.addElement(cell)
-    sheet.addElement(row)
-    document.spreadsheet.addElement(sheet)
-    buffer = io.BytesIO()
-    document.write(buffer)
+    content = ods_of_repeated_cells(rows=1, rows_repeated=1, cells_repeated=16384)
     with pytest.raises(UnreadableFile, match="dépasse les limites"):
-        read_table(buffer.getvalue(), "colonnes.ods")
+        read_table(content, "colonnes.ods")
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "ods"])
