@@ -218,6 +218,17 @@ class ApplicationImportAdminMixin(ImportMixin):
                 upload.seek(0)
         return super().import_action(request, **kwargs)
 
+    def process_import(self, request, **kwargs):
+        """The confirmation, which reads the checked file back: one gone (already imported, cleaned
+        up, or a forged name) is said so, and the upload starts again."""
+        try:
+            return super().process_import(request, **kwargs)
+        except (FileNotFoundError, UnreadableFile):
+            self.message_user(
+                request, _("Le fichier vérifié n’est plus disponible : envoyez-le à nouveau."), messages.ERROR
+            )
+            return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import"))
+
     def process_result(self, result, request):
         """After the confirmation: the report's summary, or the page again with what went wrong
         (the file changed nothing: the library rolled the import back)."""
