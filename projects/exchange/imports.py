@@ -45,8 +45,6 @@ APPLICANT_FIELDS = [
     "contact_phone",
 ]
 APPLICATION_FIELDS = ["commune", "title", "summary", "category", "qpv", "target_public", "total_budget"]
-TRUE_WORDS = {"oui", "o", "vrai", "true", "1", "x"}
-FALSE_WORDS = {"non", "n", "faux", "false", "0", ""}
 BATCH_SIZE = 500
 # The template's example row carries a SIRET that checks but belongs to no one: a row with it is refused.
 EXAMPLE_SIRET = "88888888000018"
@@ -98,7 +96,7 @@ def normalized(text) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text).strip()
 
 
-def _choice_lookup(choices) -> dict[str, str]:
+def choice_lookup(choices) -> dict[str, str]:
     """Every accepted spelling of a choice: its label, its label's parts (« CCAS », « CIAS »), its code."""
     lookup = {}
     for value, label in choices:
@@ -216,7 +214,7 @@ class ImportReport:
 # Reading one row ------------------------------------------------------------------------------
 
 
-def _text(value) -> str:
+def cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
@@ -224,15 +222,15 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _code(value, width: int) -> str:
+def cell_code(value, width: int) -> str:
     """A code a spreadsheet may have turned into a number (9100 for 09100): leading zeros restored."""
     if isinstance(value, Decimal) and value == value.to_integral_value():
         return str(int(value)).zfill(width)
-    return re.sub(r"[\s.]", "", _text(value))
+    return re.sub(r"[\s.]", "", cell_text(value))
 
 
 @dataclass
-class _ParsedRow:
+class ParsedRow:
     line: int
     applicant: dict
     application: dict
@@ -294,13 +292,13 @@ def row_problems(*, call: Call, applicant: dict, application: dict, amounts: dic
 # The service ----------------------------------------------------------------------------------
 
 
-def _match_columns(line: int, header_row, columns: list[Column], problems: list[Problem]) -> dict[int, str]:
+def match_columns(line: int, header_row, columns: list[Column], problems: list[Problem]) -> dict[int, str]:
     """Position in the file → column key; missing, unknown and repeated columns are reported."""
     by_name = {normalized(column.header): column for column in columns}
     positions: dict[int, str] = {}
     seen: dict[str, int] = {}
     for position, cell in enumerate(header_row):
-        name = _text(cell)
+        name = cell_text(cell)
         if not name:
             continue
         column = by_name.get(normalized(name))
@@ -335,11 +333,11 @@ class _Plan:
     applicants: dict[str, Applicant] = field(default_factory=dict)
     # SIRET → the applicant's fields as the file describes them (the same on every row)
     described: dict[str, dict] = field(default_factory=dict)
-    creations: list[_ParsedRow] = field(default_factory=list)
-    updates: list[tuple[_ParsedRow, int]] = field(default_factory=list)
+    creations: list[ParsedRow] = field(default_factory=list)
+    updates: list[tuple[ParsedRow, int]] = field(default_factory=list)
 
 
-def plan_import(*, call: Call, parsed: list[_ParsedRow], columns: dict[str, Column], report: ImportReport) -> _Plan:
+def plan_import(*, call: Call, parsed: list[ParsedRow], columns: dict[str, Column], report: ImportReport) -> _Plan:
     """Match applicants and applications with what exists; report conflicts between rows."""
     plan = _Plan()
     clean_rows = [row for row in parsed if not row.problems and row.department and row.applicant.get("siret")]
@@ -365,7 +363,7 @@ def plan_import(*, call: Call, parsed: list[_ParsedRow], columns: dict[str, Colu
         for column in columns.values()
         if column.target and column.target[0] == "applicant"
     }
-    first_line_of: dict[str, _ParsedRow] = {}
+    first_line_of: dict[str, ParsedRow] = {}
     seen_applications: dict[tuple, int] = {}
     for row in clean_rows:
         siret = row.applicant["siret"]
@@ -459,7 +457,7 @@ def plan_import(*, call: Call, parsed: list[_ParsedRow], columns: dict[str, Colu
     return plan
 
 
-def _compare(row: _ParsedRow, existing: dict) -> str:
+def _compare(row: ParsedRow, existing: dict) -> str:
     """ "update" when the row changes anything of the existing application, "unchanged" otherwise."""
     if any(existing[name] != value for name, value in row.application.items()):
         return "update"
@@ -485,10 +483,10 @@ def save_import(*, call: Call, by, plan: _Plan, report: ImportReport) -> None:
                 list(plan.changed_applicants.values()), sorted(changed_fields), batch_size=BATCH_SIZE
             )
 
-        by_department: dict[int, list[_ParsedRow]] = defaultdict(list)
+        by_department: dict[int, list[ParsedRow]] = defaultdict(list)
         for row in plan.creations:
             by_department[row.department.pk].append(row)
-        pairs: list[tuple[_ParsedRow, Application]] = []
+        pairs: list[tuple[ParsedRow, Application]] = []
         for rows in by_department.values():
             references = allocate_references(call=call, department=rows[0].department, count=len(rows))
             for row, reference in zip(rows, references, strict=True):

@@ -30,14 +30,14 @@ from projects.exchange.exports import award_rows, headers_for, years_of
 from projects.exchange.imports import (
     Column,
     ImportReport,
+    ParsedRow,
     Problem,
-    _choice_lookup,
-    _code,
-    _match_columns,
-    _ParsedRow,
-    _text,
+    cell_code,
+    cell_text,
+    choice_lookup,
     columns_for,
     department_problem,
+    match_columns,
     normalized,
     plan_import,
     row_problems,
@@ -62,7 +62,7 @@ class ModelFieldWidget(widgets.Widget):
         self.field = model._meta.get_field(name)
 
     def prepare(self, value) -> str:
-        return _text(value)
+        return cell_text(value)
 
     def clean(self, value, row=None, **kwargs):
         try:
@@ -79,12 +79,12 @@ class CodeWidget(ModelFieldWidget):
         self.width = width
 
     def prepare(self, value) -> str:
-        return _code(value, self.width)
+        return cell_code(value, self.width)
 
 
 class UpperCodeWidget(ModelFieldWidget):
     def prepare(self, value) -> str:
-        return _text(value).upper()
+        return cell_text(value).upper()
 
 
 class ChoiceLabelWidget(widgets.Widget):
@@ -95,10 +95,10 @@ class ChoiceLabelWidget(widgets.Widget):
         super().__init__()
         self.choices = choices
         self.what = what
-        self.lookup = _choice_lookup(choices)
+        self.lookup = choice_lookup(choices)
 
     def clean(self, value, row=None, **kwargs):
-        text = _text(value)
+        text = cell_text(value)
         if not text:
             raise ValueError(_("Ce champ est obligatoire."))
         choice = self.lookup.get(normalized(text))
@@ -114,12 +114,12 @@ class YesNoWidget(widgets.Widget):
     def clean(self, value, row=None, **kwargs):
         if isinstance(value, bool):
             return value
-        word = normalized(_text(value))
+        word = normalized(cell_text(value))
         if word in TRUE_WORDS:
             return True
         if word in FALSE_WORDS:
             return False
-        raise ValueError(_("Indiquez « oui » ou « non » (et non « %(value)s »).") % {"value": _text(value)})
+        raise ValueError(_("Indiquez « oui » ou « non » (et non « %(value)s »).") % {"value": cell_text(value)})
 
 
 class AmountWidget(ModelFieldWidget):
@@ -127,7 +127,7 @@ class AmountWidget(ModelFieldWidget):
     field's rules."""
 
     def clean(self, value, row=None, **kwargs):
-        if _text(value) == "":
+        if cell_text(value) == "":
             raise ValueError(_("Ce champ est obligatoire."))
         try:
             amount = parse_amount(value)
@@ -150,7 +150,7 @@ class YearAmountWidget(widgets.Widget):
 
     def clean(self, value, row=None, **kwargs):
         checked = check_year_amounts(
-            {self.year: value if isinstance(value, Decimal) else _text(value)}, years=self.years
+            {self.year: value if isinstance(value, Decimal) else cell_text(value)}, years=self.years
         )
         if checked.problems:
             raise ValueError(checked.problems[self.year])
@@ -167,7 +167,7 @@ class DepartmentWidget(widgets.Widget):
         self.departments = {department.code: department for department in Department.objects.all()}
 
     def clean(self, value, row=None, **kwargs):
-        code = _code(value, 2).upper()
+        code = cell_code(value, 2).upper()
         if len(code) == 1 and code.isdigit():
             code = code.zfill(2)
         if not code:
@@ -225,10 +225,10 @@ class ImportTable(tablib.Dataset):
 def import_table(rows: list[list]) -> ImportTable:
     """The dataset of a file's rows: the first non-empty row gives the headers."""
     table = ImportTable()
-    header_index = next((index for index, row in enumerate(rows) if any(_text(cell) for cell in row)), None)
+    header_index = next((index for index, row in enumerate(rows) if any(cell_text(cell) for cell in row)), None)
     if header_index is None:
         return table
-    headers = [_text(cell) for cell in rows[header_index]]
+    headers = [cell_text(cell) for cell in rows[header_index]]
     while headers and not headers[-1]:
         headers.pop()
     width = len(headers)
@@ -261,7 +261,7 @@ class ApplicantResource(resources.ModelResource):
         super().__init__()
         self.fields = OrderedDict(
             (column.key, _field(column, call=call, scope=scope))
-            for column in columns_for(call)
+            for column in (columns_for(call) if call else [])
             if column.target and column.target[0] == "applicant"
         )
 
@@ -296,7 +296,8 @@ class ApplicationResource(resources.ModelResource):
         self.by = by
         self.report = ImportReport(call=call, dry_run=dry_run)
         scope = get_scope(by)
-        self.columns = columns_for(call)
+        # Without a call (the upload page before one is chosen, when none is open) there are no columns.
+        self.columns = columns_for(call) if call else []
         self.columns_by_key = {column.key: column for column in self.columns}
         applicant_fields = ApplicantResource(call=call, scope=scope).fields
         self.fields = OrderedDict()
@@ -307,7 +308,7 @@ class ApplicationResource(resources.ModelResource):
             else:
                 field = _field(column, call=call, scope=scope)
             self.fields[column.key] = field
-        self.parsed: list[_ParsedRow] = []
+        self.parsed: list[ParsedRow] = []
         self.row_results: dict[int, tuple[int, dict, RowResult]] = {}
         self.header_line = 1
 
@@ -329,7 +330,7 @@ class ApplicationResource(resources.ModelResource):
         if not dataset.headers:
             problems.append(Problem(None, "", _("Le fichier est vide.")))
             return
-        positions = _match_columns(self.header_line, dataset.headers, self.columns, problems)
+        positions = match_columns(self.header_line, dataset.headers, self.columns, problems)
         # The file's own spelling of each header becomes the template's, which the fields expect.
         dataset.headers = [
             self.columns_by_key[positions[position]].header if position in positions else f"#{position}"
@@ -346,14 +347,14 @@ class ApplicationResource(resources.ModelResource):
                     self.present.append((field, "year", int(key.removeprefix("year_"))))
                 else:
                     self.present.append((field, *column.target))
-        if not any(any(_text(cell) for cell in row) for row in dataset):
+        if not any(any(cell_text(cell) for cell in row) for row in dataset):
             problems.append(Problem(None, "", _("Le fichier ne contient aucune ligne de dossier.")))
 
     def init_instance(self, row=None):
         return Application(call=self.call)
 
     def import_row(self, row, instance_loader, **kwargs):
-        if not any(_text(value) for value in row.values()):
+        if not any(cell_text(value) for value in row.values()):
             skipped = self.get_row_result_class()()
             skipped.import_type = RowResult.IMPORT_TYPE_SKIP
             return skipped
@@ -377,7 +378,7 @@ class ApplicationResource(resources.ModelResource):
         problems = [Problem(line, header, message) for header, message in messages.items()]
         self.report.problems.extend(problems)
         department = values["department"].get("department")
-        self.parsed.append(_ParsedRow(line, applicant, application, department, amounts, problems))
+        self.parsed.append(ParsedRow(line, applicant, application, department, amounts, problems))
         if messages:
             raise ValidationError({header: [message] for header, message in messages.items()})
         instance.title = application.get("title", "")
