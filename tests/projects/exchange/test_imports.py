@@ -638,3 +638,14 @@ def test_admin_action_exports_the_selection_in_the_import_format(call, admin_cli
     )
     rows = read_table(response.content, "d.xlsx")
     assert rows[1][rows[0].index("Intitulé du projet")] == application.title
+
+
+def test_admin_upload_page_lists_the_columns_and_says_when_no_call_accepts_files(admin_client, db):
+    url = reverse("admin:projects_application_import")
+    response = admin_client.get(url)
+    assert response.status_code == 200
+    assert "Aucun appel à projets n’accepte de dossier" in response.text
+    call = CallFactory()
+    response = admin_client.get(url)
+    assert "Aucun appel à projets n’accepte de dossier" not in response.text
+    assert [column.header for column in columns_for(call)] == response.context["fields_list"][0][1]
