@@ -298,6 +298,7 @@ class AwardExportAdminMixin(ExportMixin):
 
     resource_classes = [AwardResource]
     export_form_class = ExportForm
+    import_export_change_list_template = "admin/projects/award/change_list_export.html"
 
     def get_export_formats(self):
         return SPREADSHEET_FORMATS

@@ -275,6 +275,8 @@ def test_admin_export_screen_downloads_the_decisions_through_the_resource(client
     laureate(by=approver, department_code="31")
     client.force_login(administrator(is_superuser=True))
     url = reverse("admin:projects_award_export")
+    changelist = client.get(reverse("admin:projects_award_changelist")).text
+    assert url in changelist and reverse("projects:exports") in changelist
     assert client.get(url).status_code == 200
     response = client.post(url, {"format": "0", "resource": "0"})
     assert response["Content-Type"].startswith("text/csv")
