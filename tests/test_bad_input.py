@@ -978,11 +978,11 @@ def test_admin_import_confirmation_refuses_forged_file_names(world, tmp_path, se
     call = Call.objects.get(reference="FIPE-OCC-2023")
     url = reverse("admin:projects_application_process_import")
     before = snapshot()
-    for name in ("../../../etc/passwd", "nope", ""):
-        body = {"call": call.pk, "import_file_name": name, "original_file_name": "d.csv", "format": "0"}
+    for name, fmt in (("../../../etc/passwd", "0"), ("nope", "2"), ("", "0"), ("nope", "9"), ("nope", "x")):
+        body = {"call": call.pk, "import_file_name": name, "original_file_name": "d.csv", "format": fmt}
         response = signed_in("admin").post(url, body)
         # The form again, or back to the upload with « Le fichier vérifié n’est plus disponible ».
-        assert response.status_code in (200, 302), name
+        assert response.status_code in (200, 302), (name, fmt)
     assert signed_in("admin").get(url).status_code == 405
     assert snapshot() == before
 

@@ -115,6 +115,10 @@ class ApplicationConfirmImportForm(ConfirmImportForm):
     call = forms.ModelChoiceField(
         queryset=Call.objects.filter(status__in=[CallStatus.DRAFT, CallStatus.OPEN]), widget=forms.HiddenInput
     )
+    format = forms.TypedChoiceField(
+        choices=[(str(index), fmt.extension) for index, fmt in enumerate(SPREADSHEET_FORMATS)],
+        widget=forms.HiddenInput,
+    )
 
 
 class TemplateRequestForm(forms.Form):
