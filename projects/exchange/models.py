@@ -1,11 +1,16 @@
 """Imports too large for a request: the file, who sent it, and where its check and import stand."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from projects.enums import UNFINISHED_IMPORT_STATUSES, ImportStatus
 from projects.models import Call
+
+IMPORT_STALE_AFTER = datetime.timedelta(minutes=15)
 
 
 class ImportJob(models.Model):
@@ -36,3 +41,9 @@ class ImportJob(models.Model):
     @property
     def unfinished(self) -> bool:
         return self.status in UNFINISHED_IMPORT_STATUSES
+
+    @property
+    def stalled(self) -> bool:
+        """Unfinished and untouched for IMPORT_STALE_AFTER: no worker is taking it up (the check of
+        50,000 rows takes a few minutes)."""
+        return self.unfinished and timezone.now() - self.updated_at >= IMPORT_STALE_AFTER

@@ -1,5 +1,6 @@
 """Import files that try to exhaust the server, and the imports too large for a request."""
 
+import datetime
 import io
 import tracemalloc
 
@@ -179,3 +180,16 @@ def test_a_large_file_with_a_bad_row_is_refused_by_the_worker_and_cannot_be_conf
     # Another administrator's job answers 404.
     assert client.get(reverse("admin:projects_application_import_job", args=[job.pk])).status_code == 404
     assert not Application.objects.exists()
+
+
+def test_a_job_no_worker_takes_up_says_so_and_stops_refreshing(client, db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    user = administrator(is_superuser=True)
+    client.force_login(user)
+    job = start_import_job(call=CallFactory(), by=user, content=b"a;b\n", filename="d.csv")
+    url = reverse("admin:projects_application_import_job", args=[job.pk])
+    assert 'http-equiv="refresh"' in client.get(url).text
+    ImportJob.objects.filter(pk=job.pk).update(updated_at=job.updated_at - datetime.timedelta(minutes=16))
+    page = client.get(url).text
+    assert "le service de tâches (manage.py db_worker) ne tourne sans doute pas" in page
+    assert 'http-equiv="refresh"' not in page
