@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from departments.models import Department
 from projects.awards.services import committed_total
 from projects.exchange.admin import ApplicationImportAdminMixin, CallResultsAdminMixin
+from projects.forms import SharedApplicantRule
 from projects.models import (
     Applicant,
     Application,
@@ -125,11 +126,33 @@ class CallAdmin(CallResultsAdminMixin, admin.ModelAdmin):
     ]
 
 
+class ApplicantAdminForm(SharedApplicantRule, forms.ModelForm):
+    class Meta:
+        model = Applicant
+        fields = [
+            "legal_name",
+            "legal_form",
+            "siret",
+            "rna",
+            "address",
+            "postal_code",
+            "commune",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+        ]
+
+
 @admin.register(Applicant)
 class ApplicantAdmin(admin.ModelAdmin):
+    form = ApplicantAdminForm
     list_display = ["legal_name", "legal_form", "siret", "rna", "commune"]
     list_filter = ["legal_form"]
     search_fields = ["legal_name", "siret", "rna", "commune"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
 
 
 class RequestedAmountFormSet(BaseInlineFormSet):

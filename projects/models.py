@@ -129,6 +129,18 @@ class DepartmentEnvelope(models.Model):
             )
 
 
+class ApplicantQuerySet(models.QuerySet):
+    def shared_beyond(self, user):
+        """Applicants with a file in a department the user does not manage.
+
+        An applicant's name, address and contact are those of all its files, in every region
+        (the letters of each go there): projects.services.refuse_shared_applicant_changes keeps
+        them for users who manage every one of those files.
+        """
+        outside = Application.objects.exclude(department_id__in=get_scope(user).department_ids(Action.MANAGE))
+        return self.filter(pk__in=outside.values("applicant_id"))
+
+
 class Applicant(models.Model):
     legal_name = models.CharField(_("raison sociale"), max_length=255)
     legal_form = models.CharField(_("forme juridique"), max_length=20, choices=LegalForm.choices)
@@ -142,6 +154,8 @@ class Applicant(models.Model):
     contact_name = models.CharField(_("nom du contact"), max_length=150, blank=True)
     contact_email = models.EmailField(_("courriel du contact"), blank=True)
     contact_phone = models.CharField(_("téléphone du contact"), max_length=20, blank=True)
+
+    objects = ApplicantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("porteur de projet")

@@ -44,6 +44,27 @@ def allocate_references(*, call: Call, department: Department, count: int) -> li
     return [f"{call.reference}-{department.padded_code}-{number:03d}" for number in range(last - count + 1, last + 1)]
 
 
+def refuse_shared_applicant_changes(*, changes: dict[str, list[str]], by) -> dict[str, str]:
+    """SIRET → why `by` may not make these changes to that applicant (none when all are allowed).
+
+    `changes` maps the SIRET of known applicants to the names of the fields the user would
+    change. Rule: a user changes an applicant only if they manage every file of it; else the
+    applicant of another region would get this user's address and contact, and its letters
+    with them. Pages, admin and import ask this one function.
+    """
+    sirets = [siret for siret, fields in changes.items() if fields]
+    refused: dict[str, str] = {}
+    for start in range(0, len(sirets), 2000):
+        for applicant in Applicant.objects.filter(siret__in=sirets[start : start + 2000]).shared_beyond(by):
+            labels = ", ".join(str(Applicant._meta.get_field(name).verbose_name) for name in changes[applicant.siret])
+            refused[applicant.siret] = _(
+                "Le porteur de SIRET %(siret)s a aussi des dossiers que vous ne gérez pas : vous ne pouvez pas "
+                "modifier sa fiche (%(fields)s). Reprenez-la telle qu’elle est enregistrée ou demandez la "
+                "modification à un administrateur."
+            ) % {"siret": applicant.siret, "fields": labels}
+    return refused
+
+
 def create_application(
     *,
     call: Call,

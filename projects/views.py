@@ -229,7 +229,7 @@ def application_create(request):
         call = Call.objects.visible_to(request.user).filter(reference=reference).first()
         if call is not None:
             initial["call"] = call.pk
-    applicant_form = ApplicantForm(data, prefix="applicant")
+    applicant_form = ApplicantForm(data, prefix="applicant", user=request.user)
     application_form = ApplicationForm(data, user=request.user, initial=initial)
     if data is not None and applicant_form.is_valid() and application_form.is_valid():
         cleaned = application_form.cleaned_data
@@ -272,7 +272,7 @@ def application_edit(request, reference):
     if not can_edit_application(request.user, application):
         raise PermissionDenied
     data = posted_data(request)
-    applicant_form = ApplicantForm(data, prefix="applicant", instance=application.applicant)
+    applicant_form = ApplicantForm(data, prefix="applicant", instance=application.applicant, user=request.user)
     # The form works on its own copy: a refused edit must not show half-changed values elsewhere on the page.
     application_form = ApplicationForm(
         data, user=request.user, instance=Application.objects.select_related("call").get(pk=application.pk)
