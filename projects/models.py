@@ -24,6 +24,7 @@ from projects.enums import (
 )
 from projects.exceptions import PermissionRefused, TransitionNotAllowed
 from projects.money import DEFAULT_STATE_SHARE, MAX_DIGITS, format_euros
+from projects.tabs import summary_only
 from projects.workflow import TRANSITIONS
 
 MONEY = {"max_digits": MAX_DIGITS, "decimal_places": 2}
@@ -91,6 +92,21 @@ class Call(models.Model):
     @property
     def accepts_applications(self) -> bool:
         return self.status in (CallStatus.DRAFT, CallStatus.OPEN)
+
+    def set_filing(self, status: CallStatus) -> None:
+        """Open or close the call to new files. Its results are published only by publish_results,
+        which checks them, and a call whose results are public stays so."""
+        if status not in (CallStatus.DRAFT, CallStatus.OPEN, CallStatus.CLOSED):
+            raise TransitionNotAllowed(_("Les résultats se publient par « Publier les résultats », qui les vérifie."))
+        with transaction.atomic():
+            current = Call.objects.select_for_update().values_list("status", flat=True).get(pk=self.pk)
+            if current == CallStatus.RESULTS_PUBLISHED:
+                raise TransitionNotAllowed(
+                    _("Les résultats de l’appel %(reference)s sont publiés : son statut ne change plus.")
+                    % {"reference": self.reference}
+                )
+            self.status = status
+            self.save(update_fields=["status"])
 
     def budget_reference(self, funder: Funder) -> str:
         return self.state_budget_reference if funder == Funder.STATE else self.cnaf_budget_reference
@@ -305,7 +321,13 @@ class Application(models.Model):
     def allowed_transitions(self, user) -> list:
         """Transitions the user may apply now, for buttons on pages."""
         scope = get_scope(user)
-        return [t for t in TRANSITIONS.values() if self.status in t.sources and scope.can(t.action, self.department_id)]
+        return [
+            t
+            for t in TRANSITIONS.values()
+            if self.status in t.sources
+            and scope.can(t.action, self.department_id)
+            and not (t.needs_full_file and summary_only(user, self))
+        ]
 
     def _transition(self, name: str, *, by, comment: str = "") -> "StatusChange":
         transition = TRANSITIONS[name]
@@ -322,6 +344,14 @@ class Application(models.Model):
                 raise TransitionNotAllowed(
                     _("Impossible de « %(label)s » : le dossier %(reference)s est au statut « %(status)s ».")
                     % {"label": transition.label, "reference": self.reference, "status": Status(current).label}
+                )
+            if transition.needs_full_file and summary_only(by, self):
+                raise PermissionRefused(
+                    _(
+                        "Déclarez d’abord n’avoir aucun conflit d’intérêts avec le dossier %(reference)s : "
+                        "« %(label)s » n’est possible qu’à qui peut lire le dossier complet."
+                    )
+                    % {"label": transition.label, "reference": self.reference}
                 )
             moved = _moved_fields(transition, timezone.now())
             for field, value in moved.items():
@@ -366,6 +396,16 @@ class Application(models.Model):
     def is_editable(self) -> bool:
         return self.status in EDITABLE_STATUSES
 
+    def check_editable(self) -> None:
+        """Rule: a file (its fields, its applicant, its requested amounts) changes only until its
+        instruction starts; reviews, proposal and award are then made of what it says (an award
+        is never above what was requested)."""
+        if not self.is_editable:
+            raise TransitionNotAllowed(
+                _("Le dossier %(reference)s est au statut « %(status)s » : il ne peut plus être modifié.")
+                % {"reference": self.reference, "status": self.get_status_display()}
+            )
+
     def joined(self, name: str) -> tuple[bool, models.Model | None]:
         """Whether the one-to-one `name` (`proposal`, `award`) was read with the application, and its value.
 
@@ -384,6 +424,7 @@ class Application(models.Model):
 
     def set_requested_amounts(self, amounts_by_year: dict[int, Decimal]) -> None:
         """Replace the amounts requested per programme year (validated by the caller's form)."""
+        self.check_editable()
         years = set(self.call.programme_years)
         outside = sorted(set(amounts_by_year) - years)
         if outside:

@@ -12,7 +12,6 @@ from departments.models import Department
 from departments.permissions import get_scope
 from projects.exceptions import (
     PermissionRefused,
-    TransitionNotAllowed,
 )
 from projects.models import (
     Applicant,
@@ -109,11 +108,7 @@ def update_application(
     """
     if not get_scope(by).can(Action.MANAGE, application.department_id):
         raise PermissionRefused(_("Vous ne pouvez pas modifier les dossiers de ce département."))
-    if not application.is_editable:
-        raise TransitionNotAllowed(
-            _("Le dossier %(reference)s est au statut « %(status)s » : il ne peut plus être modifié.")
-            % {"reference": application.reference, "status": application.get_status_display()}
-        )
+    application.check_editable()
     with transaction.atomic():
         application.applicant = applicant
         for name, value in fields.items():

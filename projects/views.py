@@ -38,7 +38,7 @@ from projects.permissions import (
 )
 from projects.services import attach_file, create_application, update_application
 from projects.shortcuts import visible_application
-from projects.tabs import summary_only, tabs_for
+from projects.tabs import tabs_for
 from projects.workflow import TRANSITIONS
 
 PAGE_SIZE = 50
@@ -314,7 +314,7 @@ def application_transition(request, reference, name):
     """Apply one of PAGE_TRANSITIONS; a refused move is a message and changes nothing."""
     if name not in PAGE_TRANSITIONS:
         raise Http404
-    application = visible_application(request.user, reference, WITH_AMOUNTS)
+    application = visible_application(request.user, reference, WITH_AMOUNTS, full_file=False)
     transition = TRANSITIONS[name]
     allowed = transition in application.allowed_transitions(request.user)
     if request.method == "GET" and not allowed:
@@ -389,8 +389,6 @@ def attachment_upload(request, reference):
 def attachment_download(request, reference, pk):
     """The file, only to those who see the application; always as a download, never rendered inline."""
     application = visible_application(request.user, reference, WITH_AMOUNTS)
-    if summary_only(request.user, application):
-        raise PermissionDenied
     attachment = get_object_or_404(application.attachments, pk=pk)
     response = stored_file_response(
         attachment.file, filename=attachment.original_name, content_type=attachment.content_type

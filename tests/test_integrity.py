@@ -1,14 +1,29 @@
 """Integrity under attack and faults: the doors an attacker or a failing machine found open."""
 
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from departments.models import Region
 from fipe.settings import database_from_env
+from projects.awards.services import check_call_funding
+from projects.enums import CallStatus, LetterKind, Status
+from projects.exceptions import PermissionRefused, TransitionNotAllowed
 from projects.exchange.imports import import_applications
+from projects.letters.pipeline import generate_letter
 from projects.models import Application
+from reviews.committee.services import close_meeting
+from reviews.models import ConflictDeclaration
 from tests.departments.factories import UserFactory, caf_instructor, department, regional_approver
+from tests.projects.awards.test_award_admin import call_form_data
+from tests.projects.exchange.test_admin_applications import change_data as admin_change_data
 from tests.projects.factories import ApplicationFactory, CallFactory
 from tests.projects.form_data import application_form_data
+from tests.projects.letters.factories import laureate as letters_laureate
+from tests.projects.letters.factories import signatory
+from tests.reviews.situations import meeting, propose, reviewed_application
 
 # — The platform: connections, caches, login throttling —
 
@@ -92,3 +107,91 @@ def test_an_import_cannot_rewrite_another_regions_applicant(db):
     assert any("a aussi des dossiers que vous ne gérez pas" in problem.message for problem in report.problems)
     applicant.refresh_from_db()
     assert applicant.address == "1 place de la Mairie"
+
+
+# — The conflict-of-interest wall —
+
+
+def test_an_instructor_with_a_conflict_reads_neither_the_award_nor_the_letters(client, db):
+    signatory()
+    application = letters_laureate()
+    letter = generate_letter(application=application, kind=LetterKind.AWARD, by=regional_approver())
+    caf = caf_instructor("11")
+    ConflictDeclaration.objects.create(user=caf, application=application, has_conflict=True, note="Élue du conseil.")
+    client.force_login(caf)
+    reference = application.reference
+    pages = [
+        reverse("projects:award_detail", kwargs={"reference": reference}),
+        reverse("projects:application_letters", kwargs={"reference": reference}),
+        reverse("projects:letter_preview", kwargs={"reference": reference, "kind": LetterKind.AWARD}),
+        reverse("projects:letter_download", kwargs={"reference": reference, "pk": letter.pk}),
+    ]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "déclarez d’abord n’avoir aucun conflit" in response.text
+    # The same pages open once the instructor has declared no conflict.
+    ConflictDeclaration.objects.filter(user=caf).update(has_conflict=False)
+    assert [client.get(url).status_code for url in pages] == [200, 200, 200, 200]
+
+
+def test_an_instructor_with_a_conflict_cannot_read_the_minutes_carrying_the_files_scores(client, db):
+    application = reviewed_application("11")
+    opened = meeting("11")
+    propose(opened, application)
+    close_meeting(meeting=opened, by=opened.secretary)
+    caf = caf_instructor("11")
+    ConflictDeclaration.objects.create(user=caf, application=application, has_conflict=True, note="Parent.")
+    client.force_login(caf)
+    url = reverse("reviews:minutes", kwargs={"pk": opened.pk})
+    response = client.get(url)
+    assert response.status_code == 403
+    assert "déclarez d’abord" in response.text
+    ConflictDeclaration.objects.filter(user=caf).update(has_conflict=False)
+    assert client.get(url).status_code == 200
+
+
+def test_an_instructor_who_has_not_declared_cannot_start_the_review(db):
+    application = ApplicationFactory(submitted=True)
+    caf = caf_instructor("11")
+    assert "start_review" not in {t.name for t in application.allowed_transitions(caf)}
+    with pytest.raises(PermissionRefused, match="aucun conflit d’intérêts"):
+        application.start_review(by=caf)
+    application.refresh_from_db()
+    assert application.status == Status.SUBMITTED
+    assert not application.status_changes.exists()
+
+
+# — The admin, bound by the pages' rules —
+
+
+def test_the_admin_cannot_lower_a_laureates_requested_amounts_under_its_award(client, db):
+    application = letters_laureate()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    url = reverse("admin:projects_application_change", args=[application.pk])
+    response = client.post(url, admin_change_data(application, {2023: "1", 2024: "1", 2025: "1"}))
+    assert response.status_code == 200
+    assert "il ne peut plus être modifié" in response.text
+    application.refresh_from_db()
+    assert application.requested_total == Decimal("30000.00")
+    assert sorted(application.requested_by_year().values()) == [Decimal("10000.00")] * 3
+
+
+def test_the_admins_call_form_cannot_publish_results(client, db):
+    call = CallFactory()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    url = reverse("admin:projects_call_change", args=[call.pk])
+    data = call_form_data(call, status=CallStatus.RESULTS_PUBLISHED, results_published_at_0="18/12/2023")
+    assert client.post(url, {**data, "results_published_at_1": "10:00"}).status_code == 302
+    call.refresh_from_db()
+    assert (call.status, call.results_published_at) == (CallStatus.OPEN, None)
+    with pytest.raises(TransitionNotAllowed, match="Publier les résultats"):
+        call.set_filing(CallStatus.RESULTS_PUBLISHED)
+
+
+def test_envelope_and_state_share_rules_hold_outside_the_admin(db):
+    call = CallFactory()
+    letters_laureate(call=call)
+    with pytest.raises(ValidationError) as refusal:
+        check_call_funding(call=call, envelope=Decimal("29999.99"), state_share=Decimal("0.6"))
+    assert set(refusal.value.message_dict) == {"envelope", "state_share"}
