@@ -1,19 +1,32 @@
 """Integrity under attack and faults: the doors an attacker or a failing machine found open."""
 
+import errno
+import io
+import os
+import signal
+import socket
+import zipfile
 from decimal import Decimal
 
+import psycopg
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.storage import filesystem
+from django.db import connection
 from django.urls import reverse
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
 
 from departments.models import Region
 from fipe.settings import database_from_env
 from projects.awards.services import check_call_funding
-from projects.enums import CallStatus, LetterKind, Status
+from projects.enums import BatchStatus, CallStatus, LetterKind, Status
 from projects.exceptions import PermissionRefused, TransitionNotAllowed
 from projects.exchange.imports import import_applications
-from projects.letters.pipeline import generate_letter
-from projects.models import Application
+from projects.letters import pipeline
+from projects.letters.pipeline import generate_letter, generate_missing_letters, render_pool
+from projects.letters.tasks import run_letter_batch, start_letter_batch
+from projects.models import Application, Attachment, DecisionLetter, LetterBatch
 from reviews.committee.services import close_meeting
 from reviews.models import ConflictDeclaration
 from tests.departments.factories import UserFactory, caf_instructor, department, regional_approver
@@ -23,6 +36,7 @@ from tests.projects.factories import ApplicationFactory, CallFactory
 from tests.projects.form_data import application_form_data
 from tests.projects.letters.factories import laureate as letters_laureate
 from tests.projects.letters.factories import signatory
+from tests.projects.letters.test_letter_batches import IMMEDIATE
 from tests.reviews.situations import meeting, propose, reviewed_application
 
 # — The platform: connections, caches, login throttling —
@@ -195,3 +209,130 @@ def test_envelope_and_state_share_rules_hold_outside_the_admin(db):
     with pytest.raises(ValidationError) as refusal:
         check_call_funding(call=call, envelope=Decimal("29999.99"), state_share=Decimal("0.6"))
     assert set(refusal.value.message_dict) == {"envelope", "state_share"}
+
+
+# — Full disks, lost connections, dead workers —
+
+
+class FullDisk(io.RawIOBase):
+    """A file that takes the first bytes written, then says the disk is full."""
+
+    def __init__(self, real):
+        self.real = real
+
+    def write(self, data):
+        self.real.write(data[:10])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def close(self):
+        self.real.close()
+
+
+def disk_fills_up(monkeypatch):
+    real_fdopen = os.fdopen
+    monkeypatch.setattr(filesystem.os, "fdopen", lambda fd, mode: FullDisk(real_fdopen(fd, mode)))
+
+
+def test_an_upload_onto_a_full_disk_says_so_and_leaves_nothing(client, db, settings, monkeypatch):
+    from tests.projects.sample_files import pdf_bytes, upload
+    from tests.projects.test_attachments import stored_files, upload_url
+
+    application = ApplicationFactory(submitted=True)
+    client.force_login(regional_approver())
+    disk_fills_up(monkeypatch)
+    response = client.post(upload_url(application), {"file": upload("budget.pdf", pdf_bytes())})
+    assert response.status_code == 507
+    assert "Espace disque insuffisant" in response.text
+    assert not Attachment.objects.exists()
+    assert stored_files(settings) == []
+
+
+def test_a_letter_of_a_batch_onto_a_full_disk_fails_alone_with_its_reason(db, monkeypatch, settings):
+    signatory()
+    application = letters_laureate()
+    disk_fills_up(monkeypatch)
+    summary = generate_missing_letters(call=application.call, by=regional_approver(), processes=1)
+    assert (summary.generated, summary.failed) == (0, 1)
+    assert summary.outcomes[0].message.startswith("Espace disque insuffisant")
+    assert not DecisionLetter.objects.exists()
+    letters_folder = settings.MEDIA_ROOT / "letters"
+    assert not letters_folder.exists() or not any(path.is_file() for path in letters_folder.rglob("*"))
+
+
+def test_the_renderers_do_not_keep_the_task_workers_shutdown_handler():
+    def graceful_shutdown(signum, frame):
+        """db_worker's: it only notes the signal, so a renderer keeping it would never stop."""
+
+    previous = signal.signal(signal.SIGTERM, graceful_shutdown)
+    try:
+        with render_pool(2, 2) as pool:
+            assert pool.apply(signal.getsignal, (signal.SIGTERM,)) == signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def test_a_batch_whose_worker_died_is_interrupted_at_once_and_its_relaunch_archives_every_letter(db, settings):
+    settings.TASKS = IMMEDIATE
+    signatory()
+    approver = regional_approver()
+    produced, missing = letters_laureate(), letters_laureate()
+    dead = LetterBatch.objects.create(
+        call=produced.call, requested_by=approver, status=BatchStatus.RUNNING, worker=f"{socket.gethostname()}:999999"
+    )
+    generate_letter(application=produced, kind=LetterKind.AWARD, by=approver)  # what the dead worker made
+    relaunched, created = start_letter_batch(call=produced.call, department=None, kind="all", by=approver)
+    dead.refresh_from_db()
+    assert dead.status == BatchStatus.FAILED
+    assert created
+    relaunched.refresh_from_db()
+    assert relaunched.status == BatchStatus.DONE
+    with relaunched.archive.open("rb") as file, zipfile.ZipFile(io.BytesIO(file.read())) as archive:
+        assert sorted(archive.namelist()) == [
+            f"011/{produced.reference}-attribution-v1.pdf",
+            f"011/{missing.reference}-attribution-v1.pdf",
+        ]
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_whose_database_backend_is_terminated_ends_and_the_worker_runs_the_next_task(monkeypatch):
+    signatory()
+    approver = regional_approver()
+    first = letters_laureate()
+    letters_laureate()
+    cut = LetterBatch.objects.create(call=first.call, requested_by=approver)
+    following = LetterBatch.objects.create(call=first.call, requested_by=approver)
+    run_letter_batch.enqueue(cut.pk)
+    run_letter_batch.enqueue(following.pk)
+    real_store, terminated = pipeline.store_letter, []
+
+    def terminate_the_backend_once(**kwargs):
+        if not terminated:
+            terminated.append(connection.connection.info.backend_pid)
+            db = connection.settings_dict
+            with psycopg.connect(
+                dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432, autocommit=True
+            ) as killer:
+                killer.execute("SELECT pg_terminate_backend(%s)", [terminated[0]])
+        return real_store(**kwargs)
+
+    monkeypatch.setattr(pipeline, "store_letter", terminate_the_backend_once)
+    Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    ).run()
+    cut.refresh_from_db()
+    following.refresh_from_db()
+    assert terminated
+    assert cut.status == BatchStatus.DONE
+    assert cut.failed == 1
+    assert any("Connexion à la base de données perdue" in row["message"] for row in cut.report)
+    assert following.status == BatchStatus.DONE
+    assert DecisionLetter.objects.count() == 2
+    assert not DBTaskResult.objects.exclude(status="SUCCESSFUL").exists()
