@@ -20,6 +20,7 @@ from projects.models import (
     RequestedAmount,
     StatusChange,
 )
+from projects.money import check_year_amounts
 
 
 class DepartmentEnvelopeForm(forms.ModelForm):
@@ -161,20 +162,17 @@ class RequestedAmountFormSet(BaseInlineFormSet):
                 self.instance.check_editable()
             except DomainError as error:
                 raise ValidationError(error.message) from None
-        years = set(self.instance.call.programme_years)
-        seen = set()
+        amounts = {}
         for form in self.forms:
             if not form.cleaned_data or form.cleaned_data.get("DELETE"):
                 continue
             year = form.cleaned_data["year"]
-            if year not in years:
-                raise ValidationError(
-                    _("%(year)s n’est pas une année du programme de l’appel (%(first)s à %(last)s).")
-                    % {"year": year, "first": self.instance.call.first_year, "last": self.instance.call.last_year}
-                )
-            if year in seen:
+            if year in amounts:
                 raise ValidationError(_("Une seule ligne par année."))
-            seen.add(year)
+            amounts[year] = form.cleaned_data.get("amount")
+        checked = check_year_amounts(amounts, years=self.instance.call.programme_years)
+        if checked.problems:
+            raise ValidationError(list(checked.problems.values()))
 
 
 class RequestedAmountInline(admin.TabularInline):
