@@ -10,7 +10,7 @@ from projects.awards.services import check_call_funding, check_department_envelo
 from projects.enums import CallStatus
 from projects.exceptions import DomainError
 from projects.exchange.admin import ApplicationImportAdminMixin, CallResultsAdminMixin
-from projects.forms import SharedApplicantRule
+from projects.forms import ApplicantForm, SharedApplicantRule
 from projects.models import (
     Applicant,
     Application,
@@ -114,18 +114,7 @@ class CallAdmin(CallResultsAdminMixin, admin.ModelAdmin):
 class ApplicantAdminForm(SharedApplicantRule, forms.ModelForm):
     class Meta:
         model = Applicant
-        fields = [
-            "legal_name",
-            "legal_form",
-            "siret",
-            "rna",
-            "address",
-            "postal_code",
-            "commune",
-            "contact_name",
-            "contact_email",
-            "contact_phone",
-        ]
+        fields = ApplicantForm.Meta.fields
 
 
 @admin.register(Applicant)

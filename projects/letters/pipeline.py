@@ -575,11 +575,11 @@ def _generate(missing, sources: LetterSources, by, pool, zipped, chunk_size: int
 def fault_message(error: Exception) -> str:
     """What a batch reports when the machine, not the letter, failed: a full disk, a lost database."""
     if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
-        return _("Espace disque insuffisant : le courrier n’a pas été enregistré.")
+        return _("Espace disque insuffisant : le fichier n’a pas été enregistré.")
     if isinstance(error, DatabaseError):
         # The connection is closed if it is dead, so the next letter (or report) opens a new one.
         close_old_connections()
-        return _("Connexion à la base de données perdue : le courrier n’a pas été enregistré.")
+        return _("Connexion à la base de données perdue : l’enregistrement n’a pas abouti.")
     return f"{type(error).__name__}: {error}"
 
 
