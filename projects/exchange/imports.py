@@ -29,7 +29,7 @@ from projects.enums import EDITABLE_STATUSES, Category, LegalForm, Status
 from projects.exchange.spreadsheets import write_table
 from projects.models import Applicant, Application, Call, RequestedAmount, StatusChange
 from projects.money import format_euros
-from projects.services import allocate_references
+from projects.services import allocate_references, refuse_shared_applicant_changes
 from projects.workflow import TRANSITIONS
 
 APPLICANT_FIELDS = [
@@ -337,7 +337,7 @@ class _Plan:
     updates: list[tuple[ParsedRow, int]] = field(default_factory=list)
 
 
-def plan_import(*, call: Call, parsed: list[ParsedRow], columns: dict[str, Column], report: ImportReport) -> _Plan:
+def plan_import(*, call: Call, by, parsed: list[ParsedRow], columns: dict[str, Column], report: ImportReport) -> _Plan:
     """Match applicants and applications with what exists; report conflicts between rows."""
     plan = _Plan()
     clean_rows = [row for row in parsed if not row.problems and row.department and row.applicant.get("siret")]
@@ -365,6 +365,7 @@ def plan_import(*, call: Call, parsed: list[ParsedRow], columns: dict[str, Colum
     }
     first_line_of: dict[str, ParsedRow] = {}
     seen_applications: dict[tuple, int] = {}
+    changed_fields: dict[str, list[str]] = {}
     for row in clean_rows:
         siret = row.applicant["siret"]
         first = first_line_of.setdefault(siret, row)
@@ -398,11 +399,12 @@ def plan_import(*, call: Call, parsed: list[ParsedRow], columns: dict[str, Colum
         if current is None:
             applicant_action = "create"
             plan.new_applicants.setdefault(siret, row.applicant)
-        elif siret in plan.changed_applicants or any(
-            getattr(current, name) != value for name, value in row.applicant.items()
-        ):
+        elif siret in plan.changed_applicants:
+            applicant_action = "update"
+        elif changed := [name for name, value in row.applicant.items() if getattr(current, name) != value]:
             applicant_action = "update"
             plan.changed_applicants[siret] = current
+            changed_fields[siret] = changed
         else:
             applicant_action = "unchanged"
 
@@ -454,6 +456,8 @@ def plan_import(*, call: Call, parsed: list[ParsedRow], columns: dict[str, Colum
                 requested_total=sum(row.amounts.values(), Decimal("0")),
             )
         )
+    for siret, message in refuse_shared_applicant_changes(changes=changed_fields, by=by).items():
+        report.problems.append(Problem(first_line_of[siret].line, columns["siret"].header, message))
     return plan
 
 

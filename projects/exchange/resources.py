@@ -391,7 +391,9 @@ class ApplicationResource(resources.ModelResource):
         anything was found wrong or this is the preview."""
         self.create_instances.clear()
         already = len(self.report.problems)
-        plan = plan_import(call=self.call, parsed=self.parsed, columns=self.columns_by_key, report=self.report)
+        plan = plan_import(
+            call=self.call, by=self.by, parsed=self.parsed, columns=self.columns_by_key, report=self.report
+        )
         for problem in self.report.problems[already:]:
             self._invalidate(result, problem)
         if self.report.problems or dry_run:
