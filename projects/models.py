@@ -518,6 +518,7 @@ from projects.awards.models import (  # noqa: E402
     FundingLineQuerySet,
     Payment,
 )
+from projects.exchange.models import ImportJob  # noqa: E402
 from projects.letters.models import (  # noqa: E402
     BATCH_STALE_AFTER,
     UNFINISHED_BATCH_STATUSES,
@@ -544,6 +545,7 @@ __all__ = [
     "DepartmentEnvelope",
     "FundingLine",
     "FundingLineQuerySet",
+    "ImportJob",
     "LetterBatch",
     "Payment",
     "ReferenceCounter",
