@@ -10,7 +10,7 @@ import projects.letters.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("projects", "0003_rename_awardletter_decisionletter"),
+        ("projects", "0005_importjob"),
     ]
 
     operations = [
