@@ -523,8 +523,12 @@ from projects.letters.models import (  # noqa: E402
     BATCH_STALE_AFTER,
     UNFINISHED_BATCH_STATUSES,
     DecisionLetter,
+    DocumentKind,
+    IssuedDocument,
+    KeySource,
     LetterBatch,
     Signatory,
+    document_path,
     letter_path,
 )
 
@@ -543,6 +547,10 @@ __all__ = [
     "CallQuerySet",
     "DecisionLetter",
     "DepartmentEnvelope",
+    "DocumentKind",
+    "IssuedDocument",
+    "KeySource",
+    "document_path",
     "FundingLine",
     "FundingLineQuerySet",
     "ImportJob",
