@@ -318,7 +318,12 @@ class Application(models.Model):
             )
 
     def submit(self, *, by, comment=""):
-        return self._transition("submit", by=by, comment=comment)
+        from projects.notifications import events  # the outbox's models are loaded after these
+
+        with transaction.atomic():
+            change = self._transition("submit", by=by, comment=comment)
+            events.application_submitted(self)
+        return change
 
     def start_review(self, *, by, comment=""):
         return self._transition("start_review", by=by, comment=comment)
@@ -482,6 +487,11 @@ from projects.letters.models import (  # noqa: E402
     Signatory,
     letter_path,
 )
+from projects.notifications.models import (  # noqa: E402
+    Message,
+    MessageAttachment,
+    NotificationPreference,
+)
 
 __all__ = [
     "BATCH_STALE_AFTER",
@@ -501,6 +511,9 @@ __all__ = [
     "FundingLine",
     "FundingLineQuerySet",
     "LetterBatch",
+    "Message",
+    "MessageAttachment",
+    "NotificationPreference",
     "Payment",
     "ReferenceCounter",
     "RequestedAmount",

@@ -36,6 +36,7 @@ from projects.enums import AWARDED_STATUSES, Funder, LetterKind, Status
 from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
 from projects.models import Application, Call, DecisionLetter, Signatory, StatusChange
 from projects.money import CONVENTION_THRESHOLD, format_euros, to_cents
+from projects.notifications import events
 
 logger = logging.getLogger(__name__)
 
@@ -368,6 +369,7 @@ def mark_letter_sent(*, letter: DecisionLetter, by) -> DecisionLetter:
             )
         letter.sent_at = timezone.now()
         letter.save(update_fields=["sent_at"])
+        events.letter_sent(letter=letter, reference=decision_reference(application, letter.kind))
     return letter
 
 

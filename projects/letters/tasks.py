@@ -13,6 +13,7 @@ from projects.enums import BatchStatus
 from projects.exceptions import DomainError
 from projects.letters.pipeline import BatchSummary, generate_missing_letters
 from projects.models import UNFINISHED_BATCH_STATUSES, Call, LetterBatch
+from projects.notifications import events
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ def _finish(batch: LetterBatch, status: str, report: list[dict]) -> None:
     batch.report = report
     batch.finished_at = timezone.now()
     batch.save()
+    events.batch_finished(batch)
 
 
 def start_letter_batch(*, call: Call, department: Department | None, kind: str, by) -> tuple[LetterBatch, bool]:
