@@ -132,6 +132,17 @@ def notify(
     return written
 
 
+def messages_about(model, ids: list[int]) -> dict[int, list[Message]]:
+    """The messages written about each of these objects (by id), oldest first; no query without ids."""
+    if not ids:
+        return {}
+    found: dict[int, list[Message]] = {}
+    about_type = ContentType.objects.get_for_model(model)
+    for message in Message.objects.filter(about_type=about_type, about_id__in=ids).order_by("created_at", "pk"):
+        found.setdefault(message.about_id, []).append(message)
+    return found
+
+
 # Delivery -------------------------------------------------------------------
 
 
