@@ -91,7 +91,7 @@ def sent_mail(request):
             key=lambda item: (item["date"] is not None, item["date"]),
             reverse=True,
         )
-    except FileNotFoundError:
+    except (FileNotFoundError, mailbox.NoSuchMailboxError):
         received = []
     return render(
         request,
@@ -109,7 +109,7 @@ def sent_mail(request):
 def sent_mail_detail(request, key):
     try:
         message = _demo_mailbox()[key]
-    except (KeyError, FileNotFoundError, OSError):
+    except (KeyError, OSError, mailbox.NoSuchMailboxError):
         raise Http404 from None
     body = message.get_body(preferencelist=("plain",))
     summary = _summary(key, message)
