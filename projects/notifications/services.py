@@ -127,9 +127,20 @@ def notify(
             stored.file.save("attachment", ContentFile(attachment.content), save=False)
             stored.save()
         written.append(message)
-    if any(message.status == MessageStatus.QUEUED for message in written):
+    if any(message.status == MessageStatus.QUEUED for message in written) and not _delivery_pending():
         transaction.on_commit(enqueue_delivery)
     return written
+
+
+def _delivery_pending() -> bool:
+    """Whether this transaction already asks for a delivery on commit: one task delivers all its messages.
+
+    A callback registered in a savepoint that rolled back is gone from the list, so it is asked again.
+    """
+    connection = transaction.get_connection()
+    return connection.in_atomic_block and any(
+        callback is enqueue_delivery for _savepoints, callback, _robust in connection.run_on_commit
+    )
 
 
 def messages_about(model, ids: list[int]) -> dict[int, list[Message]]:
@@ -252,7 +263,15 @@ def deliver_due_messages(*, limit: int = 100) -> DeliveryReport:
                 report.failed += 1
                 continue
             try:
-                build_email(message, connection).send()
+                email = build_email(message, connection)
+            except OSError as error:
+                # An attachment's file is missing: this message cannot leave, the others can.
+                _failed(message, f"{type(error).__name__}: {error}", now)
+                report.failed += 1
+                report.errors.append(str(error))
+                continue
+            try:
+                email.send()
             except MESSAGE_REFUSALS as error:
                 _failed(message, f"{type(error).__name__}: {error}", now)
                 report.failed += 1

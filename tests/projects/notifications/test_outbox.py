@@ -102,7 +102,10 @@ def test_a_rolled_back_approval_leaves_no_message(db):
 def test_delivery_is_asked_of_the_worker_once_the_change_commits(db, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         submitted_notice()
+        events.application_submitted(ApplicationFactory())
+        assert Message.objects.count() == 2
         assert not DBTaskResult.objects.exists()
+    # One delivery for all the messages of the transaction.
     assert len(callbacks) == 1
     assert DBTaskResult.objects.get().task_path == "projects.notifications.tasks.deliver_messages"
 
@@ -224,3 +227,17 @@ def test_two_workers_never_send_the_same_message_twice(smtp_server):
     subjects = [str(email["Subject"]) for email in smtp_server.messages]
     assert len(subjects) == 30 == len(set(subjects))
     assert set(Message.objects.values_list("status", "attempts")) == {(MessageStatus.SENT, 1)}
+
+
+def test_a_message_whose_attachment_is_gone_fails_alone(db, smtp_server):
+    sent_letter()
+    caf_instructor("11", email="instructrice@caf11.example")
+    events.application_submitted(ApplicationFactory())
+    letter_mail = Message.objects.get(recipient=CONTACT)
+    attachment = letter_mail.attachments.get()
+    attachment.file.storage.delete(attachment.file.name)
+    report = deliver_due_messages()
+    assert (report.sent, report.failed) == (1, 1)
+    letter_mail.refresh_from_db()
+    assert letter_mail.status == MessageStatus.FAILED and "FileNotFoundError" in letter_mail.last_error
+    assert [item["to"] for item in smtp_server.received] == [["instructrice@caf11.example"]]
