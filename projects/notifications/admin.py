@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from projects.exceptions import DomainError
+from projects.letters.admin import ReadOnlyAdmin
 from projects.notifications.events import Event
 from projects.notifications.models import Message, MessageAttachment, MessageStatus, NotificationPreference
 from projects.notifications.services import resend_message
@@ -31,7 +32,7 @@ class AttachmentInline(admin.TabularInline):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ReadOnlyAdmin):
     """The outbox: what was sent to whom, what waits, what failed and why. Written by the application only."""
 
     list_display = ["created_at", "event_label", "recipient", "subject", "status", "attempts", "sent_at"]
@@ -58,15 +59,6 @@ class MessageAdmin(admin.ModelAdmin):
     exclude = ["body_html", "claim"]
     inlines = [AttachmentInline]
     actions = ["resend"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("évènement"), ordering="event")
     def event_label(self, message):
