@@ -339,7 +339,8 @@ def generate_letter(*, application: Application, kind: str, by) -> DecisionLette
 
 
 def mark_letter_sent(*, letter: DecisionLetter, by) -> DecisionLetter:
-    """Record that the award letter was sent: the laureate becomes notified.
+    """Send the award letter: an e-mail to the applicant's contact with the PDF, written to the outbox in
+    this transaction (none without an address: the letter is then posted), and the laureate becomes notified.
 
     Only the latest version of an award letter, once. A corrected version of a letter to an
     already notified laureate may be recorded as sent too; the status then stays as it is.
