@@ -10,7 +10,7 @@ import projects.notifications.models
 class Migration(migrations.Migration):
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
-        ("projects", "0003_rename_awardletter_decisionletter"),
+        ("projects", "0005_importjob"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
