@@ -21,14 +21,20 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# Development server on the embedded SQLite database, with the demo data and the task worker.
+# Development server on the embedded SQLite database, with the demo data, the task worker and a local
+# SMTP server (aiosmtpd) that keeps every e-mail sent under var/mail/ (page « Courriels envoyés »).
+MAIL_HOST ?= 127.0.0.1:8025
 run: export DEBUG ?= 1
+run: export EMAIL_URL ?= smtp://$(MAIL_HOST)
 run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_demo
 	@echo "Comptes : admin, caf-11, ddets-11, cdsf-11, caf-31, ddets-31, cdsf-31, caf-30, ddets-30, cdsf-30, prefecture-76 — mot de passe fipe-demo"
-	$(BIN)/python manage.py db_worker --interval 1 & \
-	  WORKER=$$!; trap "kill $$WORKER 2>/dev/null" EXIT INT TERM; \
+	@mkdir -p var
+	$(BIN)/python -m aiosmtpd -n -l $(MAIL_HOST) -c aiosmtpd.handlers.Mailbox var/mail & \
+	  SINK=$$!; \
+	  $(BIN)/python manage.py db_worker --interval 1 & \
+	  WORKER=$$!; trap "kill $$WORKER $$SINK 2>/dev/null" EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver $(HOST)
 
 # The whole suite; uses DATABASE_URL when set (PostgreSQL), SQLite otherwise.
@@ -61,4 +67,4 @@ format: install-dev
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) db.sqlite3 staticfiles var

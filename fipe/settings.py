@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -199,11 +200,35 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 SIGNING_KEYS_DIR = Path(os.environ.get("SIGNING_KEYS_DIR", BASE_DIR / "signing"))
 # A time-stamping authority (RFC 3161): when set, signatures are PAdES B-T instead of B-B.
 SIGNING_TSA_URL = os.environ.get("SIGNING_TSA_URL", "")
-# The public address printed (and QR-coded) on every document for its verification page.
+# The public address printed (and QR-coded) on every document, and the links in e-mails.
 SITE_URL = os.environ.get(
     "SITE_URL", "http://127.0.0.1:8000" if DEBUG or not ALLOWED_HOSTS else f"https://{ALLOWED_HOSTS[0]}"
 ).rstrip("/")
 VERIFY_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+# E-mail: the outbox's messages leave through the SMTP server of EMAIL_URL
+# (smtp://user:password@host:587/?tls=True, smtps:// for implicit TLS), delivered by the task worker.
+# Without it: the console in development, the local mail server (port 25) in production.
+EMAIL_URL = os.environ.get("EMAIL_URL", "console://" if DEBUG else "smtp://localhost:25")
+try:
+    _email = dj_email_url.parse(EMAIL_URL)
+except Exception as error:
+    raise ImproperlyConfigured(f"EMAIL_URL is not a valid e-mail URL ({error}).") from None
+if "EMAIL_BACKEND" not in _email:
+    raise ImproperlyConfigured("EMAIL_URL must start with smtp://, smtps://, console:// or file://.")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST, EMAIL_PORT = _email["EMAIL_HOST"], _email["EMAIL_PORT"]
+EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_USER"], _email["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS, EMAIL_USE_SSL = _email["EMAIL_USE_TLS"], _email["EMAIL_USE_SSL"]
+# A server that does not answer must not hold the worker for long: the message waits and is retried.
+EMAIL_TIMEOUT = _email["EMAIL_TIMEOUT"] or 20
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "FIPE — Préfecture de la région Occitanie <ne-pas-repondre@fipe.example.gouv.fr>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A letter larger than this is sent as a link rather than attached.
+NOTIFICATION_ATTACHMENT_MAX_BYTES = int(os.environ.get("NOTIFICATION_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024))
+# Where the demo's SMTP sink (make run) stores what it receives, shown on « Courriels envoyés » when DEBUG is on.
+DEMO_MAIL_DIR = Path(os.environ.get("DEMO_MAIL_DIR", BASE_DIR / "var" / "mail"))
 
 # No inline script or style, no third-party origin: every asset is served from our static files.
 CONTENT_SECURITY_POLICY = {

@@ -55,3 +55,12 @@ class ProjectsConfig(AppConfig):
         add_demo_step(awards.load_awards, order=50)
         add_demo_step(letters.load_letters, order=60)
         add_demo_step(results.load_results, order=70)
+
+        # Notifications: each user's preferences, and in the demo the mailbox of the local SMTP sink.
+        from django.conf import settings
+
+        from projects.demo.notifications import load_notifications
+
+        add_nav_item("projects:notification_preferences", _("Mes notifications"), order=80)
+        add_nav_item("projects:sent_mail", _("Courriels envoyés"), order=85, visible=lambda user: settings.DEBUG)
+        add_demo_step(load_notifications, order=85)

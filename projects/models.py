@@ -366,7 +366,12 @@ class Application(models.Model):
             )
 
     def submit(self, *, by, comment=""):
-        return self._transition("submit", by=by, comment=comment)
+        from projects.notifications import events  # the outbox's models are loaded after these
+
+        with transaction.atomic():
+            change = self._transition("submit", by=by, comment=comment)
+            events.application_submitted(self)
+        return change
 
     def start_review(self, *, by, comment=""):
         return self._transition("start_review", by=by, comment=comment)
@@ -531,6 +536,11 @@ from projects.letters.models import (  # noqa: E402
     document_path,
     letter_path,
 )
+from projects.notifications.models import (  # noqa: E402
+    Message,
+    MessageAttachment,
+    NotificationPreference,
+)
 
 __all__ = [
     "BATCH_STALE_AFTER",
@@ -555,6 +565,9 @@ __all__ = [
     "FundingLineQuerySet",
     "ImportJob",
     "LetterBatch",
+    "Message",
+    "MessageAttachment",
+    "NotificationPreference",
     "Payment",
     "ReferenceCounter",
     "RequestedAmount",

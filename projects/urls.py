@@ -9,6 +9,7 @@ from projects import views
 from projects.awards import urls as awards_urls
 from projects.exchange import urls as exchange_urls
 from projects.letters import urls as letters_urls
+from projects.notifications import urls as notifications_urls
 
 app_name = "projects"
 
@@ -29,4 +30,5 @@ urlpatterns = [
     *awards_urls.urlpatterns,
     *letters_urls.urlpatterns,
     *exchange_urls.urlpatterns,
+    *notifications_urls.urlpatterns,
 ]

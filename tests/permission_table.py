@@ -12,6 +12,7 @@ from projects.demo.applications import demo_application
 from projects.demo.data import DEMO_APPLICATIONS
 from projects.enums import BatchStatus
 from projects.models import DecisionLetter, LetterBatch
+from projects.notifications.events import letter_download_token
 from reviews.models import CommitteeMeeting
 
 ROLES = ["anonymous", "caf-11", "ddets-11", "cdsf-11", "caf-31", "prefecture-76", "admin"]
@@ -78,6 +79,8 @@ def sample_kwargs() -> dict[str, dict]:
             "letter_batch_archive": {"pk": batch.pk},
         }
     )
+    # Notifications: the signed link of a sent letter, a message the demo's mailbox does not hold.
+    kwargs.update({"letter_link": {"token": letter_download_token(letter)}, "sent_mail_detail": {"key": "absent"}})
     return kwargs
 
 
@@ -153,4 +156,10 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "reviews:review": (302, 302, 403, 403, 404, 403, 403),
     # letters: the public verification of issued documents, open to anyone
     "projects:verify_document": (200, 200, 200, 200, 200, 200, 200),
+    # Notifications: everyone's own preferences; a letter's signed link for whoever holds it; the demo's
+    # mailbox (DEBUG only), whose sample message is absent.
+    "projects:notification_preferences": (302, 200, 200, 200, 200, 200, 200),
+    "projects:letter_link": (200, 200, 200, 200, 200, 200, 200),
+    "projects:sent_mail": (302, 200, 200, 200, 200, 200, 200),
+    "projects:sent_mail_detail": (302, 404, 404, 404, 404, 404, 404),
 }

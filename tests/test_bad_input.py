@@ -650,6 +650,19 @@ def case_verify_document(world) -> Case:
     )
 
 
+# Notifications.
+def case_notification_preferences(world) -> Case:
+    from projects.notifications.events import STAFF_EVENTS
+
+    valid = {event.value: "immediate" for event in STAFF_EVENTS}
+    return Case(
+        "caf-11",
+        reverse("projects:notification_preferences"),
+        valid,
+        {event.value: [*choice(), ("jamais", True), ("never", False)] for event in STAFF_EVENTS[:2]},
+    )
+
+
 POST_CASES: dict[str, Callable[[dict], Case]] = {
     "login": case_login,
     "logout": case_logout,
@@ -674,6 +687,8 @@ POST_CASES: dict[str, Callable[[dict], Case]] = {
     "reviews:proposal_delete": case_proposal_delete,
     "reviews:meeting_close": case_meeting_close,
     "projects:verify_document": case_verify_document,
+    # Notifications.
+    "projects:notification_preferences": case_notification_preferences,
 }
 
 

@@ -33,6 +33,7 @@ from projects.models import (
     StatusChange,
 )
 from projects.money import check_year_amounts, format_euros, parse_amount, split
+from projects.notifications import events
 
 
 def committed_total(*, call: Call, department: Department | None = None) -> Decimal:
@@ -208,6 +209,7 @@ def approve_laureate(*, application: Application, by, amounts_by_year: Mapping, 
                     )
         FundingLine.objects.bulk_create(lines)
         application.approve(by=by, comment=comment)
+        events.laureate_approved(award)
     return award
 
 
@@ -247,7 +249,10 @@ def approve_selection(
 
 def reject_application(*, application: Application, by, reason: str) -> StatusChange:
     """Reject a proposed or not-proposed application, with the reason kept in the history."""
-    return application.reject(by=by, comment=reason)
+    with transaction.atomic():
+        change = application.reject(by=by, comment=reason)
+        events.application_rejected(application=application, reason=reason)
+    return change
 
 
 def _line_for_update(line: FundingLine, by, refusal: str) -> FundingLine:
@@ -294,7 +299,9 @@ def record_payment(*, line: FundingLine, by, paid_on: datetime.date, amount: Dec
                     "paid": format_euros(paid),
                 }
             )
-        return Payment.objects.create(line=line, paid_on=paid_on, amount=amount, reference=reference, recorded_by=by)
+        payment = Payment.objects.create(line=line, paid_on=paid_on, amount=amount, reference=reference, recorded_by=by)
+        events.payment_recorded(payment)
+        return payment
 
 
 def set_commitment_number(*, line: FundingLine, by, number: str) -> FundingLine:

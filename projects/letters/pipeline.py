@@ -41,6 +41,7 @@ from projects.letters.documents import issue_document, new_verification_code, ve
 from projects.letters.signing import SigningKey, sign_pdf, signing_key
 from projects.models import Application, Call, DecisionLetter, DocumentKind, Signatory, StatusChange
 from projects.money import CONVENTION_THRESHOLD, format_euros, to_cents
+from projects.notifications import events
 
 logger = logging.getLogger(__name__)
 
@@ -384,7 +385,8 @@ def generate_letter(*, application: Application, kind: str, by) -> DecisionLette
 
 
 def mark_letter_sent(*, letter: DecisionLetter, by) -> DecisionLetter:
-    """Record that the award letter was sent: the laureate becomes notified.
+    """Send the award letter: an e-mail to the applicant's contact with the PDF, written to the outbox in
+    this transaction (none without an address: the letter is then posted), and the laureate becomes notified.
 
     Only the latest version of an award letter, once. A corrected version of a letter to an
     already notified laureate may be recorded as sent too; the status then stays as it is.
@@ -414,6 +416,7 @@ def mark_letter_sent(*, letter: DecisionLetter, by) -> DecisionLetter:
             )
         letter.sent_at = timezone.now()
         letter.save(update_fields=["sent_at"])
+        events.letter_sent(letter=letter, reference=decision_reference(application, letter.kind))
     return letter
 
 

@@ -15,6 +15,7 @@ from projects.exceptions import DomainError
 from projects.letters.models import current_worker
 from projects.letters.pipeline import BatchSummary, fault_message, generate_missing_letters
 from projects.models import UNFINISHED_BATCH_STATUSES, Call, LetterBatch
+from projects.notifications import events
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ def _finish(batch: LetterBatch, status: str, report: list[dict]) -> None:
         # Once more on a new connection: a batch left « en cours » would block its relaunch.
         close_old_connections()
         batch.save()
+    events.batch_finished(batch)
 
 
 def start_letter_batch(*, call: Call, department: Department | None, kind: str, by) -> tuple[LetterBatch, bool]:

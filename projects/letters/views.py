@@ -29,6 +29,7 @@ from projects.letters.pipeline import (
 )
 from projects.letters.tasks import start_letter_batch
 from projects.models import Application, Call, DecisionLetter, LetterBatch
+from projects.notifications.services import messages_about
 from projects.shortcuts import visible_application
 
 # Rules ----------------------------------------------------------------------
@@ -76,6 +77,9 @@ def letters_tab_context(application: Application, user) -> dict:
     kind = eligible_kind(application)
     can_issue = scope.can(Action.ISSUE_LETTERS, application.department_id)
     latest_award = next((letter for letter in letters if letter.kind == LetterKind.AWARD), None)
+    mails = messages_about(DecisionLetter, [letter.pk for letter in letters if letter.sent_at])
+    for letter in letters:
+        letter.mails = mails.get(letter.pk, [])
     return {
         "letters_tab": {
             "application": application,
@@ -153,7 +157,21 @@ def letter_mark_sent(request, reference, pk):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("Lettre marquée comme envoyée : le lauréat est notifié."))
+        contact = application.applicant.contact_email
+        if contact:
+            messages.success(
+                request,
+                _("Lettre envoyée par courriel à %(contact)s, PDF joint : le lauréat est notifié.")
+                % {"contact": contact},
+            )
+        else:
+            messages.warning(
+                request,
+                _(
+                    "Le porteur n’a pas d’adresse électronique : aucun courriel n’est parti. La lettre est "
+                    "enregistrée comme envoyée ; transmettez-la par courrier postal."
+                ),
+            )
     return redirect("projects:application_letters", reference=reference)
 
 

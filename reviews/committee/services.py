@@ -14,6 +14,7 @@ from projects.enums import Status
 from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
 from projects.models import Application, Call
 from projects.money import parse_amount
+from projects.notifications import events
 from reviews.committee.minutes import issue_minutes
 from reviews.enums import MeetingStatus, ProposalDecision
 from reviews.instruction.services import _checked_amounts, amount_key
@@ -279,6 +280,7 @@ def close_meeting(*, meeting: CommitteeMeeting, by) -> CommitteeMeeting:
             meeting.minutes_sha256 = document.sha256
             meeting.minutes.name = stored
             meeting.save(update_fields=["status", "closed_at", "closed_by", "minutes", "minutes_sha256"])
+            events.committee_closed(meeting=meeting, proposals=proposals)
     except BaseException:
         # The file storage is not transactional: do not leave the minutes of a meeting that stays open.
         if stored:

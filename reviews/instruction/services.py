@@ -11,6 +11,7 @@ from projects.enums import REVIEWABLE_STATUSES, Status
 from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
 from projects.models import Application, Call
 from projects.money import check_year_amounts
+from projects.notifications import events
 from reviews.enums import DEFAULT_CRITERIA, Opinion, ReviewerKind
 from reviews.models import (
     CommitteeProposal,
@@ -254,8 +255,13 @@ def save_review(
         )
         if locked.status == Status.SUBMITTED:
             locked.start_review(by=author)
-        if submit and Review.objects.submitted().filter(application=locked).count() == len(ReviewerKind):
-            locked.mark_reviewed(by=author, comment=_("Avis de la Caf et de la DDETS transmis."))
+        if submit:
+            submitted = set(Review.objects.submitted().filter(application=locked).values_list("kind", flat=True))
+            if len(submitted) == len(ReviewerKind):
+                locked.mark_reviewed(by=author, comment=_("Avis de la Caf et de la DDETS transmis."))
+            events.review_submitted(
+                application=locked, body=kind.label, waiting_kinds=sorted(set(ReviewerKind) - submitted)
+            )
     application.status = locked.status
     return review
 

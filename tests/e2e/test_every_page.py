@@ -66,6 +66,7 @@ KEYBOARD_CHECKED = {
     "reviews:meeting_create",
     "reviews:meeting_members",
     "reviews:proposal",
+    "projects:notification_preferences",
 }
 # Cells narrower than two letters' width for a text of more than three: a word would break on every letter.
 SQUEEZED_CELLS = """() => [...document.querySelectorAll('#content th, #content td')].filter(cell => {
@@ -578,4 +579,25 @@ def test_administrator_reopens_a_review_with_the_keyboard(page, site):
         fill=reason,
         done="rouvert",
     )
+    assert not problems, "\n".join(problems)
+
+
+def test_instructor_chooses_her_notifications_with_the_keyboard(page, site):
+    sign_in(page, site, "caf-11")
+
+    def never_for_submissions(page):
+        # In a group of radio buttons Tab reaches the checked one; the arrows move the choice.
+        tab_to(page, page.get_by_role("radio", name="Immédiatement").first)
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+
+    problems = form_problems(
+        page,
+        f"{site}/compte/notifications/",
+        submit="Enregistrer mes préférences",
+        fill=never_for_submissions,
+        done="préférences de notification sont enregistrées",
+        blank_is_wrong=False,
+    )
+    expect(page.get_by_role("radio", name="Jamais").first).to_be_checked()
     assert not problems, "\n".join(problems)

@@ -300,7 +300,7 @@ def test_regional_approver_generates_sends_and_downloads_an_award_letter(page, s
     assert download.suggested_filename.endswith(".pdf")
     with open(download.path(), "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
-    page.get_by_role("button", name="Marquer la version 1 comme envoyée").click()
+    page.get_by_role("button", name="Envoyer la version 1 au porteur").click()
     shot("journey-4b-03-sent")
     assert application(laureate.reference).status == Status.NOTIFIED
     assert serious_violations(page) == []

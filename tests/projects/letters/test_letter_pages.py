@@ -153,7 +153,7 @@ def test_the_letters_page_lists_versions_and_actions(client, letter, approver):
     assert "Ce dossier appelle une lettre d’attribution." in response.text
     assert "v1" in response.text
     assert "Produire une nouvelle version" in response.text
-    assert "Marquer la version 1 comme envoyée" in response.text
+    assert "Envoyer la version 1 au porteur" in response.text
     assert url("letter_download", reference=letter.application.reference, pk=letter.pk) in response.text
 
 
@@ -162,7 +162,7 @@ def test_an_instructor_sees_the_letters_without_the_actions(client, letter):
     response = client.get(url("application_letters", reference=letter.application.reference))
     assert "Télécharger la v1" in response.text
     assert "Produire une nouvelle version" not in response.text
-    assert "comme envoyée" not in response.text
+    assert "Envoyer la version" not in response.text
 
 
 def test_the_letters_page_of_another_department_answers_404(client, letter):
