@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 
 from departments.forms import LoginForm
 from departments.permissions import get_scope, visible_departments
+from fipe.workqueue import work_queue
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -21,5 +22,5 @@ def home(request):
     return render(
         request,
         "departments/home.html",
-        {"memberships": scope.memberships, "departments": departments},
+        {"memberships": scope.memberships, "departments": departments, "queue": work_queue(request.user)},
     )
