@@ -20,6 +20,7 @@ from projects.models import (
     DepartmentEnvelope,
     RequestedAmount,
     StatusChange,
+    YearEnvelope,
 )
 from projects.money import format_euros
 
@@ -108,13 +109,18 @@ class DepartmentEnvelopeInline(admin.TabularInline):
     autocomplete_fields = ["department"]
 
 
+class YearEnvelopeInline(admin.TabularInline):
+    model = YearEnvelope
+    extra = 0
+
+
 @admin.register(Call)
 class CallAdmin(CallResultsAdminMixin, admin.ModelAdmin):
     form = CallForm
     list_display = ["reference", "title", "region", "opens_on", "closes_on", "envelope", "status"]
     list_filter = ["status", "region"]
     search_fields = ["reference", "title"]
-    inlines = [DepartmentEnvelopeInline]
+    inlines = [DepartmentEnvelopeInline, YearEnvelopeInline]
     fieldsets = [
         (None, {"fields": ["reference", "title", "region", "status"]}),
         (_("Calendrier"), {"fields": ["opens_on", "closes_on", "first_year", "last_year", "results_published_at"]}),

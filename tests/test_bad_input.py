@@ -34,6 +34,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from departments.models import Department
+from projects.awards.forms import sign_selection
 from projects.awards.services import reject_application
 from projects.enums import LetterKind, Status
 from projects.letters.pipeline import generate_letter
@@ -354,10 +355,12 @@ def case_approval(world) -> Case:
     not_proposed = Application.objects.filter(status=Status.NOT_PROPOSED).first()
     prefix = f"p{proposed.pk}"
     amounts = {amount.year: amount.amount for amount in proposed.proposal.amounts.all()}
-    valid = {"action": "approve", f"{prefix}-selected": "on"}
-    valid |= {
-        f"{prefix}-amount_{year}": f"{amounts.get(year, Decimal('0')):.2f}" for year in proposed.call.programme_years
-    }
+    years = proposed.call.programme_years
+    valid = {"action": "confirm", f"{prefix}-selected": "on"}
+    valid |= {f"{prefix}-amount_{year}": f"{amounts.get(year, Decimal('0')):.2f}" for year in years}
+    # The confirmation carries the selection its step showed, signed for the approver.
+    selection = [(proposed, {year: amounts.get(year, Decimal("0")) for year in years})]
+    valid["token"] = lambda: sign_selection(selection, user=user("prefecture-76"))
     fields = {f"{prefix}-amount_2023": AMOUNT, f"{prefix}-selected": BOOLEAN}
     fields["action"] = [("nope", True), (NUL, True)]
     fields["approve_one"] = [("abc", True), ("999999", True), (str(not_proposed.pk), True), (NUL, True)]
@@ -763,6 +766,8 @@ GARBAGE_QUERIES = [
     "appel=%00",
     "appel=999999",
     "page=1&page=2&sort=status&sort=nope",
+    "todo=nope",
+    "todo=%00",
 ]
 # The pages that read their query string, each with a user who may open it.
 GET_PAGES = [
