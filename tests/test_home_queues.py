@@ -13,8 +13,8 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.test import Client, override_settings
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils import timezone
+from django.utils.html import escape
 
 from departments.models import Department
 from fipe import workqueue

@@ -51,7 +51,8 @@ def check_then_confirm(client, call, data: dict, **extra):
     confirmed = {key: value for key, value in data.items() if key not in ("approve_one", "action")}
     confirmed = {key: value for key, value in confirmed.items() if not key.endswith("-selected")}
     confirmed |= {f"p{pk}-selected": "on" for pk in step.context["chosen_ids"]}
-    return client.post(approval_url(call), {**confirmed, "action": "confirm", "token": step.context["token"]}, follow=True)
+    confirmed |= {"action": "confirm", "token": step.context["token"]}
+    return client.post(approval_url(call), confirmed, follow=True)
 
 
 # Approval screen ---------------------------------------------------------------------
