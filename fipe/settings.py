@@ -54,6 +54,9 @@ def database_from_env() -> dict:
 
 
 DEBUG = env_bool("DEBUG", False)
+# Django's debug pages for errors (404 with the URL patterns, tracebacks) instead of the French
+# pages users meet; off by default, even with DEBUG on, so that `make run` shows the real site.
+FIPE_DEBUG_ERROR_PAGES = env_bool("FIPE_DEBUG_ERROR_PAGES", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -102,6 +105,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # With DEBUG on, the French error pages rather than Django's debug pages (fipe/middleware.py).
+    "fipe.middleware.ProductionErrorPages",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
