@@ -12,7 +12,7 @@ from decimal import Decimal
 import docx
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -20,6 +20,7 @@ from departments.enums import Action
 from departments.models import Department
 from departments.permissions import get_scope
 from departments.reference import OCCITANIE_DEPARTMENTS
+from fipe.french import french_date
 from projects.enums import AWARDED_STATUSES, CallStatus, Status
 from projects.exceptions import DomainError, PermissionRefused
 from projects.models import Application, Call
@@ -70,7 +71,7 @@ def publish_results(*, call: Call, by) -> Call:
         if call.status == CallStatus.RESULTS_PUBLISHED:
             raise DomainError(
                 _("Les résultats de l’appel %(reference)s sont déjà publiés depuis le %(date)s.")
-                % {"reference": call.reference, "date": date_format(timezone.localtime(call.results_published_at))}
+                % {"reference": call.reference, "date": french_date(call.results_published_at)}
             )
         pending = call.applications.filter(status=Status.PROPOSED).count()
         if pending:
@@ -219,7 +220,7 @@ def press_release(results: CallResults) -> PressRelease:
     opening = _(
         "Lancé le %(opens_on)s, l’appel à projets du Fonds d’innovation pour la petite enfance (FIPE) soutient "
         "les initiatives qui accélèrent la mise en place du service public de la petite enfance. "
-    ) % {"opens_on": date_format(call.opens_on, "j F Y")}
+    ) % {"opens_on": french_date(call.opens_on)}
     totals = ngettext(
         "%(in_region)s, %(count)s projet a été retenu, pour un montant total de %(total)s sur la période "
         "%(first)s-%(last)s, %(funders)s.",
@@ -278,7 +279,7 @@ def press_release(results: CallResults) -> PressRelease:
     published = call.results_published_at or timezone.now()
     return PressRelease(
         issuer=_("Préfecture de la région %(region)s") % {"region": region.name},
-        dated=_("Le %(date)s") % {"date": date_format(timezone.localtime(published), "j F Y")},
+        dated=_("Le %(date)s") % {"date": french_date(published)},
         title=ngettext(
             "Fonds d’innovation pour la petite enfance : %(count)s projet lauréat %(in_region)s",
             "Fonds d’innovation pour la petite enfance : %(count)s projets lauréats %(in_region)s",

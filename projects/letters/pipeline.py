@@ -23,7 +23,6 @@ from django.db import transaction
 from django.db.models import Max, Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from num2words import num2words
 from weasyprint.urls import FatalURLFetchingError
@@ -31,6 +30,7 @@ from weasyprint.urls import FatalURLFetchingError
 from departments.enums import Action, OrganisationKind
 from departments.models import Department, Organisation
 from departments.permissions import get_scope
+from fipe.french import french_date
 from fipe.pdf import render_pdf
 from projects.enums import AWARDED_STATUSES, Funder, LetterKind, Status
 from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
@@ -71,12 +71,6 @@ def amount_in_words(amount: Decimal) -> str:
     if cents:
         words += " et " + num2words(cents, lang="fr") + (" centime" if cents == 1 else " centimes")
     return words
-
-
-def french_date(day: datetime.date) -> str:
-    """« 1er décembre 2023 », « 18 décembre 2023 »."""
-    text = date_format(day, "j F Y")
-    return "1er" + text[1:] if day.day == 1 else text
 
 
 # Who and what a letter needs ---------------------------------------------------
