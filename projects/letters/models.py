@@ -123,7 +123,8 @@ class LetterBatch(models.Model):
         ) % {"minutes": int(BATCH_STALE_AFTER.total_seconds() // 60)}
         LetterBatch.objects.filter(pk=self.pk, status=self.status, updated_at=self.updated_at).update(
             status=BatchStatus.FAILED,
-            report=[{"outcome": "failed", "message": message}],
+            # What the batch produced before it stopped stays in its report, the interruption after it.
+            report=[*self.report, {"outcome": "failed", "message": message}],
             finished_at=now,
             updated_at=now,
         )

@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from departments.enums import Action
@@ -243,6 +244,7 @@ def letter_batch(request, pk):
 
 
 def batch_progress(batch: LetterBatch) -> dict:
+    """What the batch page and its JSON say of a batch; the page's script refreshes each field from the JSON."""
     processed = batch.done + batch.failed + batch.skipped
     finished = batch.status in (BatchStatus.DONE, BatchStatus.FAILED)
     # A failed or interrupted batch shows how far it went; a done one is complete, even with nothing to do.
@@ -262,7 +264,33 @@ def batch_progress(batch: LetterBatch) -> dict:
         "processed": processed,
         "percent": percent,
         "finished": finished,
+        "summary": batch_summary(batch, processed),
+        "note": str(BATCH_NOTES.get(batch.status, "")),
     }
+
+
+# What the user can do while a batch is in each state; a finished batch speaks through its report.
+BATCH_NOTES = {
+    BatchStatus.PENDING: gettext_lazy(
+        "En attente : le service de tâches en arrière-plan (manage.py db_worker) prend le lot en charge dès "
+        "qu’il est libre. Vous pouvez fermer cette page."
+    ),
+    BatchStatus.RUNNING: gettext_lazy(
+        "Le lot se poursuit en arrière-plan : vous pouvez fermer cette page et y revenir depuis les courriers "
+        "de l’appel."
+    ),
+}
+
+
+def batch_summary(batch: LetterBatch, processed: int) -> str:
+    """« 10 courriers traités sur 22 : 9 produits, 1 déjà présent, 0 en échec. », with French plurals."""
+    counted = ngettext(
+        "%(processed)d courrier traité sur %(total)d", "%(processed)d courriers traités sur %(total)d", processed
+    ) % {"processed": processed, "total": batch.total}
+    done = ngettext("%(count)d produit", "%(count)d produits", batch.done) % {"count": batch.done}
+    skipped = ngettext("%(count)d déjà présent", "%(count)d déjà présents", batch.skipped) % {"count": batch.skipped}
+    failed = _("%(count)d en échec") % {"count": batch.failed}
+    return f"{counted} : {done}, {skipped}, {failed}."
 
 
 @require_GET
