@@ -261,7 +261,9 @@ def test_recording_a_proposal_on_the_page(client, db):
     data.update({"amount_2023": "10 000,01", "amount_2024": "5 000", "amount_2025": ""})
     response = client.post(url, data)
     assert response.status_code == 200
+    # Every error at once: the form's own (a year left empty) and the rules' (above the request).
     assert "Indiquez le montant proposé pour 2025 (0 si aucun)." in response.text
+    assert "dépasse le montant demandé cette année-là" in response.text
     data["amount_2025"] = "0"
     response = client.post(url, data)
     assert "dépasse le montant demandé cette année-là" in response.text
@@ -270,6 +272,23 @@ def test_recording_a_proposal_on_the_page(client, db):
     data["amount_2023"] = "10 000"
     assert client.post(url, data)["Location"] == reverse("reviews:meeting_detail", kwargs={"pk": opened.pk})
     assert CommitteeProposal.objects.get().proposed_total == 15000
+
+
+def test_the_proposal_form_reports_every_error_at_once(client, db):
+    first, application = reviewed_application("11"), reviewed_application("11")
+    opened = meeting("11")
+    propose(opened, first, rank=1)
+    client.force_login(opened.secretary)
+    url = reverse("reviews:proposal", kwargs={"pk": opened.pk, "reference": application.reference})
+    data = {"decision": ProposalDecision.PROPOSED, "rank": "1", "reasons": ""}
+    data.update({"amount_2023": "10 000,01", "amount_2024": "abc", "amount_2025": "0"})
+    response = client.post(url, data)
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert set(errors) == {"rank", "reasons", "amount_2023", "amount_2024"}
+    assert f"déjà attribué au dossier {first.reference}" in errors["rank"][0]
+    assert "dépasse le montant demandé" in errors["amount_2023"][0]
+    assert CommitteeProposal.objects.count() == 1
 
 
 def test_a_rank_beyond_any_agenda_is_refused_on_its_field(client, db):
