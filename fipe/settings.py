@@ -123,6 +123,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The address of the team that manages FIPE's accounts, given on the lockout page.
+FIPE_SUPPORT_EMAIL = os.environ.get("FIPE_SUPPORT_EMAIL", "")
 
 ROOT_URLCONF = "fipe.urls"
 WSGI_APPLICATION = "fipe.wsgi.application"

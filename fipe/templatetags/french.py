@@ -23,3 +23,9 @@ def ordinal(value):
         return french.ordinal(int(value))
     except (TypeError, ValueError):
         return value
+
+
+@register.filter
+def duration(value):
+    """A timedelta in French words: « 15 minutes »."""
+    return french.duration(value) if value else ""
