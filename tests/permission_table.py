@@ -78,6 +78,8 @@ def sample_kwargs() -> dict[str, dict]:
             "letter_batch_archive": {"pk": batch.pk},
         }
     )
+    # Work queues, approval and letters sent in bulk
+    kwargs["call_letters_mark_sent"] = {"call_reference": call}
     return kwargs
 
 
@@ -151,4 +153,6 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "reviews:proposal_delete": (302, 405, 405, 405, 405, 405, 405),
     "reviews:reopen": (302, 404, 404, 404, 403, 403, 200),
     "reviews:review": (302, 302, 403, 403, 404, 403, 403),
+    # Work queues, approval and letters sent in bulk
+    "projects:call_letters_mark_sent": (302, 405, 405, 405, 405, 405, 405),
 }

@@ -623,6 +623,21 @@ def case_meeting_close(world) -> Case:
     return Case("cdsf-31", reverse("reviews:meeting_close", kwargs={"pk": meeting.pk}), {})
 
 
+# Work queues, approval and letters sent in bulk
+
+
+def case_call_letters_mark_sent(world) -> Case:
+    laureate = Application.objects.filter(status=Status.LAUREATE).exclude(letters__kind=LetterKind.AWARD).first()
+    letter = generate_letter(application=laureate, kind=LetterKind.AWARD, by=user("prefecture-76"))
+    other = DecisionLetter.objects.filter(sent_at__isnull=False).first()
+    return Case(
+        "prefecture-76",
+        reverse("projects:call_letters_mark_sent", kwargs=world["call_letters_mark_sent"]),
+        {"letters": str(letter.pk)},
+        {"letters": [("abc", True), ("999999", True), (str(other.pk), True), (NUL, True), ("9" * 40, True)]},
+    )
+
+
 POST_CASES: dict[str, Callable[[dict], Case]] = {
     "login": case_login,
     "logout": case_logout,
@@ -646,6 +661,8 @@ POST_CASES: dict[str, Callable[[dict], Case]] = {
     "reviews:proposal": case_proposal,
     "reviews:proposal_delete": case_proposal_delete,
     "reviews:meeting_close": case_meeting_close,
+    # Work queues, approval and letters sent in bulk
+    "projects:call_letters_mark_sent": case_call_letters_mark_sent,
 }
 
 

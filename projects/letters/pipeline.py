@@ -13,14 +13,14 @@ import mimetypes
 import multiprocessing
 import os
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max, Prefetch, Q
+from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -366,6 +366,45 @@ def mark_letter_sent(*, letter: DecisionLetter, by) -> DecisionLetter:
 
 
 # Batches --------------------------------------------------------------------
+
+
+def letters_to_send(*, call: Call, department_ids) -> QuerySet:
+    """The award letters of the call's laureates still to be sent: the latest version of each, not sent."""
+    latest = (
+        DecisionLetter.objects.filter(application=OuterRef("application"), kind=LetterKind.AWARD)
+        .order_by("-version")
+        .values("pk")[:1]
+    )
+    return DecisionLetter.objects.filter(
+        application__call=call,
+        application__department_id__in=department_ids,
+        application__status=Status.LAUREATE,
+        kind=LetterKind.AWARD,
+        sent_at__isnull=True,
+        pk=Subquery(latest),
+    ).select_related("application")
+
+
+def mark_letters_sent(*, letters: Iterable[DecisionLetter], by) -> list[DecisionLetter]:
+    """Mark several award letters as sent in one transaction: all of them, or none.
+
+    Each goes through mark_letter_sent, the rule for one letter; the first refusal undoes the
+    others and names its file.
+    """
+    letters = sorted(letters, key=lambda letter: letter.pk)
+    if not letters:
+        raise DomainError(_("Sélectionnez au moins une lettre à marquer comme envoyée."))
+    sent = []
+    with transaction.atomic():
+        for letter in letters:
+            try:
+                sent.append(mark_letter_sent(letter=letter, by=by))
+            except DomainError as error:
+                raise DomainError(
+                    _("%(reference)s : %(reason)s Aucune lettre n’a été marquée comme envoyée.")
+                    % {"reference": letter.application.reference, "reason": error.message}
+                ) from None
+    return sent
 
 
 @dataclass

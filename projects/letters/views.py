@@ -25,7 +25,9 @@ from projects.letters.pipeline import (
     eligible_kind,
     generate_letter,
     letter_applications,
+    letters_to_send,
     mark_letter_sent,
+    mark_letters_sent,
     render_letter_html,
 )
 from projects.letters.tasks import start_letter_batch
@@ -229,11 +231,51 @@ def call_letters(request, call_reference):
         .order_by("reference")
     )
     page = Paginator(applications, 50).get_page(request.GET.get("page"))
+    to_send = {letter.application_id: letter.pk for letter in letters_to_send(call=call, department_ids=allowed)}
+    page.object_list = list(page.object_list)
+    for application in page.object_list:
+        application.letter_to_send = to_send.get(application.pk)
     return render(
         request,
         "projects/letters/call_letters.html",
-        {"call": call, "form": form, "batches": batches, "page": page},
+        {"call": call, "form": form, "batches": batches, "page": page, "to_send": to_send},
     )
+
+
+@require_POST
+def call_letters_mark_sent(request, call_reference):
+    """Mark as sent the award letters ticked on the call's page, or every one still to send (`all`)."""
+    call = get_object_or_404(Call.objects.visible_to(request.user), reference=call_reference)
+    allowed = require_issue_letters_in_region(request.user, region_department_ids(call.region_id))
+    waiting = {str(letter.pk): letter for letter in letters_to_send(call=call, department_ids=allowed)}
+    if request.POST.get("all"):
+        chosen = list(waiting.values())
+    else:
+        posted = request.POST.getlist("letters")
+        unknown = [pk[:20] for pk in posted if pk not in waiting]
+        if unknown:
+            messages.error(
+                request,
+                _("Lettres introuvables ou déjà envoyées (n° %(ids)s) : aucune lettre n’a été marquée comme envoyée.")
+                % {"ids": ", ".join(unknown)},
+            )
+            return redirect("projects:call_letters", call_reference=call.reference)
+        chosen = [waiting[pk] for pk in posted]
+    try:
+        sent = mark_letters_sent(letters=chosen, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d lettre marquée comme envoyée : le lauréat est notifié.",
+                "%(count)d lettres marquées comme envoyées : les lauréats sont notifiés.",
+                len(sent),
+            )
+            % {"count": len(sent)},
+        )
+    return redirect("projects:call_letters", call_reference=call.reference)
 
 
 @require_GET
