@@ -10,9 +10,14 @@ already does the same.
 import logging
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.http import Http404
 from django.urls import Resolver404, get_resolver, resolve
+from django.utils.translation import gettext as _
+
+from fipe.web import keep_post
 
 logger = logging.getLogger("django.request")
 
@@ -51,3 +56,22 @@ class ProductionErrorPages:
         # The developer still reads the traceback in the console of `make run`.
         logger.error("Internal Server Error: %s", request.path, exc_info=exception)
         return _error_page(request, 500)
+
+
+class LoginRequiredKeepingInput(LoginRequiredMiddleware):
+    """Django's LoginRequiredMiddleware, except that a form posted once the session has expired is not lost.
+
+    Its data is kept in the new session and given back, on the same page, after the sign-in
+    (fipe.web.posted_data); the user is told so on the sign-in page.
+    """
+
+    def handle_no_permission(self, request, view_func):
+        if request.method == "POST" and keep_post(request):
+            messages.warning(
+                request,
+                _(
+                    "Votre session a expiré : reconnectez-vous. Ce que vous aviez saisi est conservé et sera "
+                    "réaffiché ; rien n’a été enregistré."
+                ),
+            )
+        return super().handle_no_permission(request, view_func)

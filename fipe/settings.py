@@ -103,7 +103,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Django's LoginRequiredMiddleware, keeping what a user posts after their session expired.
+    "fipe.middleware.LoginRequiredKeepingInput",
     "django.contrib.messages.middleware.MessageMiddleware",
     # With DEBUG on, the French error pages rather than Django's debug pages (fipe/middleware.py).
     "fipe.middleware.ProductionErrorPages",
@@ -140,6 +141,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "fipe.context_processors.site",
+                "departments.sessions.session_clock",
                 "fipe.navigation.navigation",
             ],
         },

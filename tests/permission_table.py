@@ -155,4 +155,5 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "reviews:review": (302, 302, 403, 403, 404, 403, 403),
     # Work queues, approval and letters sent in bulk
     "projects:call_letters_mark_sent": (302, 405, 405, 405, 405, 405, 405),
+    "extend_session": (405, 405, 405, 405, 405, 405, 405),
 }

@@ -623,6 +623,17 @@ def case_meeting_close(world) -> Case:
     return Case("cdsf-31", reverse("reviews:meeting_close", kwargs={"pk": meeting.pk}), {})
 
 
+def case_extend_session(world) -> Case:
+    return Case(
+        "caf-11",
+        reverse("extend_session"),
+        {"next": "/dossiers/"},
+        {"next": [("https://ailleurs.example/", False), (NUL, False), ("//evil.example", False)]},
+        silent_redirect=True,
+        optional_body=True,
+    )
+
+
 # Work queues, approval and letters sent in bulk
 
 
@@ -663,6 +674,7 @@ POST_CASES: dict[str, Callable[[dict], Case]] = {
     "reviews:meeting_close": case_meeting_close,
     # Work queues, approval and letters sent in bulk
     "projects:call_letters_mark_sent": case_call_letters_mark_sent,
+    "extend_session": case_extend_session,
 }
 
 

@@ -12,7 +12,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from departments.enums import Action
 from departments.models import Department
 from departments.permissions import get_scope
-from fipe.web import breadcrumb, posted_data
+from fipe.web import breadcrumb, next_or, posted_data
 from projects.awards.charts import Series, stacked_bars
 from projects.awards.dashboard import approval_envelopes, call_dashboard, selection_by_year
 from projects.awards.forms import (
@@ -65,14 +64,6 @@ def can_manage_award(user, application: Application) -> bool:
 def visible_call(user, reference: str) -> Call:
     """A call of a region where the user sees at least one department; any other answers 404."""
     return get_object_or_404(Call.objects.visible_to(user).select_related("region"), reference=reference)
-
-
-def _next_or(request, default: str) -> str:
-    """Where to go back after a form: the `next` field when it is a page of this site."""
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return default
 
 
 # Lists of calls (the entries of the menu) ---------------------------------------
@@ -382,7 +373,7 @@ def _render_award(request, application, status=200, **forms):
         {
             "application": application,
             # After a refused form the page is rendered at the form's address: go back where the user was.
-            "award_next": _next_or(request, here) if request.method == "POST" else request.get_full_path(),
+            "award_next": next_or(request, here) if request.method == "POST" else request.get_full_path(),
             "breadcrumb_data": breadcrumb(
                 _("Subvention %(reference)s") % {"reference": application.reference},
                 (_("Financements"), reverse("projects:funding_dashboard", args=[application.call.reference])),
@@ -417,7 +408,7 @@ def award_commitment(request, reference, line):
             form.add_error("number", error.message)
         else:
             messages.success(request, _("Numéro d’engagement de la ligne %(line)s enregistré.") % {"line": line.label})
-            return redirect(_next_or(request, reverse("projects:award_detail", args=[application.reference])))
+            return redirect(next_or(request, reverse("projects:award_detail", args=[application.reference])))
     return _render_award(request, application, status=400, commitment_form=form)
 
 
@@ -448,7 +439,7 @@ def award_payment(request, reference):
                 _("Versement de %(amount)s enregistré sur la ligne %(line)s.")
                 % {"amount": format_euros(payment.amount), "line": data["line"].label},
             )
-            return redirect(_next_or(request, reverse("projects:award_detail", args=[application.reference])))
+            return redirect(next_or(request, reverse("projects:award_detail", args=[application.reference])))
     return _render_award(request, application, status=400, payment_form=form)
 
 
