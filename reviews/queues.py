@@ -4,7 +4,7 @@ The same rules pick the files counted on the home page and those the list shows 
 matching « à faire » filter, so a count and the list it links to always agree.
 """
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -96,6 +96,15 @@ def instruction_filter(key: str):
         return queryset.filter(conditions[key])
 
     return apply
+
+
+def next_waiting_file(user, *, after: Application) -> Application | None:
+    """The next file (by reference, from `after`, round the end) waiting for the instructor's declaration,
+    review or draft: where « Dossier suivant » leads."""
+    queryset, conditions = _instruction_queryset(Application.objects.exclude(pk=after.pk), user)
+    waiting = queryset.filter(conditions["declaration"] | conditions["review"] | conditions["draft"])
+    after_current = Case(When(reference__gt=after.reference, then=Value(0)), default=Value(1))
+    return waiting.order_by(after_current, "reference").only("reference", "title").first()
 
 
 def instruction_queue(user) -> list[QueueSection]:

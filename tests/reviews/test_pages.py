@@ -161,7 +161,8 @@ def test_the_review_page_needs_a_constant_number_of_queries(client, db, django_a
     application = reviewed_application("11")
     instructor = application.reviews.get(kind=ReviewerKind.CAF).author
     client.force_login(instructor)
-    with django_assert_max_num_queries(10):
+    # The tenth query finds the next file waiting for the instructor (« Dossier suivant »).
+    with django_assert_max_num_queries(11):
         assert client.get(review_url(application)).status_code == 200
 
 
@@ -416,3 +417,18 @@ def test_a_review_page_of_a_reviewed_file_shows_both_reviews(client, db):
     page = client.get(review_url(application)).text
     assert "100,0 / 100" in page and "40,0 / 100" in page
     assert "Écart de 60,0 points" in page
+
+
+def test_the_review_page_leads_to_the_next_file_waiting_for_the_instructor(client, db):
+    current = ApplicationFactory(submitted=True, reference="FIPE-OCC-2023-011-001")
+    waiting = ApplicationFactory(submitted=True, reference="FIPE-OCC-2023-011-002")
+    ApplicationFactory(reference="FIPE-OCC-2023-011-003")  # a draft: nothing to instruct
+    instructor = caf_instructor("11")
+    declare_conflict(application=current, user=instructor, has_conflict=False)
+    client.force_login(instructor)
+    url = reverse("reviews:review", kwargs={"reference": current.reference, "kind": ReviewerKind.CAF})
+    response = client.get(url)
+    assert f"Dossier suivant : {waiting.reference}" in response.text
+    declare_conflict(application=waiting, user=instructor, has_conflict=True, note="Élu de la commune.")
+    response = client.get(url)
+    assert "Aucun autre dossier n’attend votre déclaration ou votre avis." in response.text
