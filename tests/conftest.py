@@ -1,3 +1,6 @@
+import io
+from unittest import mock
+
 import pytest
 from django.db import connection
 
@@ -33,3 +36,35 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("postgresql"):
             item.fixturenames.insert(0, "postgresql_only")
+
+
+@pytest.fixture(scope="module")
+def demo_site(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo, loaded once per module and rolled back after it (letters and minutes as one-page PDFs)."""
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.test import override_settings
+
+    from tests.projects.sample_files import pdf_bytes
+
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with (
+        django_db_blocker.unblock(),
+        override_settings(DEBUG=True, MEDIA_ROOT=tmp_path_factory.mktemp("media"), PASSWORD_HASHERS=fast),
+        mock.patch("projects.letters.pipeline.render_pdf", lambda html: pdf_bytes()),
+        mock.patch("reviews.committee.services.render_minutes", lambda **kwargs: pdf_bytes()),
+    ):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("load_demo", stdout=io.StringIO())
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def demo(demo_site, db):
+    """The demo, for one test; what the test changes is rolled back."""
+    return demo_site

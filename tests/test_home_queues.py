@@ -1,17 +1,13 @@
 """Each role's home page is its work queue: what waits for that person, counted against the database."""
 
 import datetime
-import io
 import re
 from decimal import Decimal
-from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Q, Sum
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -25,35 +21,10 @@ from projects.money import format_euros
 from reviews.enums import MeetingStatus, ReviewerKind
 from reviews.models import CommitteeMeeting, ConflictDeclaration, Review
 from tests.projects.factories import ApplicationFactory
-from tests.projects.sample_files import pdf_bytes
 from tests.reviews.situations import review
 
 # The home page's budget: session, user, scope, departments, and one or two aggregates per provider.
 HOME_QUERIES = {"caf-11": 5, "ddets-31": 5, "cdsf-31": 6, "prefecture-76": 8, "admin": 10}
-
-
-@pytest.fixture(scope="module")
-def demo_world(django_db_setup, django_db_blocker, tmp_path_factory):
-    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with (
-        django_db_blocker.unblock(),
-        override_settings(DEBUG=True, MEDIA_ROOT=tmp_path_factory.mktemp("media"), PASSWORD_HASHERS=fast),
-        mock.patch("projects.letters.pipeline.render_pdf", lambda html: pdf_bytes()),
-        mock.patch("reviews.committee.services.render_minutes", lambda **kwargs: pdf_bytes()),
-    ):
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            call_command("load_demo", stdout=io.StringIO())
-            yield
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-
-
-@pytest.fixture
-def demo(demo_world, db):
-    return demo_world
 
 
 def user(username):

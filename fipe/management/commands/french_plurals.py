@@ -32,9 +32,32 @@ msgstr ""
 class Command(BaseCommand):
     help = "Extrait les messages au pluriel et compile le catalogue français (locale/fr)."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="Vérifie seulement que le catalogue est à jour (le laisse tel quel ; statut 1 sinon).",
+        )
+
+    def handle(self, *args, check=False, **options):
         folder = Path(settings.LOCALE_PATHS[0]) / "fr" / "LC_MESSAGES"
-        po = folder / "django.po"
+        po, mo = folder / "django.po", folder / "django.mo"
+        if check:
+            before = {path: path.read_bytes() for path in (po, mo) if path.exists()}
+            try:
+                self._write(folder, po, mo)
+                changed = po.read_bytes() != before.get(po)
+            finally:
+                for path in (po, mo):
+                    if path in before:
+                        path.write_bytes(before[path])
+            if changed:
+                raise CommandError("Le catalogue des pluriels n’est pas à jour : lancez manage.py french_plurals.")
+            return
+        count = self._write(folder, po, mo)
+        self.stdout.write(f"{count} messages au pluriel dans {po}.")
+
+    def _write(self, folder: Path, po: Path, mo: Path) -> int:
         # Start afresh: makemessages would otherwise merge with the catalog written last time.
         po.unlink(missing_ok=True)
         call_command(
@@ -51,7 +74,7 @@ class Command(BaseCommand):
         ]
         po.write_text("\n".join([HEADER, *entries]))
         try:
-            subprocess.run(["msgfmt", "--check", "-o", str(folder / "django.mo"), str(po)], check=True)
+            subprocess.run(["msgfmt", "--check", "-o", str(mo), str(po)], check=True)
         except (OSError, subprocess.CalledProcessError) as error:
             raise CommandError(f"msgfmt a échoué : {error}") from None
-        self.stdout.write(f"{len(entries)} messages au pluriel dans {po}.")
+        return len(entries)
