@@ -40,7 +40,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="module")
 def demo_site(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The demo, loaded once per module and rolled back after it (letters and minutes as one-page PDFs)."""
+    """The demo, loaded once per module and rolled back after it; its value is the folder of its files."""
     from django.core.management import call_command
     from django.db import transaction
     from django.test import override_settings
@@ -48,9 +48,11 @@ def demo_site(django_db_setup, django_db_blocker, tmp_path_factory):
     from tests.projects.sample_files import pdf_bytes
 
     fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    media = tmp_path_factory.mktemp("media")
+    # The demo's letters and minutes are stored, not read here: a one-page PDF spares seconds of rendering.
     with (
         django_db_blocker.unblock(),
-        override_settings(DEBUG=True, MEDIA_ROOT=tmp_path_factory.mktemp("media"), PASSWORD_HASHERS=fast),
+        override_settings(DEBUG=True, MEDIA_ROOT=media, PASSWORD_HASHERS=fast),
         mock.patch("projects.letters.pipeline.render_pdf", lambda html: pdf_bytes()),
         mock.patch("reviews.committee.services.render_minutes", lambda **kwargs: pdf_bytes()),
     ):
@@ -58,7 +60,7 @@ def demo_site(django_db_setup, django_db_blocker, tmp_path_factory):
         outer.__enter__()
         try:
             call_command("load_demo", stdout=io.StringIO())
-            yield
+            yield media
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)

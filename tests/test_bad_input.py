@@ -17,7 +17,6 @@ import datetime
 import io
 from collections.abc import Callable
 from decimal import Decimal
-from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
@@ -30,7 +29,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.forms import BaseForm, BaseFormSet
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 
 from departments.models import Department
@@ -69,27 +68,12 @@ def signed_in(username: str) -> Client:
 
 
 @pytest.fixture(scope="module")
-def demo_world(django_db_setup, django_db_blocker, tmp_path_factory):
+def demo_world(demo_site, django_db_blocker):
     """The demo of the permission matrix plus a call of another region (the source of foreign keys)."""
-    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    media = tmp_path_factory.mktemp("media")
-    # The demo's letters and minutes are stored, not read here: a one-page PDF spares seconds of rendering.
-    with (
-        django_db_blocker.unblock(),
-        override_settings(DEBUG=True, MEDIA_ROOT=media, PASSWORD_HASHERS=fast),
-        mock.patch("projects.letters.pipeline.render_pdf", lambda html: pdf_bytes()),
-        mock.patch("reviews.committee.services.render_minutes", lambda **kwargs: pdf_bytes()),
-    ):
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            call_command("load_demo", stdout=io.StringIO())
-            kwargs = sample_kwargs()
-            CallFactory(reference="FIPE-HDF-2023", region=Department.objects.get(code="59").region)
-            yield {**kwargs, "media": media}
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with django_db_blocker.unblock():
+        kwargs = sample_kwargs()
+        CallFactory(reference="FIPE-HDF-2023", region=Department.objects.get(code="59").region)
+    return {**kwargs, "media": demo_site}
 
 
 @pytest.fixture
