@@ -80,6 +80,7 @@ def sample_kwargs() -> dict[str, dict]:
     )
     # Work queues, approval and letters sent in bulk
     kwargs["call_letters_mark_sent"] = {"call_reference": call}
+    kwargs["extend_session"] = {}
     return kwargs
 
 
