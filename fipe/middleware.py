@@ -1,11 +1,4 @@
-"""The demo (`make run`, DEBUG on) answers errors with the site's French pages, as production does.
-
-With DEBUG on, Django shows its debug pages for a 404 (listing every URL pattern, to anonymous
-visitors too), a 400 and a server error. A newcomer trying the demo should meet the pages users
-meet, so this middleware renders them through the site's error handlers instead, unless
-FIPE_DEBUG_ERROR_PAGES is on (a developer chasing a bug). With DEBUG off it does nothing: Django
-already does the same.
-"""
+"""Middleware of our own, shared by every app."""
 
 import logging
 
@@ -14,9 +7,12 @@ from django.contrib import messages
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.http import Http404
+from django.shortcuts import render
 from django.urls import Resolver404, get_resolver, resolve
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
+from fipe.storage import DiskFull
 from fipe.web import keep_post
 
 logger = logging.getLogger("django.request")
@@ -32,6 +28,15 @@ def _error_page(request, status: int, exception=None):
 
 
 class ProductionErrorPages:
+    """The demo (`make run`, DEBUG on) answers errors with the site's French pages, as production does.
+
+    With DEBUG on, Django shows its debug pages for a 404 (listing every URL pattern, to anonymous
+    visitors too), a 400 and a server error. A newcomer trying the demo should meet the pages users
+    meet, so this middleware renders them through the site's error handlers instead, unless
+    FIPE_DEBUG_ERROR_PAGES is on (a developer chasing a bug). With DEBUG off it does nothing: Django
+    already does the same.
+    """
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -75,3 +80,42 @@ class LoginRequiredKeepingInput(LoginRequiredMiddleware):
                 ),
             )
         return super().handle_no_permission(request, view_func)
+
+
+class NoStoreMiddleware:
+    """No cache (browser, proxy, shared computer's history) keeps a signed-in page or a file.
+
+    Pages shown to a signed-in user carry names, amounts and addresses; files (letters, minutes,
+    exports, attachments) even more. One place marks them all `no-store`, so a new view cannot
+    forget it. Anonymous pages (login, public results) keep the default caching.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        is_file = response.has_header("Content-Disposition") or getattr(response, "streaming", False)
+        if is_file or (user is not None and user.is_authenticated):
+            add_never_cache_headers(response)
+        return response
+
+
+class DiskFullMiddleware:
+    """A full disk is the server's fault, not the user's: 507 and a page that says so, not a 500.
+
+    The storage has already removed what it had begun writing, and the view's transaction
+    rolled back: the user may try again once room is made.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DiskFull):
+            return render(request, "507.html", {"exception": exception.message}, status=507)
+        return None

@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("projects", "0003_rename_awardletter_decisionletter"),
+        ("projects", "0004_letterbatch_worker"),
     ]
 
     operations = [
