@@ -547,6 +547,7 @@ from projects.awards.models import (  # noqa: E402
     FundingLineQuerySet,
     Payment,
 )
+from projects.exchange.models import ImportJob  # noqa: E402
 from projects.letters.models import (  # noqa: E402
     BATCH_STALE_AFTER,
     UNFINISHED_BATCH_STATUSES,
@@ -574,6 +575,7 @@ __all__ = [
     "DepartmentEnvelope",
     "FundingLine",
     "FundingLineQuerySet",
+    "ImportJob",
     "LetterBatch",
     "Payment",
     "ReferenceCounter",

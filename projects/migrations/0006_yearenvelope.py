@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("projects", "0004_letterbatch_worker"),
+        ("projects", "0005_importjob"),
     ]
 
     operations = [
