@@ -49,14 +49,19 @@ def _user(username, **extra):
 
 
 def bench_users() -> dict:
-    """A regional approver of Occitanie and a Caf instructor of the Haute-Garonne."""
+    """A regional approver and an administrator of Occitanie, a Caf instructor and the CDSF of the Haute-Garonne."""
     approver = _user("bench-approver")
     instructor = _user("bench-instructor")
+    secretary = _user("bench-secretary")
+    administrator = _user("bench-admin", is_staff=True)
     regional = Organisation.objects.get(kind=OrganisationKind.REGIONAL_PREFECTURE, region__code="76")
     caf = Organisation.objects.get(kind=OrganisationKind.CAF, department__code="31")
+    prefecture = Organisation.objects.get(kind=OrganisationKind.PREFECTURE, department__code="31")
     Membership.objects.get_or_create(user=approver, organisation=regional, role=Role.APPROVER)
     Membership.objects.get_or_create(user=instructor, organisation=caf, role=Role.INSTRUCTOR)
-    return {"approver": approver, "instructor": instructor}
+    Membership.objects.get_or_create(user=secretary, organisation=prefecture, role=Role.COMMITTEE_SECRETARY)
+    Membership.objects.get_or_create(user=administrator, organisation=regional, role=Role.ADMIN)
+    return {"approver": approver, "instructor": instructor, "secretary": secretary, "admin": administrator}
 
 
 def signed_in_users(count: int) -> list:

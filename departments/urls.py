@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("connexion/", views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("session/prolonger/", views.extend_session, name="extend_session"),
 ]

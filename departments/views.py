@@ -1,11 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.shortcuts import render
+from django.contrib.auth.views import redirect_to_login
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from departments.forms import LoginForm
 from departments.permissions import get_scope, visible_departments
+from departments.sessions import restart_clock, seconds_left
+from fipe.web import next_or
+from fipe.workqueue import work_queue
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -21,5 +27,20 @@ def home(request):
     return render(
         request,
         "departments/home.html",
-        {"memberships": scope.memberships, "departments": departments},
+        {"memberships": scope.memberships, "departments": departments, "queue": work_queue(request.user)},
     )
+
+
+@login_not_required
+@require_POST
+def extend_session(request):
+    """« Prolonger »: the session starts a new lifetime; the page's script asks in JSON, a plain form goes back.
+
+    Not behind the sign-in: once the session is gone, there is nothing to keep from this post.
+    """
+    if not request.user.is_authenticated:
+        return redirect_to_login(next_or(request, reverse("home")))
+    restart_clock(request)
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"seconds_left": seconds_left(request)})
+    return redirect(next_or(request, reverse("home")))

@@ -58,6 +58,9 @@ def database_from_env() -> dict:
 
 
 DEBUG = env_bool("DEBUG", False)
+# Django's debug pages for errors (404 with the URL patterns, tracebacks) instead of the French
+# pages users meet; off by default, even with DEBUG on, so that `make run` shows the real site.
+FIPE_DEBUG_ERROR_PAGES = env_bool("FIPE_DEBUG_ERROR_PAGES", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -104,8 +107,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Django's LoginRequiredMiddleware, keeping what a user posts after their session expired.
+    "fipe.middleware.LoginRequiredKeepingInput",
     "fipe.middleware.NoStoreMiddleware",
+    # With DEBUG on, the French error pages rather than Django's debug pages; after DiskFullMiddleware
+    # in the answer to an exception, so that a full disk still gets its own page.
+    "fipe.middleware.ProductionErrorPages",
     "fipe.middleware.DiskFullMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -132,6 +139,8 @@ TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The address of the team that manages FIPE's accounts, given on the lockout page.
+FIPE_SUPPORT_EMAIL = os.environ.get("FIPE_SUPPORT_EMAIL", "")
 
 ROOT_URLCONF = "fipe.urls"
 WSGI_APPLICATION = "fipe.wsgi.application"
@@ -147,6 +156,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "fipe.context_processors.site",
+                "departments.sessions.session_clock",
                 "fipe.navigation.navigation",
             ],
         },

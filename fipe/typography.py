@@ -10,11 +10,8 @@
 The template filters `french`, `elide` and `french_date` (library `typography`) apply the same to pages.
 """
 
-import datetime
 import html as html_lib
 import re
-
-from django.utils.formats import date_format
 
 NNBSP = "\u202f"  # espace fine insécable
 NBSP = "\u00a0"
@@ -69,12 +66,6 @@ def elide(word: str, following: str) -> str:
     if elided and following[:1] in _VOWELS:
         return (elided[0].upper() + elided[1:] if word[:1].isupper() else elided) + following
     return f"{word} {following}"
-
-
-def french_date(day: datetime.date) -> str:
-    """« 1er décembre 2026 », « 18 décembre 2023 »."""
-    text = date_format(day, "j F Y")
-    return "1er" + text[1:] if day.day == 1 else text
 
 
 # Typesetting a whole HTML document ---------------------------------------------------------------

@@ -19,6 +19,7 @@ from projects.models import (
     DepartmentEnvelope,
     RequestedAmount,
     StatusChange,
+    YearEnvelope,
 )
 from projects.money import check_year_amounts
 
@@ -74,6 +75,11 @@ class DepartmentEnvelopeInline(admin.TabularInline):
     autocomplete_fields = ["department"]
 
 
+class YearEnvelopeInline(admin.TabularInline):
+    model = YearEnvelope
+    extra = 0
+
+
 def _filing_action(status: CallStatus, description):
     @admin.action(description=description)
     def action(modeladmin, request, queryset):
@@ -100,7 +106,7 @@ class CallAdmin(CallResultsAdminMixin, admin.ModelAdmin):
     list_display = ["reference", "title", "region", "opens_on", "closes_on", "envelope", "status"]
     list_filter = ["status", "region"]
     search_fields = ["reference", "title"]
-    inlines = [DepartmentEnvelopeInline]
+    inlines = [DepartmentEnvelopeInline, YearEnvelopeInline]
     fieldsets = [
         (None, {"fields": ["reference", "title", "region", "status"]}),
         (_("Calendrier"), {"fields": ["opens_on", "closes_on", "first_year", "last_year", "results_published_at"]}),

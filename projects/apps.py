@@ -64,3 +64,8 @@ class ProjectsConfig(AppConfig):
         add_nav_item("projects:notification_preferences", _("Mes notifications"), order=80)
         add_nav_item("projects:sent_mail", _("Courriels envoyés"), order=85, visible=lambda user: settings.DEBUG)
         add_demo_step(load_notifications, order=85)
+
+        # The home page's work queue: approvals, letters, calls, imports and exports.
+        from projects import queues
+
+        queues.register()

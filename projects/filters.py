@@ -10,6 +10,7 @@ from departments.permissions import visible_departments
 from projects.enums import Category, Status
 from projects.forms import AmountField
 from projects.models import Call
+from projects.worklists import work_filters_for
 
 # Statuses sort in the order of the workflow, not alphabetically.
 STATUS_RANK = Case(
@@ -53,6 +54,7 @@ def _visible_calls(request):
 
 
 class ApplicationFilter(django_filters.FilterSet):
+    todo = django_filters.ChoiceFilter(label=_("À faire"), choices=[], method="filter_todo", empty_label=_("Tout"))
     q = django_filters.CharFilter(
         label=_("Recherche"),
         method="search",
@@ -85,6 +87,13 @@ class ApplicationFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The « à faire » filters are those the capabilities offer this user (instructors, secretariats…).
+        user = getattr(self.request, "user", None)
+        self.work_filters = {item.key: item for item in work_filters_for(user)} if user is not None else {}
+        if self.work_filters:
+            self.filters["todo"].extra["choices"] = [(key, item.label) for key, item in self.work_filters.items()]
+        else:
+            del self.filters["todo"]
         for form_field in self.form.fields.values():
             form_field.template_name = "projects/_filter_field.html"
 
@@ -101,6 +110,9 @@ class ApplicationFilter(django_filters.FilterSet):
         if compact.isdigit() and len(compact) >= 3:
             condition |= Q(applicant__siret__startswith=compact)
         return queryset.filter(condition)
+
+    def filter_todo(self, queryset, name, value):
+        return self.work_filters[value].apply(queryset, self.request.user)
 
     def filter_qpv(self, queryset, name, value):
         return queryset.filter(qpv=value == "oui")

@@ -149,6 +149,35 @@ class DepartmentEnvelope(models.Model):
             )
 
 
+class YearEnvelope(models.Model):
+    """An optional ceiling for the amounts awarded in one programme year of a call (the budget is voted yearly)."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="year_envelopes")
+    year = models.PositiveSmallIntegerField(_("année du programme"))
+    amount = models.DecimalField(_("enveloppe de l’année (€)"), **MONEY, validators=[positive_amount])
+
+    class Meta:
+        verbose_name = _("enveloppe annuelle")
+        verbose_name_plural = _("enveloppes annuelles")
+        ordering = ["call", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "year"], name="one_envelope_per_programme_year"),
+            models.CheckConstraint(name="year_envelope_positive", condition=Q(amount__gt=0)),
+        ]
+
+    def __str__(self):
+        return f"{self.call.reference} — {self.year}"
+
+    def clean(self):
+        if self.call_id and self.year and self.year not in self.call.programme_years:
+            raise ValidationError(
+                {
+                    "year": _("Cette année est hors du programme de l’appel à projets (%(first)s–%(last)s).")
+                    % {"first": self.call.first_year, "last": self.call.last_year}
+                }
+            )
+
+
 class ApplicantQuerySet(models.QuerySet):
     def shared_beyond(self, user):
         """Applicants with a file in a department the user does not manage.
@@ -547,6 +576,7 @@ __all__ = [
     "CAF_COMMITMENT",
     "CHORUS_COMMITMENT",
     "UNFINISHED_BATCH_STATUSES",
+    "YearEnvelope",
     "Applicant",
     "Application",
     "ApplicationQuerySet",

@@ -40,6 +40,7 @@ from projects.services import attach_file, create_application, update_applicatio
 from projects.shortcuts import visible_application
 from projects.tabs import tabs_for
 from projects.workflow import TRANSITIONS
+from projects.worklists import list_columns_for
 
 PAGE_SIZE = 50
 
@@ -113,7 +114,11 @@ def sort_headers(current: str) -> dict[str, dict]:
 def application_list(request):
     base = Application.objects.visible_to(request.user)
     filterset = ApplicationFilter(request.GET, queryset=base.select_related("applicant", "department"), request=request)
-    paginator = Paginator(filterset.qs, PAGE_SIZE)
+    columns = list_columns_for(request.user)
+    listed = filterset.qs
+    for column in columns:
+        listed = column.annotate(listed, request.user)
+    paginator = Paginator(listed, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     page.pages_list = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
     rows, total = status_counts(filterset.narrowed_without_status(base))
@@ -122,6 +127,7 @@ def application_list(request):
         "projects/application_list.html",
         {
             "filter": filterset,
+            "columns": columns,
             "page_obj": page,
             "status_rows": rows,
             "status_total": total,

@@ -40,3 +40,8 @@ class ReviewsConfig(AppConfig):
         # An instructor who has not declared the absence of a conflict sees only the file's summary.
         add_summary_rule(full_file_hidden)
         add_demo_step(load_reviews_and_committees, order=40)
+
+        # The home page's work queue and the application list's « à faire » filters and review columns.
+        from reviews import queues
+
+        queues.register()

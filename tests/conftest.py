@@ -1,3 +1,6 @@
+import io
+from unittest import mock
+
 import pytest
 from django.db import connection
 
@@ -40,3 +43,37 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("postgresql"):
             item.fixturenames.insert(0, "postgresql_only")
+
+
+@pytest.fixture(scope="module")
+def demo_site(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo, loaded once per module and rolled back after it; its value is the folder of its files."""
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.test import override_settings
+
+    from tests.projects.sample_files import signable_pdf_bytes
+
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    media = tmp_path_factory.mktemp("media")
+    # The demo's letters and minutes are stored, not read here: a one-page PDF spares seconds of rendering.
+    with (
+        django_db_blocker.unblock(),
+        override_settings(DEBUG=True, MEDIA_ROOT=media, PASSWORD_HASHERS=fast, SIGNING_KEYS_DIR=media / "signing"),
+        mock.patch("projects.letters.pipeline.render_pdf", lambda html: signable_pdf_bytes()),
+        mock.patch("reviews.committee.minutes.render_pdf", lambda html: signable_pdf_bytes()),
+    ):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("load_demo", stdout=io.StringIO())
+            yield media
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def demo(demo_site, db):
+    """The demo, for one test; what the test changes is rolled back."""
+    return demo_site

@@ -81,6 +81,9 @@ def sample_kwargs() -> dict[str, dict]:
     )
     # Notifications: the signed link of a sent letter, a message the demo's mailbox does not hold.
     kwargs.update({"letter_link": {"token": letter_download_token(letter)}, "sent_mail_detail": {"key": "absent"}})
+    # Work queues, approval and letters sent in bulk
+    kwargs["call_letters_mark_sent"] = {"call_reference": call}
+    kwargs["extend_session"] = {}
     return kwargs
 
 
@@ -162,4 +165,7 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "projects:letter_link": (200, 200, 200, 200, 200, 200, 200),
     "projects:sent_mail": (302, 200, 200, 200, 200, 200, 200),
     "projects:sent_mail_detail": (302, 404, 404, 404, 404, 404, 404),
+    # Work queues, approval and letters sent in bulk
+    "projects:call_letters_mark_sent": (302, 405, 405, 405, 405, 405, 405),
+    "extend_session": (405, 405, 405, 405, 405, 405, 405),
 }

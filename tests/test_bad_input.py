@@ -18,7 +18,6 @@ import io
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
@@ -31,10 +30,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.forms import BaseForm, BaseFormSet
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 
 from departments.models import Department
+from projects.awards.forms import sign_selection
 from projects.awards.services import reject_application
 from projects.enums import LetterKind, Status
 from projects.letters.pipeline import generate_letter
@@ -44,7 +44,7 @@ from reviews.instruction.services import declare_conflict
 from reviews.models import CommitteeMeeting, CommitteeProposal, ConflictDeclaration, Review
 from tests.permission_table import EXPECTED, ROLES, by_title, sample_kwargs, url_names
 from tests.projects.factories import CallFactory, valid_siret
-from tests.projects.sample_files import pdf_bytes, signable_pdf_bytes
+from tests.projects.sample_files import pdf_bytes
 
 # One worker runs them all, so that the demo is loaded once (see pyproject's --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("bad_input")
@@ -69,27 +69,12 @@ def signed_in(username: str) -> Client:
 
 
 @pytest.fixture(scope="module")
-def demo_world(django_db_setup, django_db_blocker, tmp_path_factory):
+def demo_world(demo_site, django_db_blocker):
     """The demo of the permission matrix plus a call of another region (the source of foreign keys)."""
-    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    media = tmp_path_factory.mktemp("media")
-    # The demo's letters and minutes are stored, not read here: a one-page PDF spares seconds of rendering.
-    with (
-        django_db_blocker.unblock(),
-        override_settings(DEBUG=True, MEDIA_ROOT=media, PASSWORD_HASHERS=fast, SIGNING_KEYS_DIR=media / "signing"),
-        mock.patch("projects.letters.pipeline.render_pdf", lambda html: signable_pdf_bytes()),
-        mock.patch("reviews.committee.minutes.render_pdf", lambda html: signable_pdf_bytes()),
-    ):
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            call_command("load_demo", stdout=io.StringIO())
-            kwargs = sample_kwargs()
-            CallFactory(reference="FIPE-HDF-2023", region=Department.objects.get(code="59").region)
-            yield {**kwargs, "media": media}
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with django_db_blocker.unblock():
+        kwargs = sample_kwargs()
+        CallFactory(reference="FIPE-HDF-2023", region=Department.objects.get(code="59").region)
+    return {**kwargs, "media": demo_site}
 
 
 @pytest.fixture
@@ -356,10 +341,12 @@ def case_approval(world) -> Case:
     not_proposed = Application.objects.filter(status=Status.NOT_PROPOSED).first()
     prefix = f"p{proposed.pk}"
     amounts = {amount.year: amount.amount for amount in proposed.proposal.amounts.all()}
-    valid = {"action": "approve", f"{prefix}-selected": "on"}
-    valid |= {
-        f"{prefix}-amount_{year}": f"{amounts.get(year, Decimal('0')):.2f}" for year in proposed.call.programme_years
-    }
+    years = proposed.call.programme_years
+    valid = {"action": "confirm", f"{prefix}-selected": "on"}
+    valid |= {f"{prefix}-amount_{year}": f"{amounts.get(year, Decimal('0')):.2f}" for year in years}
+    # The confirmation carries the selection its step showed, signed for the approver.
+    selection = [(proposed, {year: amounts.get(year, Decimal("0")) for year in years})]
+    valid["token"] = lambda: sign_selection(selection, user=user("prefecture-76"))
     fields = {f"{prefix}-amount_2023": AMOUNT, f"{prefix}-selected": BOOLEAN}
     fields["action"] = [("nope", True), (NUL, True)]
     fields["approve_one"] = [("abc", True), ("999999", True), (str(not_proposed.pk), True), (NUL, True)]
@@ -663,6 +650,32 @@ def case_notification_preferences(world) -> Case:
     )
 
 
+def case_extend_session(world) -> Case:
+    return Case(
+        "caf-11",
+        reverse("extend_session"),
+        {"next": "/dossiers/"},
+        {"next": [("https://ailleurs.example/", False), (NUL, False), ("//evil.example", False)]},
+        silent_redirect=True,
+        optional_body=True,
+    )
+
+
+# Work queues, approval and letters sent in bulk
+
+
+def case_call_letters_mark_sent(world) -> Case:
+    laureate = Application.objects.filter(status=Status.LAUREATE).exclude(letters__kind=LetterKind.AWARD).first()
+    letter = generate_letter(application=laureate, kind=LetterKind.AWARD, by=user("prefecture-76"))
+    other = DecisionLetter.objects.filter(sent_at__isnull=False).first()
+    return Case(
+        "prefecture-76",
+        reverse("projects:call_letters_mark_sent", kwargs=world["call_letters_mark_sent"]),
+        {"letters": str(letter.pk)},
+        {"letters": [("abc", True), ("999999", True), (str(other.pk), True), (NUL, True), ("9" * 40, True)]},
+    )
+
+
 POST_CASES: dict[str, Callable[[dict], Case]] = {
     "login": case_login,
     "logout": case_logout,
@@ -689,6 +702,9 @@ POST_CASES: dict[str, Callable[[dict], Case]] = {
     "projects:verify_document": case_verify_document,
     # Notifications.
     "projects:notification_preferences": case_notification_preferences,
+    # Work queues, approval and letters sent in bulk
+    "projects:call_letters_mark_sent": case_call_letters_mark_sent,
+    "extend_session": case_extend_session,
 }
 
 
@@ -809,6 +825,8 @@ GARBAGE_QUERIES = [
     "appel=%00",
     "appel=999999",
     "page=1&page=2&sort=status&sort=nope",
+    "todo=nope",
+    "todo=%00",
 ]
 # The pages that read their query string, each with a user who may open it.
 GET_PAGES = [

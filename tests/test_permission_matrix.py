@@ -64,6 +64,9 @@ POST_REFUSED: dict[str, tuple[int | None, ...]] = {
     "projects:letter_generate": (302, 403, 403, 403, 404, None, None),
     "projects:letter_mark_sent": (302, 403, 403, 403, 404, None, None),
     "reviews:proposal_delete": (302, 403, 403, None, 404, 403, None),
+    # Work queues, approval and letters sent in bulk
+    "projects:call_letters_mark_sent": (302, 403, 403, 403, 403, None, None),
+    "extend_session": (302, None, None, None, None, None, None),
 }
 
 

@@ -40,3 +40,35 @@ def test_pages_cannot_be_framed_nor_sniffed(client, db):
 
 def test_login_form_has_a_csrf_token(client, db):
     assert 'name="csrfmiddlewaretoken"' in client.get(reverse("login")).text
+
+
+def test_a_user_name_is_found_whatever_its_case_and_surrounding_spaces(client, db):
+    user = caf_instructor("11", username="caf-11")
+    response = client.post(reverse("login"), {"username": "  CAF-11 ", "password": "correct horse battery"})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_one_attempt_left_is_announced(client, db, settings):
+    settings.AXES_ENABLED = True
+    caf_instructor("11", username="claire")
+    for _ in range(3):
+        response = client.post(reverse("login"), {"username": "claire", "password": "wrong"})
+        assert "encore 1 essai" not in response.text
+    response = client.post(reverse("login"), {"username": "Claire", "password": "wrong"})
+    assert "Attention : encore 1 essai avant que la connexion à ce compte soit bloquée pendant 15 minutes." in (
+        response.text
+    )
+
+
+def test_the_lockout_page_says_how_long_and_whom_to_contact(client, db, settings):
+    settings.AXES_ENABLED = True
+    settings.FIPE_SUPPORT_EMAIL = "fipe@occitanie.example.gouv.fr"
+    caf_instructor("11", username="claire")
+    for _ in range(5):
+        client.post(reverse("login"), {"username": "claire", "password": "wrong"})
+    response = client.post(reverse("login"), {"username": "CLAIRE", "password": "correct horse battery"})
+    assert response.status_code == 429
+    assert "bloquée pendant 15 minutes" in response.text
+    assert "administrateur ou l’administratrice de FIPE" in response.text
+    assert "mailto:fipe@occitanie.example.gouv.fr" in response.text

@@ -1,6 +1,4 @@
-"""French typography in templates: `{{ text|french }}`, `{{ name|elide:"de" }}`, `{{ day|french_date }}`."""
-
-import datetime
+"""French typography in templates: `{{ text|french }}`, `{{ name|elide:"de" }}`."""
 
 from django import template
 
@@ -18,10 +16,3 @@ def french(text):
 def elide(following, word):
     """`{{ contact|elide:"de" }}` → « d’Anne » or « de Paul »."""
     return typography.elide(word, following)
-
-
-@register.filter
-def french_date(day):
-    if isinstance(day, datetime.datetime):
-        day = day.date()
-    return typography.french_date(day) if day else ""

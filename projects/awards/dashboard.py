@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from departments.models import Department
 from projects.enums import Funder, Status
-from projects.models import Application, Award, Call, DepartmentEnvelope, FundingLine, Payment
+from projects.models import Application, Award, Call, DepartmentEnvelope, FundingLine, Payment, YearEnvelope
 from projects.money import split
 
 ZERO = Decimal("0.00")
@@ -164,37 +164,42 @@ class EnvelopeRow:
     """One line of the approval screen's envelope table."""
 
     label: str
-    envelope: Decimal
+    # None: no ceiling of its own (a programme year without an envelope).
+    envelope: Decimal | None
     committed: Decimal
     selection: Decimal
     department_id: int | None = None
 
     @property
-    def remaining(self) -> Decimal:
-        return self.envelope - self.committed - self.selection
+    def remaining(self) -> Decimal | None:
+        return None if self.envelope is None else self.envelope - self.committed - self.selection
 
     @property
     def exceeded(self) -> bool:
-        return self.remaining < 0
+        return self.remaining is not None and self.remaining < 0
 
 
 def approval_envelopes(
     dashboard: CallDashboard, selection: Iterable[tuple[Application, Mapping[int, Decimal]]]
 ) -> list[EnvelopeRow]:
-    """Envelope, already committed, this selection and remaining: for the call, per funder, per department.
+    """Envelope, already committed, this selection and remaining: for the call, per funder, per programme
+    year, per department.
 
     The selection is split with the same rule as the funding lines, so the funders' figures
-    are those the approval would write. Departments appear only where an envelope is set.
+    are those the approval would write. Every programme year appears (with its envelope where
+    one is set); departments only where an envelope is set.
     """
     call = dashboard.call
     selected = dict.fromkeys(FUNDERS, ZERO)
     by_department: dict[int, Decimal] = {}
+    by_year: dict[int, Decimal] = {}
     for application, amounts in selection:
-        for amount in amounts.values():
+        for year, amount in amounts.items():
             state, cnaf = split(amount, call.state_share)
             selected[Funder.STATE] += state
             selected[Funder.CNAF] += cnaf
             by_department[application.department_id] = by_department.get(application.department_id, ZERO) + amount
+            by_year[year] = by_year.get(year, ZERO) + amount
     total = dashboard.total
     rows = [
         EnvelopeRow(
@@ -203,6 +208,16 @@ def approval_envelopes(
     ]
     for funder, figures in dashboard.by_funder.items():
         rows.append(EnvelopeRow(Funder(funder).label, figures.envelope, figures.committed, selected[funder]))
+    year_envelopes = dict(YearEnvelope.objects.filter(call=call).values_list("year", "amount"))
+    for year, figures in dashboard.by_year.items():
+        rows.append(
+            EnvelopeRow(
+                _("Année %(year)s") % {"year": year},
+                year_envelopes.get(year),
+                figures.committed,
+                by_year.get(year, ZERO),
+            )
+        )
     for row in dashboard.departments_with_envelope:
         rows.append(
             EnvelopeRow(
@@ -214,3 +229,31 @@ def approval_envelopes(
             )
         )
     return rows
+
+
+@dataclass
+class SelectionYear:
+    """What a selection awards in one programme year, split between the funders as the lines will be."""
+
+    year: int | None
+    state: Decimal = ZERO
+    cnaf: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.state + self.cnaf
+
+
+def selection_by_year(
+    call: Call, selection: Iterable[tuple[Application, Mapping[int, Decimal]]]
+) -> list[SelectionYear]:
+    """Per programme year then in total (year None), the State's and the Cnaf's part of a selection."""
+    years = {year: SelectionYear(year) for year in call.programme_years}
+    total = SelectionYear(None)
+    for _application, amounts in selection:
+        for year, amount in amounts.items():
+            state, cnaf = split(amount, call.state_share)
+            for row in (years.setdefault(year, SelectionYear(year)), total):
+                row.state += state
+                row.cnaf += cnaf
+    return [*years.values(), total]

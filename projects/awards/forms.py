@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +40,10 @@ class ProposalRowForm(forms.Form):
     def amounts(self) -> dict[int, Decimal]:
         """The cleaned amounts per year (call after is_valid)."""
         return {year: self.cleaned_data.get(f"amount_{year}") or Decimal("0") for year in self.years}
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.amounts().values(), Decimal("0"))
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,32 @@ def proposal_row_inputs(
         errors = tuple(str(error) for error in form.errors.get(name, ()))
         amounts.append((year, named(name, value="" if value is None else str(value), errors=errors)))
     return ProposalRowInputs(selected=named("selected", checked=form.is_selected), amounts=amounts)
+
+
+# The confirmation step of the approval screen carries the selection it showed, signed: what is
+# confirmed must be exactly what was shown, not a selection changed (or forged) in between.
+SELECTION_SALT = "projects.awards.approval-selection"
+
+
+def selection_payload(selection) -> list:
+    """A selection [(application, {year: amount})] as plain data: ids and amounts in cents, in a fixed order."""
+    return sorted(
+        [application.pk, {str(year): f"{amount:.2f}" for year, amount in sorted(amounts.items()) if amount}]
+        for application, amounts in selection
+    )
+
+
+def sign_selection(selection, *, user) -> str:
+    return signing.dumps({"user": user.pk, "selection": selection_payload(selection)}, salt=SELECTION_SALT)
+
+
+def selection_matches(token: str, selection, *, user) -> bool:
+    """Whether `token` was signed for this user over exactly this selection."""
+    try:
+        signed = signing.loads(token, salt=SELECTION_SALT)
+    except signing.BadSignature:
+        return False
+    return signed == {"user": user.pk, "selection": selection_payload(selection)}
 
 
 class RejectForm(DsfrBaseForm):

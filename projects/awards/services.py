@@ -31,6 +31,7 @@ from projects.models import (
     FundingLine,
     Payment,
     StatusChange,
+    YearEnvelope,
 )
 from projects.money import check_year_amounts, format_euros, parse_amount, split
 from projects.notifications import events
@@ -118,11 +119,19 @@ def _check_requested(*, application: Application, amounts: Mapping[int, Decimal]
         raise DomainError(next(iter(checked.problems.values())))
 
 
-def _check_envelopes(*, call: Call, application: Application, amount: Decimal) -> None:
-    """Refuse an award that would take the call (or the department, where it has an envelope) past its envelope.
+def committed_by_year(*, call: Call) -> dict[int, Decimal]:
+    """What the call's awards already commit, per programme year."""
+    rows = AwardAmount.objects.filter(award__application__call=call).values("year").annotate(total=Sum("amount"))
+    return {row["year"]: row["total"] for row in rows.order_by()}
 
+
+def _check_envelopes(*, call: Call, application: Application, amounts: Mapping[int, Decimal]) -> None:
+    """Refuse an award that would take the call, a programme year or the department past its envelope.
+
+    The call's envelope always applies; a year's and a department's only where one is set.
     Runs with the call row locked, so the committed totals it reads cannot change meanwhile.
     """
+    amount = sum(amounts.values(), Decimal("0"))
     committed = committed_total(call=call)
     if committed + amount > call.envelope:
         raise EnvelopeExceeded(
@@ -139,6 +148,29 @@ def _check_envelopes(*, call: Call, application: Application, amount: Decimal) -
                 "remaining": format_euros(call.envelope - committed),
             }
         )
+    year_envelopes = dict(YearEnvelope.objects.filter(call=call).values_list("year", "amount"))
+    if year_envelopes:
+        year_committed = committed_by_year(call=call)
+        for year, year_amount in sorted(amounts.items()):
+            ceiling = year_envelopes.get(year)
+            already = year_committed.get(year, Decimal("0"))
+            if ceiling is not None and already + year_amount > ceiling:
+                raise EnvelopeExceeded(
+                    _(
+                        "Enveloppe de l’année %(year)s dépassée pour le dossier %(reference)s : %(committed)s déjà "
+                        "engagés + %(amount)s demandés = %(sum)s, pour une enveloppe de %(envelope)s "
+                        "(reste %(remaining)s)."
+                    )
+                    % {
+                        "year": year,
+                        "reference": application.reference,
+                        "committed": format_euros(already),
+                        "amount": format_euros(year_amount),
+                        "sum": format_euros(already + year_amount),
+                        "envelope": format_euros(ceiling),
+                        "remaining": format_euros(ceiling - already),
+                    }
+                )
     envelope = DepartmentEnvelope.objects.filter(call=call, department=application.department).first()
     if envelope is None:
         return
@@ -187,7 +219,7 @@ def approve_laureate(*, application: Application, by, amounts_by_year: Mapping, 
                 % {"reference": application.reference, "status": application.get_status_display()}
             )
         _check_requested(application=application, amounts=amounts)
-        _check_envelopes(call=call, application=application, amount=total)
+        _check_envelopes(call=call, application=application, amounts=amounts)
         award = Award.objects.create(application=application, total=total, approved_by=by, comment=comment.strip())
         AwardAmount.objects.bulk_create(
             AwardAmount(award=award, year=year, amount=amount) for year, amount in sorted(amounts.items())

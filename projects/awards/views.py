@@ -12,7 +12,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -20,9 +19,9 @@ from django.views.decorators.http import require_GET, require_POST
 from departments.enums import Action
 from departments.models import Department
 from departments.permissions import get_scope
-from fipe.web import breadcrumb, posted_data
+from fipe.web import breadcrumb, next_or, posted_data
 from projects.awards.charts import Series, stacked_bars
-from projects.awards.dashboard import approval_envelopes, call_dashboard
+from projects.awards.dashboard import approval_envelopes, call_dashboard, selection_by_year
 from projects.awards.forms import (
     CommitmentForm,
     PaymentForm,
@@ -30,6 +29,8 @@ from projects.awards.forms import (
     ProposalRowInputs,
     RejectForm,
     proposal_row_inputs,
+    selection_matches,
+    sign_selection,
 )
 from projects.awards.services import approve_selection, record_payment, reject_application, set_commitment_number
 from projects.enums import Funder, Status
@@ -63,14 +64,6 @@ def can_manage_award(user, application: Application) -> bool:
 def visible_call(user, reference: str) -> Call:
     """A call of a region where the user sees at least one department; any other answers 404."""
     return get_object_or_404(Call.objects.visible_to(user).select_related("region"), reference=reference)
-
-
-def _next_or(request, default: str) -> str:
-    """Where to go back after a form: the `next` field when it is a page of this site."""
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return default
 
 
 # Lists of calls (the entries of the menu) ---------------------------------------
@@ -167,58 +160,111 @@ def _proposal_rows(call: Call, department_ids, data=None) -> list[ProposalRow]:
     return rows
 
 
+def _stray_references(request, call: Call, rows: list[ProposalRow]) -> list[str]:
+    """The files selected in the post that are not waiting on this screen: no longer proposed, or forged.
+
+    Each is named by its reference where the user may see it, by the id posted otherwise.
+    """
+    waiting = {str(row.application.pk) for row in rows}
+    posted = {key.removeprefix("p").removesuffix("-selected") for key in request.POST if key.endswith("-selected")}
+    posted |= {request.POST.get("approve_one", "")} - {""}
+    strays = sorted(posted - waiting)
+    ids = [int(pk) for pk in strays if pk.isdigit() and len(pk) < 12]
+    known = {
+        str(pk): ref
+        for pk, ref in Application.objects.visible_to(request.user).filter(pk__in=ids).values_list("pk", "reference")
+    }
+    return [known.get(pk, f"n° {pk[:20]}") for pk in strays]
+
+
 def approval(request, reference):
+    """The proposals waiting for the regional approver; a selection is checked, then committed on confirmation."""
     call = visible_call(request.user, reference)
     department_ids = approval_department_ids(request.user, call)
     if not department_ids:
         raise PermissionDenied
-    data = posted_data(request)
-    rows = _proposal_rows(call, department_ids, data)
-    chosen = []
-    failures = []
+    rows = _proposal_rows(call, department_ids, posted_data(request))
+    chosen, failures, step = [], [], None
     if request.method == "POST":
         one = request.POST.get("approve_one")
-        if one:
-            chosen = [row for row in rows if str(row.application.pk) == one]
-            if not chosen:
-                messages.error(request, _("Ce dossier n’est plus en attente de validation."))
-                return redirect("projects:approval", reference=call.reference)
-        else:
-            chosen = [row for row in rows if row.form.is_selected]
+        action = "check" if one else request.POST.get("action", "")
+        chosen = [row for row in rows if (str(row.application.pk) == one if one else row.form.is_selected)]
+        strays = _stray_references(request, call, rows)
         valid = all(row.form.is_valid() for row in chosen)
-        if not valid:
+        selection = [(row.application, row.form.amounts()) for row in chosen if row.form.is_valid()]
+        if strays:
+            failures = [(reference, _("ce dossier n’est pas en attente de validation.")) for reference in strays]
+        elif not valid:
             messages.error(request, _("Corrigez les montants signalés dans le tableau."))
-        if valid and request.POST.get("action") != "preview" and (one or request.POST.get("action") == "approve"):
-            selection = [(row.application, row.form.amounts()) for row in chosen]
-            try:
-                awards = approve_selection(applications_amounts=selection, by=request.user)
-            except SelectionRefused as error:
-                failures = error.failures
-            except DomainError as error:
-                messages.error(request, error.message)
+        elif action in ("check", "approve") and not selection:
+            messages.error(request, _("Sélectionnez au moins un dossier à retenir."))
+        elif action in ("check", "approve"):
+            step = "confirm"
+        elif action == "confirm":
+            if not selection_matches(request.POST.get("token", ""), selection, user=request.user):
+                changed = ", ".join(application.reference for application, _amounts in selection) or _("aucun")
+                failures = [(changed, _("la sélection a changé depuis sa vérification : vérifiez-la de nouveau."))]
             else:
-                total = sum((award.total for award in awards), Decimal("0"))
-                messages.success(
-                    request,
-                    ngettext(
-                        "%(count)d dossier retenu comme lauréat (%(references)s), pour %(total)s.",
-                        "%(count)d dossiers retenus comme lauréats (%(references)s), pour %(total)s.",
-                        len(awards),
-                    )
-                    % {
-                        "count": len(awards),
-                        "references": ", ".join(award.application.reference for award in awards),
-                        "total": format_euros(total),
-                    },
-                )
-                return redirect("projects:approval", reference=call.reference)
+                try:
+                    awards = approve_selection(applications_amounts=selection, by=request.user)
+                except SelectionRefused as error:
+                    failures = error.failures
+                except DomainError as error:
+                    messages.error(request, error.message)
+                else:
+                    messages.success(request, _approved_message(awards))
+                    return redirect("projects:approval", reference=call.reference)
     selection = [(row.application, row.form.amounts()) for row in chosen if row.form.is_valid()]
-    dashboard = call_dashboard(call)
     envelopes = [
         row
-        for row in approval_envelopes(dashboard, selection)
+        for row in approval_envelopes(call_dashboard(call), selection)
         if row.department_id is None or row.department_id in department_ids
     ]
+    context = {
+        "call": call,
+        "years": call.programme_years,
+        "envelopes": envelopes,
+        "selection_total": sum((sum(amounts.values(), Decimal("0")) for _a, amounts in selection), Decimal("0")),
+        "selection_count": len(selection),
+        "rows": rows,
+        "failures": failures,
+        "page_errors": bool(failures),
+        "breadcrumb_data": breadcrumb(
+            call.reference, (_("Validation des lauréats"), reverse("projects:approval_calls"))
+        ),
+    }
+    if step == "confirm":
+        context.update(
+            chosen=chosen,
+            chosen_ids={row.application.pk for row in chosen},
+            by_year=selection_by_year(call, selection),
+            token=sign_selection(selection, user=request.user),
+            exceeded=any(row.exceeded for row in envelopes),
+        )
+        return render(request, "projects/awards/approval_confirm.html", context)
+    context.update(not_proposed=_not_proposed(call, department_ids), waiting_total=_waiting_total(rows))
+    return render(request, "projects/awards/approval.html", context)
+
+
+def _approved_message(awards) -> str:
+    total = sum((award.total for award in awards), Decimal("0"))
+    return ngettext(
+        "%(count)d dossier retenu comme lauréat (%(references)s), pour %(total)s.",
+        "%(count)d dossiers retenus comme lauréats (%(references)s), pour %(total)s.",
+        len(awards),
+    ) % {
+        "count": len(awards),
+        "references": ", ".join(award.application.reference for award in awards),
+        "total": format_euros(total),
+    }
+
+
+def _waiting_total(rows) -> Decimal:
+    return sum((row.proposal.proposed_total for row in rows), Decimal("0"))
+
+
+def _not_proposed(call: Call, department_ids) -> list[Application]:
+    """The files the committees did not propose, which the approver may only reject."""
     not_proposed = list(
         Application.objects.filter(call=call, department_id__in=department_ids, status=Status.NOT_PROPOSED)
         .select_related("department", "applicant", "proposal")
@@ -229,25 +275,7 @@ def approval(request, reference):
     for application in not_proposed:
         application.detail_url = detail_url(application.reference)
         application.reject_url = reject_url(application.reference)
-    return render(
-        request,
-        "projects/awards/approval.html",
-        {
-            "call": call,
-            "rows": rows,
-            "years": call.programme_years,
-            "envelopes": envelopes,
-            "selection_total": sum((sum(amounts.values(), Decimal("0")) for _a, amounts in selection), Decimal("0")),
-            "selection_count": len(selection),
-            "failures": failures,
-            "page_errors": bool(failures),
-            "not_proposed": not_proposed,
-            "waiting_total": sum((row.proposal.proposed_total for row in rows), Decimal("0")),
-            "breadcrumb_data": breadcrumb(
-                call.reference, (_("Validation des lauréats"), reverse("projects:approval_calls"))
-            ),
-        },
-    )
+    return not_proposed
 
 
 def reject(request, reference, application):
@@ -345,7 +373,7 @@ def _render_award(request, application, status=200, **forms):
         {
             "application": application,
             # After a refused form the page is rendered at the form's address: go back where the user was.
-            "award_next": _next_or(request, here) if request.method == "POST" else request.get_full_path(),
+            "award_next": next_or(request, here) if request.method == "POST" else request.get_full_path(),
             "breadcrumb_data": breadcrumb(
                 _("Subvention %(reference)s") % {"reference": application.reference},
                 (_("Financements"), reverse("projects:funding_dashboard", args=[application.call.reference])),
@@ -380,7 +408,7 @@ def award_commitment(request, reference, line):
             form.add_error("number", error.message)
         else:
             messages.success(request, _("Numéro d’engagement de la ligne %(line)s enregistré.") % {"line": line.label})
-            return redirect(_next_or(request, reverse("projects:award_detail", args=[application.reference])))
+            return redirect(next_or(request, reverse("projects:award_detail", args=[application.reference])))
     return _render_award(request, application, status=400, commitment_form=form)
 
 
@@ -411,7 +439,7 @@ def award_payment(request, reference):
                 _("Versement de %(amount)s enregistré sur la ligne %(line)s.")
                 % {"amount": format_euros(payment.amount), "line": data["line"].label},
             )
-            return redirect(_next_or(request, reverse("projects:award_detail", args=[application.reference])))
+            return redirect(next_or(request, reverse("projects:award_detail", args=[application.reference])))
     return _render_award(request, application, status=400, payment_form=form)
 
 

@@ -44,19 +44,40 @@ def load_letters(stdout) -> None:
 
 
 def load_interrupted_batch(*, call, issuer, stdout) -> None:
-    """A batch of the Haute-Garonne left « en cours » by a worker that stopped after one letter of three."""
+    """A batch of the Haute-Garonne left « en cours » by a worker that stopped after its first letter.
+
+    Its figures are those of its letters: it was to produce the award letter of every laureate
+    still without one, and produced the first (really generated, so the batch page and the call's
+    letters agree).
+    """
     haute_garonne = Department.objects.get(code="31")
     if LetterBatch.objects.filter(call=call, department=haute_garonne, requested_by=issuer).exists():
         return
+    missing = list(
+        Application.objects.filter(call=call, department=haute_garonne, status=Status.LAUREATE)
+        .exclude(letters__kind=LetterKind.AWARD)
+        .order_by("reference")
+    )
+    if not missing:
+        return
+    letter = generate_letter(application=missing[0], kind=LetterKind.AWARD, by=issuer)
     batch = LetterBatch.objects.create(
         call=call,
         department=haute_garonne,
         kind=LetterKind.AWARD,
         status=BatchStatus.RUNNING,
-        total=3,
+        total=len(missing),
         done=1,
+        report=[
+            {
+                "outcome": "generated",
+                "reference": missing[0].reference,
+                "kind": LetterKind.AWARD,
+                "file_name": letter.file.name.rsplit("/", 1)[-1],
+            }
+        ],
         requested_by=issuer,
     )
     # updated_at is auto_now on save(): set the last heartbeat in the past with update().
     LetterBatch.objects.filter(pk=batch.pk).update(updated_at=timezone.now() - BATCH_STALE_AFTER - timedelta(minutes=5))
-    stdout.write("Courriers : un lot de la Haute-Garonne interrompu après une lettre sur trois, à relancer.")
+    stdout.write(f"Courriers : un lot de la Haute-Garonne interrompu après une lettre sur {len(missing)}, à relancer.")

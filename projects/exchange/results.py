@@ -12,7 +12,7 @@ from decimal import Decimal
 import docx
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -20,7 +20,8 @@ from departments.enums import Action
 from departments.models import Department
 from departments.permissions import get_scope
 from departments.reference import OCCITANIE_DEPARTMENTS
-from fipe.typography import french, french_date
+from fipe.french import french_date
+from fipe.typography import french
 from projects.enums import AWARDED_STATUSES, CallStatus, Status
 from projects.exceptions import DomainError, PermissionRefused
 from projects.models import Application, Call
@@ -71,7 +72,7 @@ def publish_results(*, call: Call, by) -> Call:
         if call.status == CallStatus.RESULTS_PUBLISHED:
             raise DomainError(
                 _("Les résultats de l’appel %(reference)s sont déjà publiés depuis le %(date)s.")
-                % {"reference": call.reference, "date": date_format(timezone.localtime(call.results_published_at))}
+                % {"reference": call.reference, "date": french_date(call.results_published_at)}
             )
         pending = call.applications.filter(status=Status.PROPOSED).count()
         if pending:
@@ -279,7 +280,7 @@ def press_release(results: CallResults) -> PressRelease:
     published = call.results_published_at or timezone.now()
     return PressRelease(
         issuer=_("Préfecture de la région %(region)s") % {"region": region.name},
-        dated=_("Le %(date)s") % {"date": french_date(timezone.localtime(published).date())},
+        dated=_("Le %(date)s") % {"date": french_date(published)},
         # French typography on what the page shows and the DOCX holds alike.
         title=french(
             ngettext(

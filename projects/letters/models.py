@@ -233,7 +233,8 @@ class LetterBatch(models.Model):
             )
         LetterBatch.objects.filter(pk=self.pk, status=self.status, updated_at=self.updated_at).update(
             status=BatchStatus.FAILED,
-            report=[{"outcome": "failed", "message": str(message)}],
+            # What the batch produced before it stopped stays in its report, the interruption after it.
+            report=[*self.report, {"outcome": "failed", "message": str(message)}],
             finished_at=now,
             updated_at=now,
         )

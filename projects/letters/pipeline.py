@@ -17,13 +17,13 @@ import multiprocessing
 import os
 import signal
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import DatabaseError, close_old_connections, transaction
-from django.db.models import Max, Prefetch, Q
+from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,8 +33,8 @@ from weasyprint.urls import FatalURLFetchingError
 from departments.enums import Action, OrganisationKind
 from departments.models import Department, Organisation
 from departments.permissions import get_scope
+from fipe.french import french_date
 from fipe.pdf import render_pdf
-from fipe.typography import french_date
 from projects.enums import AWARDED_STATUSES, Funder, LetterKind, Status
 from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
 from projects.letters.documents import issue_document, new_verification_code, verification_context
@@ -421,6 +421,45 @@ def mark_letter_sent(*, letter: DecisionLetter, by) -> DecisionLetter:
 
 
 # Batches --------------------------------------------------------------------
+
+
+def letters_to_send(*, call: Call, department_ids) -> QuerySet:
+    """The award letters of the call's laureates still to be sent: the latest version of each, not sent."""
+    latest = (
+        DecisionLetter.objects.filter(application=OuterRef("application"), kind=LetterKind.AWARD)
+        .order_by("-version")
+        .values("pk")[:1]
+    )
+    return DecisionLetter.objects.filter(
+        application__call=call,
+        application__department_id__in=department_ids,
+        application__status=Status.LAUREATE,
+        kind=LetterKind.AWARD,
+        sent_at__isnull=True,
+        pk=Subquery(latest),
+    ).select_related("application")
+
+
+def mark_letters_sent(*, letters: Iterable[DecisionLetter], by) -> list[DecisionLetter]:
+    """Mark several award letters as sent in one transaction: all of them, or none.
+
+    Each goes through mark_letter_sent, the rule for one letter; the first refusal undoes the
+    others and names its file.
+    """
+    letters = sorted(letters, key=lambda letter: letter.pk)
+    if not letters:
+        raise DomainError(_("Sélectionnez au moins une lettre à marquer comme envoyée."))
+    sent = []
+    with transaction.atomic():
+        for letter in letters:
+            try:
+                sent.append(mark_letter_sent(letter=letter, by=by))
+            except DomainError as error:
+                raise DomainError(
+                    _("%(reference)s : %(reason)s Aucune lettre n’a été marquée comme envoyée.")
+                    % {"reference": letter.application.reference, "reason": error.message}
+                ) from None
+    return sent
 
 
 @dataclass

@@ -10,6 +10,11 @@ urlpatterns = [
     path("dossiers/<slug:reference>/courriers/<int:pk>/envoyee/", views.letter_mark_sent, name="letter_mark_sent"),
     path("courriers/", views.letters_home, name="letters"),
     path("courriers/appels/<slug:call_reference>/", views.call_letters, name="call_letters"),
+    path(
+        "courriers/appels/<slug:call_reference>/envoyees/",
+        views.call_letters_mark_sent,
+        name="call_letters_mark_sent",
+    ),
     path("courriers/lots/<int:pk>/", views.letter_batch, name="letter_batch"),
     path("courriers/lots/<int:pk>/progression/", views.letter_batch_progress, name="letter_batch_progress"),
     path("courriers/lots/<int:pk>/archive/", views.letter_batch_archive, name="letter_batch_archive"),

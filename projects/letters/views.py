@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from departments.enums import Action
@@ -24,7 +25,9 @@ from projects.letters.pipeline import (
     eligible_kind,
     generate_letter,
     letter_applications,
+    letters_to_send,
     mark_letter_sent,
+    mark_letters_sent,
     render_letter_html,
 )
 from projects.letters.tasks import start_letter_batch
@@ -243,11 +246,51 @@ def call_letters(request, call_reference):
         .order_by("reference")
     )
     page = Paginator(applications, 50).get_page(request.GET.get("page"))
+    to_send = {letter.application_id: letter.pk for letter in letters_to_send(call=call, department_ids=allowed)}
+    page.object_list = list(page.object_list)
+    for application in page.object_list:
+        application.letter_to_send = to_send.get(application.pk)
     return render(
         request,
         "projects/letters/call_letters.html",
-        {"call": call, "form": form, "batches": batches, "page": page},
+        {"call": call, "form": form, "batches": batches, "page": page, "to_send": to_send},
     )
+
+
+@require_POST
+def call_letters_mark_sent(request, call_reference):
+    """Mark as sent the award letters ticked on the call's page, or every one still to send (`all`)."""
+    call = get_object_or_404(Call.objects.visible_to(request.user), reference=call_reference)
+    allowed = require_issue_letters_in_region(request.user, region_department_ids(call.region_id))
+    waiting = {str(letter.pk): letter for letter in letters_to_send(call=call, department_ids=allowed)}
+    if request.POST.get("all"):
+        chosen = list(waiting.values())
+    else:
+        posted = request.POST.getlist("letters")
+        unknown = [pk[:20] for pk in posted if pk not in waiting]
+        if unknown:
+            messages.error(
+                request,
+                _("Lettres introuvables ou déjà envoyées (n° %(ids)s) : aucune lettre n’a été marquée comme envoyée.")
+                % {"ids": ", ".join(unknown)},
+            )
+            return redirect("projects:call_letters", call_reference=call.reference)
+        chosen = [waiting[pk] for pk in posted]
+    try:
+        sent = mark_letters_sent(letters=chosen, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d lettre marquée comme envoyée : le lauréat est notifié.",
+                "%(count)d lettres marquées comme envoyées : les lauréats sont notifiés.",
+                len(sent),
+            )
+            % {"count": len(sent)},
+        )
+    return redirect("projects:call_letters", call_reference=call.reference)
 
 
 @require_GET
@@ -258,6 +301,7 @@ def letter_batch(request, pk):
 
 
 def batch_progress(batch: LetterBatch) -> dict:
+    """What the batch page and its JSON say of a batch; the page's script refreshes each field from the JSON."""
     processed = batch.done + batch.failed + batch.skipped
     finished = batch.status in (BatchStatus.DONE, BatchStatus.FAILED)
     # A failed or interrupted batch shows how far it went; a done one is complete, even with nothing to do.
@@ -277,7 +321,33 @@ def batch_progress(batch: LetterBatch) -> dict:
         "processed": processed,
         "percent": percent,
         "finished": finished,
+        "summary": batch_summary(batch, processed),
+        "note": str(BATCH_NOTES.get(batch.status, "")),
     }
+
+
+# What the user can do while a batch is in each state; a finished batch speaks through its report.
+BATCH_NOTES = {
+    BatchStatus.PENDING: gettext_lazy(
+        "En attente : le service de tâches en arrière-plan (manage.py db_worker) prend le lot en charge dès "
+        "qu’il est libre. Vous pouvez fermer cette page."
+    ),
+    BatchStatus.RUNNING: gettext_lazy(
+        "Le lot se poursuit en arrière-plan : vous pouvez fermer cette page et y revenir depuis les courriers "
+        "de l’appel."
+    ),
+}
+
+
+def batch_summary(batch: LetterBatch, processed: int) -> str:
+    """« 10 courriers traités sur 22 : 9 produits, 1 déjà présent, 0 en échec. », with French plurals."""
+    counted = ngettext(
+        "%(processed)d courrier traité sur %(total)d", "%(processed)d courriers traités sur %(total)d", processed
+    ) % {"processed": processed, "total": batch.total}
+    done = ngettext("%(count)d produit", "%(count)d produits", batch.done) % {"count": batch.done}
+    skipped = ngettext("%(count)d déjà présent", "%(count)d déjà présents", batch.skipped) % {"count": batch.skipped}
+    failed = _("%(count)d en échec") % {"count": batch.failed}
+    return f"{counted} : {done}, {skipped}, {failed}."
 
 
 @require_GET

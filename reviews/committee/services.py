@@ -156,8 +156,7 @@ def record_proposal(
     _check_secretary(meeting, by)
     errors: dict = {}
     reasons = reasons.strip()
-    if not reasons:
-        errors["reasons"] = _("Indiquez les motifs de la proposition.")
+    _check_reasons(reasons, errors)
     if decision not in ProposalDecision.values:
         errors["decision"] = _("Choisissez « proposé » ou « non proposé ».")
     with transaction.atomic():
@@ -182,41 +181,14 @@ def record_proposal(
                 )
                 % {"reference": locked.reference, "status": locked.get_status_display()}
             )
-        amounts: dict[int, Decimal] = {}
-        if decision == ProposalDecision.PROPOSED:
-            if rank is None or rank < 1:
-                errors["rank"] = _("Indiquez le rang du dossier (1 pour le premier).")
-            else:
-                taken = meeting.proposals.filter(rank=rank).exclude(application=locked).select_related("application")
-                taken = taken.first()
-                if taken is not None:
-                    errors["rank"] = _("Le rang %(rank)s est déjà attribué au dossier %(reference)s.") % {
-                        "rank": rank,
-                        "reference": taken.application.reference,
-                    }
-            amounts = _checked_amounts(
-                amounts_by_year=amounts_by_year,
-                call=locked.call,
-                requested=locked.requested_by_year(),
-                complete=False,
-                errors=errors,
-                what=_("proposé"),
-            )
-            if not any(amount_key(year) in errors for year in locked.call.programme_years) and not sum(
-                amounts.values(), Decimal("0")
-            ):
-                errors[NON_FIELD_ERRORS] = [_("Un dossier proposé doit recevoir un montant supérieur à zéro.")]
-        else:
-            rank = None
-            for year, raw in amounts_by_year.items():
-                if raw in (None, ""):
-                    continue
-                try:
-                    amount = parse_amount(raw)
-                except ValueError:
-                    amount = None
-                if amount != 0:
-                    errors[amount_key(year)] = _("Laissez ce montant vide : le dossier n’est pas proposé.")
+        rank, amounts = _check_proposal(
+            meeting=meeting,
+            application=locked,
+            decision=decision,
+            rank=rank,
+            amounts_by_year=amounts_by_year,
+            errors=errors,
+        )
         if errors:
             raise ValidationError(errors)
         proposal = existing or CommitteeProposal(meeting=meeting, application=locked)
@@ -230,6 +202,75 @@ def record_proposal(
             ProposedAmount(proposal=proposal, year=year, amount=amount) for year, amount in sorted(amounts.items())
         )
     return proposal
+
+
+def _check_reasons(reasons: str, errors: dict) -> None:
+    if not (reasons or "").strip():
+        errors["reasons"] = _("Indiquez les motifs de la proposition.")
+
+
+def _check_proposal(
+    *, meeting: CommitteeMeeting, application: Application, decision: str, rank, amounts_by_year, errors: dict
+) -> tuple[int | None, dict[int, Decimal]]:
+    """The rank and amounts of a proposal, each problem added to `errors` under its field."""
+    amounts: dict[int, Decimal] = {}
+    if decision == ProposalDecision.PROPOSED:
+        if rank is None or rank < 1:
+            errors["rank"] = _("Indiquez le rang du dossier (1 pour le premier).")
+        else:
+            taken = meeting.proposals.filter(rank=rank).exclude(application=application).select_related("application")
+            taken = taken.first()
+            if taken is not None:
+                errors["rank"] = _("Le rang %(rank)s est déjà attribué au dossier %(reference)s.") % {
+                    "rank": rank,
+                    "reference": taken.application.reference,
+                }
+        amounts = _checked_amounts(
+            amounts_by_year=amounts_by_year,
+            call=application.call,
+            requested=application.requested_by_year(),
+            complete=False,
+            errors=errors,
+            what=_("proposé"),
+        )
+        if not any(amount_key(year) in errors for year in application.call.programme_years) and not sum(
+            amounts.values(), Decimal("0")
+        ):
+            errors[NON_FIELD_ERRORS] = [_("Un dossier proposé doit recevoir un montant supérieur à zéro.")]
+    else:
+        rank = None
+        for year, raw in amounts_by_year.items():
+            if raw in (None, ""):
+                continue
+            try:
+                amount = parse_amount(raw)
+            except ValueError:
+                amount = None
+            if amount != 0:
+                errors[amount_key(year)] = _("Laissez ce montant vide : le dossier n’est pas proposé.")
+    return rank, amounts
+
+
+def proposal_errors(
+    *, meeting: CommitteeMeeting, application: Application, decision: str, rank, amounts_by_year, reasons: str
+) -> dict:
+    """Every problem record_proposal would find with these values, without saving anything.
+
+    A form that refuses some fields itself shows the rules' other refusals with its own at once,
+    rather than one after the other across submissions.
+    """
+    errors: dict = {}
+    _check_reasons(reasons, errors)
+    if decision in ProposalDecision.values:
+        _check_proposal(
+            meeting=meeting,
+            application=Application.objects.select_related("call").get(pk=application.pk),
+            decision=decision,
+            rank=rank,
+            amounts_by_year=amounts_by_year,
+            errors=errors,
+        )
+    return errors
 
 
 def delete_proposal(*, proposal: CommitteeProposal, by) -> None:

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,6 +26,7 @@ from reviews.committee.services import (
     close_meeting,
     create_meeting,
     delete_proposal,
+    proposal_errors,
     record_members,
     record_proposal,
 )
@@ -168,6 +169,21 @@ def _agenda_application_or_404(meeting, reference) -> Application:
     )
 
 
+def _add_rule_errors(form: ProposalForm, meeting, application) -> None:
+    """Beside the form's own errors, the rules' errors on the other fields: every error at once."""
+    errors = proposal_errors(
+        meeting=meeting,
+        application=application,
+        decision=form.cleaned_data.get("decision", ""),
+        rank=form.cleaned_data.get("rank"),
+        amounts_by_year=form.amounts(),
+        reasons=form.cleaned_data.get("reasons", ""),
+    )
+    for field, message in errors.items():
+        if field not in form.errors:
+            form.add_error(None if field == NON_FIELD_ERRORS else field, message)
+
+
 @require_http_methods(["GET", "POST"])
 def proposal(request, pk, reference):
     meeting = secretary_meeting_or_404(request.user, pk)
@@ -184,6 +200,8 @@ def proposal(request, pk, reference):
         initial = {"decision": existing.decision, "rank": existing.rank, "reasons": existing.reasons}
         initial.update({amount_key(amount.year): amount.amount for amount in existing.amounts.all()})
     form = ProposalForm(posted_data(request), initial=initial, years=years, requested=requested)
+    if request.method == "POST" and not form.is_valid():
+        _add_rule_errors(form, meeting, application)
     if request.method == "POST" and form.is_valid():
         try:
             record_proposal(

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 from dsfr.widgets import InlineRadioSelect
 
+from fipe.forms import ConditionalTextField
 from reviews.enums import Opinion
 from reviews.forms import add_amount_fields, amounts_from
 from reviews.instruction.services import amount_key, score_key
@@ -24,11 +25,10 @@ class ConflictDeclarationForm(DsfrBaseForm):
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
     )
-    note = forms.CharField(
+    note = ConditionalTextField(
         label=_("Précisions"),
         help_text=_("Obligatoire en cas de conflit : la nature du lien avec le porteur ou le projet."),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=ConditionalTextField.widget(attrs={"rows": 3}),
     )
 
 
@@ -45,11 +45,10 @@ class ReviewForm(DsfrBaseForm):
         widget=InlineRadioSelect,
         error_messages={"required": _("Choisissez un avis avant de transmettre.")},
     )
-    comment = forms.CharField(
+    comment = ConditionalTextField(
         label=_("Commentaire"),
         help_text=_("Obligatoire pour un avis réservé ou défavorable."),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 5}),
+        widget=ConditionalTextField.widget(attrs={"rows": 5}),
     )
 
     def __init__(self, *args, criteria, years, requested, **kwargs):

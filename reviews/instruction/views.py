@@ -24,6 +24,7 @@ from reviews.instruction.services import (
 )
 from reviews.models import CommitteeMeeting, ConflictDeclaration, Criterion, Review
 from reviews.permissions import can_run_committee, declaration_of, is_reviewer, review_kinds, sees_summary_only
+from reviews.queues import next_waiting_file
 
 # Above this gap between the two weighted totals (out of 100), the committee is warned.
 SCORE_GAP_WARNING = Decimal("20")
@@ -252,6 +253,7 @@ def review(request, reference, kind):
     # The reviewer sees the other body's review once it is submitted, never its draft.
     visible = {other: item for other, item in reviews.items() if item.is_submitted or other == kind}
     context.update(
+        next_file=next_waiting_file(request.user, after=application),
         form=form,
         own=own,
         sheet=review_sheet(application=application, criteria=criteria, reviews=visible, requested=requested),

@@ -444,11 +444,15 @@ def test_approver_keys_in_decides_and_publishes_with_the_keyboard(page, site, tm
     problems += form_problems(
         page,
         f"{site}/appels/{CALL}/validation/",
-        submit="Retenir la sélection",
+        submit="Vérifier la sélection",
         fill=select_all,
-        done="retenus comme lauréats",
+        done="rien n’est encore retenu",
         make_wrong=wrong_amount,
     )
+    # The confirmation step commits the selection it shows.
+    problems += [f"confirmation: {problem}" for problem in keyboard_problems(page)]
+    press_button(page, f"Confirmer et retenir {len(waiting)} dossiers")
+    expect(page.get_by_text("retenus comme lauréats").first).to_be_visible()
 
     def confirm(page):
         press_space_on(page, page.get_by_label("Je confirme la publication"))

@@ -255,10 +255,28 @@ def test_regional_approver_approves_a_laureate(page, site, shot):
     shot("journey-4-02-approval")
     assert serious_violations(page) == []
 
+    # At 1280 px every « Retenir » is on screen without scrolling sideways.
+    width = page.viewport_size["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    buttons = page.locator("[data-approve-one]")
+    assert buttons.count() == 3
+    for index in range(buttons.count()):
+        box = buttons.nth(index).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
+
     page.get_by_role("button", name=f"Retenir {reference}").click()
+    # The confirmation step shows the selection and its totals; nothing is committed yet.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirmer la sélection")
+    expect(page.get_by_role("table", name="Totaux de la sélection par financeur et par année")).to_contain_text(
+        "42 500,00 €"
+    )
+    shot("journey-4-03-confirmation")
+    assert serious_violations(page) == []
+    assert application(reference).status == Status.PROPOSED
+    page.get_by_role("button", name="Confirmer et retenir 1 dossier").click()
     expect(page.get_by_text(f"1 dossier retenu comme lauréat ({reference}), pour 85 000,00 €.")).to_be_visible()
     expect(page.get_by_text("2 propositions des comités départementaux attendent votre validation")).to_be_visible()
-    shot("journey-4-03-approved")
+    shot("journey-4-04-approved")
     castres = application(reference)
     assert castres.status == Status.LAUREATE
     assert castres.award.total == Decimal("85000.00")
@@ -272,7 +290,7 @@ def test_regional_approver_approves_a_laureate(page, site, shot):
     funding_lines = panel.get_by_role("table", name=re.compile("^Lignes de financement"))
     expect(funding_lines.locator("tbody tr")).to_have_count(6)
     expect(funding_lines.locator("tfoot")).to_contain_text("85 000,00 €")
-    shot("journey-4-04-award-tab")
+    shot("journey-4-05-award-tab")
 
     page.goto(f"{site}/appels/{CALL}/tableau-de-bord/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Tableau de bord des financements")
@@ -371,7 +389,8 @@ def test_public_results_open_once_the_approver_publishes_them(page, browser, sit
     page.goto(f"{site}/appels/{CALL}/validation/")
     for reference in ("FIPE-OCC-2023-065-001", "FIPE-OCC-2023-066-002", "FIPE-OCC-2023-081-002"):
         choose(page, page.get_by_label(f"Sélectionner le dossier {reference}"))
-    page.get_by_role("button", name="Retenir la sélection").first.click()
+    page.get_by_role("button", name="Vérifier la sélection").first.click()
+    page.get_by_role("button", name="Confirmer et retenir 3 dossiers").click()
     expect(page.get_by_text("3 dossiers retenus comme lauréats")).to_be_visible()
 
     page.goto(f"{site}/exports/")
@@ -428,3 +447,28 @@ def test_review_form_works_with_the_keyboard_only(page, site, shot):
     assert review.opinion == Opinion.FAVOURABLE
     assert sorted(review.scores.values_list("score", flat=True)) == [3, 4, 4, 5]
     assert review.comment == "Saisi au clavier."
+
+
+@pytest.mark.parametrize(
+    ("username", "section", "item"),
+    [
+        ("caf-11", "Instruction", "Dossiers attendant votre déclaration d’intérêts"),
+        ("cdsf-31", "Comité départemental (CDSF)", "Dossiers instruits attendant un comité"),
+        ("prefecture-76", "Validation des lauréats", "Propositions à valider — 81 Tarn"),
+        ("admin", "Appels, imports et exports", "Appels à projets ouverts"),
+    ],
+)
+def test_each_role_finds_its_waiting_work_on_its_home_page(page, site, shot, username, section, item):
+    sign_in(page, site, username)
+    expect(page.get_by_role("heading", name="Votre travail en attente")).to_be_visible()
+    queue = page.get_by_role("region", name=section)
+    link = queue.get_by_role("link", name=item)
+    expect(link).to_be_visible()
+    count = int(link.locator("xpath=following-sibling::p[1]").inner_text())
+    shot(f"journey-home-{username}")
+    assert serious_violations(page) == []
+    link.click()
+    if username == "caf-11":
+        # The link opens the list under the matching filter, with as many files as the count said.
+        expect(page.get_by_label("À faire")).to_have_value("declaration")
+        expect(page.locator("table caption")).to_contain_text(f"{count} dossier")

@@ -162,7 +162,8 @@ def test_the_review_page_needs_a_constant_number_of_queries(client, db, django_a
     application = reviewed_application("11")
     instructor = application.reviews.get(kind=ReviewerKind.CAF).author
     client.force_login(instructor)
-    with django_assert_max_num_queries(10):
+    # The tenth query finds the next file waiting for the instructor (« Dossier suivant »).
+    with django_assert_max_num_queries(11):
         assert client.get(review_url(application)).status_code == 200
 
 
@@ -262,7 +263,9 @@ def test_recording_a_proposal_on_the_page(client, db):
     data.update({"amount_2023": "10 000,01", "amount_2024": "5 000", "amount_2025": ""})
     response = client.post(url, data)
     assert response.status_code == 200
+    # Every error at once: the form's own (a year left empty) and the rules' (above the request).
     assert "Indiquez le montant proposé pour 2025 (0 si aucun)." in response.text
+    assert "dépasse le montant demandé cette année-là" in response.text
     data["amount_2025"] = "0"
     response = client.post(url, data)
     assert "dépasse le montant demandé cette année-là" in response.text
@@ -271,6 +274,23 @@ def test_recording_a_proposal_on_the_page(client, db):
     data["amount_2023"] = "10 000"
     assert client.post(url, data)["Location"] == reverse("reviews:meeting_detail", kwargs={"pk": opened.pk})
     assert CommitteeProposal.objects.get().proposed_total == 15000
+
+
+def test_the_proposal_form_reports_every_error_at_once(client, db):
+    first, application = reviewed_application("11"), reviewed_application("11")
+    opened = meeting("11")
+    propose(opened, first, rank=1)
+    client.force_login(opened.secretary)
+    url = reverse("reviews:proposal", kwargs={"pk": opened.pk, "reference": application.reference})
+    data = {"decision": ProposalDecision.PROPOSED, "rank": "1", "reasons": ""}
+    data.update({"amount_2023": "10 000,01", "amount_2024": "abc", "amount_2025": "0"})
+    response = client.post(url, data)
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert set(errors) == {"rank", "reasons", "amount_2023", "amount_2024"}
+    assert f"déjà attribué au dossier {first.reference}" in errors["rank"][0]
+    assert "dépasse le montant demandé" in errors["amount_2023"][0]
+    assert CommitteeProposal.objects.count() == 1
 
 
 def test_a_rank_beyond_any_agenda_is_refused_on_its_field(client, db):
@@ -399,3 +419,18 @@ def test_a_review_page_of_a_reviewed_file_shows_both_reviews(client, db):
     page = client.get(review_url(application)).text
     assert "100,0 / 100" in page and "40,0 / 100" in page
     assert "Écart de 60,0 points" in page
+
+
+def test_the_review_page_leads_to_the_next_file_waiting_for_the_instructor(client, db):
+    current = ApplicationFactory(submitted=True, reference="FIPE-OCC-2023-011-001")
+    waiting = ApplicationFactory(submitted=True, reference="FIPE-OCC-2023-011-002")
+    ApplicationFactory(reference="FIPE-OCC-2023-011-003")  # a draft: nothing to instruct
+    instructor = caf_instructor("11")
+    declare_conflict(application=current, user=instructor, has_conflict=False)
+    client.force_login(instructor)
+    url = reverse("reviews:review", kwargs={"reference": current.reference, "kind": ReviewerKind.CAF})
+    response = client.get(url)
+    assert f"Dossier suivant : {waiting.reference}" in response.text
+    declare_conflict(application=waiting, user=instructor, has_conflict=True, note="Élu de la commune.")
+    response = client.get(url)
+    assert "Aucun autre dossier n’attend votre déclaration ou votre avis." in response.text

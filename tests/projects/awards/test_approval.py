@@ -7,7 +7,7 @@ from departments.models import Department
 from projects.awards.services import approve_laureate, approve_selection, committed_total, reject_application
 from projects.enums import Funder, Status
 from projects.exceptions import DomainError, EnvelopeExceeded, PermissionRefused, SelectionRefused, TransitionNotAllowed
-from projects.models import Application, Award, DepartmentEnvelope, FundingLine, StatusChange
+from projects.models import Application, Award, DepartmentEnvelope, FundingLine, StatusChange, YearEnvelope
 from tests.departments.factories import (
     administrator,
     caf_instructor,
@@ -172,6 +172,25 @@ def test_departmental_envelope_is_checked_too(db):
     )
     second.refresh_from_db()
     assert second.status == Status.PROPOSED
+
+
+def test_a_programme_year_envelope_is_checked_as_well_as_the_call(db):
+    approver = regional_approver()
+    call = CallFactory()
+    YearEnvelope.objects.create(call=call, year=2024, amount=Decimal("15000"))
+    approve_laureate(
+        application=proposed_application(call=call), by=approver, amounts_by_year={2023: "10000", 2024: "10000"}
+    )
+    second = proposed_application(call=call)
+    with pytest.raises(EnvelopeExceeded) as refusal:
+        approve_laureate(application=second, by=approver, amounts_by_year={2023: "10000", 2024: "5000.01"})
+    assert refusal.value.message.startswith(
+        f"Enveloppe de l’année 2024 dépassée pour le dossier {second.reference} : 10\u00a0000,00\u00a0€ déjà engagés"
+    )
+    assert "reste 5\u00a0000,00\u00a0€" in refusal.value.message
+    # The remaining of 2024 fits exactly; 2023 has no envelope of its own, only the call's applies.
+    approve_laureate(application=second, by=approver, amounts_by_year={2023: "10000", 2024: "5000"})
+    assert Award.objects.count() == 2
 
 
 @pytest.mark.parametrize(

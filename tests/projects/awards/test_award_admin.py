@@ -112,6 +112,10 @@ def call_form_data(call, **overrides) -> dict:
         "department_envelopes-INITIAL_FORMS": "0",
         "department_envelopes-MIN_NUM_FORMS": "0",
         "department_envelopes-MAX_NUM_FORMS": "1000",
+        "year_envelopes-TOTAL_FORMS": "0",
+        "year_envelopes-INITIAL_FORMS": "0",
+        "year_envelopes-MIN_NUM_FORMS": "0",
+        "year_envelopes-MAX_NUM_FORMS": "1000",
     }
     return {**data, **overrides}
 

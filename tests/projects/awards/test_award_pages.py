@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from projects.awards.views import award_tab_context
 from projects.enums import Funder, Status
-from projects.models import Award, FundingLine, Payment
+from projects.models import Award, FundingLine, Payment, YearEnvelope
 from reviews.enums import Opinion
 from tests.departments.factories import caf_instructor, committee_secretary, regional_approver
 from tests.projects.awards.factories import (
@@ -41,6 +41,19 @@ def row_data(application, amounts=("10000,00", "10000,00", "10000,00"), selected
     if selected:
         data[f"{prefix}-selected"] = "on"
     return data
+
+
+def check_then_confirm(client, call, data: dict, **extra):
+    """Ask for the confirmation step, then confirm what it shows, as the page's two forms do."""
+    step = client.post(approval_url(call), data)
+    assert step.status_code == 200
+    assert "Confirmer la sélection" in step.text
+    assert not Award.objects.exists() or extra.get("awards_before")
+    confirmed = {key: value for key, value in data.items() if key not in ("approve_one", "action")}
+    confirmed = {key: value for key, value in confirmed.items() if not key.endswith("-selected")}
+    confirmed |= {f"p{pk}-selected": "on" for pk in step.context["chosen_ids"]}
+    confirmed |= {"action": "confirm", "token": step.context["token"]}
+    return client.post(approval_url(call), confirmed, follow=True)
 
 
 # Approval screen ---------------------------------------------------------------------
@@ -110,7 +123,7 @@ def test_approving_one_proposal_with_adjusted_amounts(client, call, approver):
         **row_data(other),
         "approve_one": str(application.pk),
     }
-    response = client.post(approval_url(call), data, follow=True)
+    response = check_then_confirm(client, call, data)
     assert response.redirect_chain[-1][0] == approval_url(call)
     award = Award.objects.get()
     assert award.application == application
@@ -123,11 +136,11 @@ def test_approving_one_proposal_with_adjusted_amounts(client, call, approver):
 def test_approving_a_selection(client, call, approver):
     applications = [proposed_application(call=call, department=code) for code in ("11", "30", "31")]
     client.force_login(approver)
-    data = {"action": "approve"}
+    data = {"action": "check"}
     for application in applications[:2]:
         data.update(row_data(application))
     data.update(row_data(applications[2], selected=False))
-    response = client.post(approval_url(call), data, follow=True)
+    response = check_then_confirm(client, call, data)
     assert "2 dossiers retenus comme lauréats" in response.text
     assert set(Award.objects.values_list("application", flat=True)) == {a.pk for a in applications[:2]}
 
@@ -136,7 +149,13 @@ def test_a_selection_beyond_the_envelope_is_refused_whole_and_says_which(client,
     call = CallFactory(envelope=Decimal("50000"))
     first, second = proposed_application(call=call), proposed_application(call=call)
     client.force_login(approver)
-    response = client.post(approval_url(call), {"action": "approve", **row_data(first), **row_data(second)})
+    step = client.post(approval_url(call), {"action": "check", **row_data(first), **row_data(second)})
+    assert "Dépassement" in step.text and "data-confirm-selection" not in step.text
+    # Posted anyway (a forged confirmation): the service refuses the whole selection.
+    response = client.post(
+        approval_url(call),
+        {"action": "confirm", "token": step.context["token"], **row_data(first), **row_data(second)},
+    )
     assert response.status_code == 200
     assert not Award.objects.exists()
     assert "Aucun dossier n’a été retenu" in response.text
@@ -178,8 +197,8 @@ def test_approving_an_empty_selection_says_so(client, call, approver):
 def test_approving_a_proposal_no_longer_waiting_says_so(client, call, approver):
     application = laureate(by=approver, call=call)
     client.force_login(approver)
-    response = client.post(approval_url(call), {"approve_one": str(application.pk)}, follow=True)
-    assert "Ce dossier n’est plus en attente de validation." in response.text
+    response = client.post(approval_url(call), {"approve_one": str(application.pk)})
+    assert f"{application.reference}</strong> : ce dossier n’est pas en attente de validation." in response.text
     assert Award.objects.count() == 1
 
 
@@ -419,3 +438,80 @@ def test_call_lists(client, call, approver):
     assert client.get(reverse("projects:approval_calls")).status_code == 403
     client.force_login(other_region_approver())
     assert call.reference not in client.get(reverse("projects:funding_calls")).text
+
+
+# Confirmation step and forged posts ------------------------------------------------------
+
+
+def test_checking_a_selection_shows_its_totals_per_funder_and_year_and_commits_nothing(client, call, approver):
+    application = proposed_application(call=call)
+    client.force_login(approver)
+    response = client.post(approval_url(call), {"action": "check", **row_data(application, ("1000,01", "0", "0"))})
+    assert response.status_code == 200
+    assert not Award.objects.exists()
+    totals = {row.year: (row.state, row.cnaf) for row in response.context["by_year"]}
+    assert totals[2023] == (Decimal("500.01"), Decimal("500.00"))
+    assert totals[None] == (Decimal("500.01"), Decimal("500.00"))
+    assert "Totaux de la sélection par financeur et par année" in response.text
+    assert "Année 2024" in response.text
+    assert "Confirmer et retenir 1 dossier" in response.text
+
+
+def test_a_selection_changed_between_check_and_confirmation_is_refused(client, call, approver):
+    application = proposed_application(call=call)
+    client.force_login(approver)
+    step = client.post(approval_url(call), {"action": "check", **row_data(application)})
+    changed = {**row_data(application, ("12000,00", "10000,00", "10000,00")), "token": step.context["token"]}
+    response = client.post(approval_url(call), {**changed, "action": "confirm"})
+    assert response.status_code == 200
+    assert f"<strong>{application.reference}</strong> : la sélection a changé" in response.text
+    assert not Award.objects.exists()
+
+
+def test_a_confirmation_with_a_forged_token_is_refused(client, call, approver):
+    application = proposed_application(call=call)
+    client.force_login(approver)
+    response = client.post(approval_url(call), {"action": "confirm", "token": "forged", **row_data(application)})
+    assert "la sélection a changé" in response.text
+    assert not Award.objects.exists()
+
+
+def test_a_confirmation_naming_an_unknown_or_foreign_application_is_refused_by_name(client, call, approver):
+    application = proposed_application(call=call)
+    elsewhere = laureate(by=approver, call=call)
+    client.force_login(approver)
+    step = client.post(approval_url(call), {"action": "check", **row_data(application)})
+    data = {**row_data(application), "token": step.context["token"], "action": "confirm"}
+    data |= {"p999999-selected": "on", f"p{elsewhere.pk}-selected": "on"}
+    response = client.post(approval_url(call), data)
+    assert response.status_code == 200
+    assert "<strong>n° 999999</strong> : ce dossier n’est pas en attente de validation." in response.text
+    assert f"<strong>{elsewhere.reference}</strong> : ce dossier n’est pas en attente" in response.text
+    assert Award.objects.count() == 1
+
+
+def test_a_year_over_its_envelope_is_refused_at_confirmation_and_named(client, call, approver):
+    YearEnvelope.objects.create(call=call, year=2024, amount=Decimal("5000"))
+    application = proposed_application(call=call)
+    client.force_login(approver)
+    step = client.post(approval_url(call), {"action": "check", **row_data(application)})
+    assert step.context["exceeded"]
+    assert "data-confirm-selection" not in step.text
+    data = {**row_data(application), "token": step.context["token"], "action": "confirm"}
+    response = client.post(approval_url(call), data)
+    assert f"Enveloppe de l’année 2024 dépassée pour le dossier {application.reference}" in response.text
+    assert not Award.objects.exists()
+
+
+def test_changing_the_selection_comes_back_to_the_screen_as_it_was_typed(client, call, approver):
+    application = proposed_application(call=call)
+    other = proposed_application(call=call)
+    client.force_login(approver)
+    data = {**row_data(application, ("1234,00", "0", "0")), **row_data(other, selected=False)}
+    step = client.post(approval_url(call), {"action": "check", **data})
+    assert 'value="1234,00"' in step.text
+    back = client.post(approval_url(call), {"action": "edit", **data})
+    assert back.status_code == 200
+    assert "Propositions en attente de validation" in back.text
+    assert 'value="1234,00"' in back.text
+    assert not Award.objects.exists()

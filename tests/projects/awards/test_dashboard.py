@@ -9,7 +9,7 @@ from django.urls import reverse
 from departments.models import Department
 from projects.awards.dashboard import approval_envelopes, call_dashboard
 from projects.enums import Funder, Status
-from projects.models import DepartmentEnvelope, FundingLine, Payment
+from projects.models import DepartmentEnvelope, FundingLine, Payment, YearEnvelope
 from tests.departments.factories import caf_instructor, regional_approver
 from tests.projects.awards.factories import laureate, pay_line, proposed_application
 from tests.projects.factories import CallFactory
@@ -106,14 +106,29 @@ def test_dashboard_runs_a_fixed_number_of_queries(db, django_assert_num_queries)
 def test_approval_envelopes_count_the_selection_with_the_split_rule(funded_call):
     application = proposed_application(call=funded_call, department="11", amounts={2023: Decimal("0.03")})
     rows = approval_envelopes(call_dashboard(funded_call), [(application, {2023: Decimal("40000.03")})])
-    call_row, state_row, cnaf_row, aude_row = rows
+    call_row, state_row, cnaf_row, *year_rows, aude_row = rows
+    assert [(row.label, row.envelope, row.selection) for row in year_rows] == [
+        ("Année 2023", None, Decimal("40000.03")),
+        ("Année 2024", None, Decimal("0")),
+        ("Année 2025", None, Decimal("0")),
+    ]
     assert (call_row.committed, call_row.selection) == (Decimal("82777.78"), Decimal("40000.03"))
     assert (state_row.selection, cnaf_row.selection) == (Decimal("20000.02"), Decimal("20000.01"))
     assert aude_row.department_id == application.department_id
     assert aude_row.remaining == Decimal("90000") - Decimal("45000.01") - Decimal("40000.03")
     assert not aude_row.exceeded
     over = approval_envelopes(call_dashboard(funded_call), [(application, {2023: Decimal("65000")})])
-    assert over[3].exceeded
+    assert over[-1].exceeded
+
+
+def test_approval_envelopes_show_a_programme_year_against_its_envelope(funded_call):
+    YearEnvelope.objects.create(call=funded_call, year=2024, amount=Decimal("26000"))
+    application = proposed_application(call=funded_call, department="11")
+    rows = approval_envelopes(call_dashboard(funded_call), [(application, {2024: Decimal("1000.01")})])
+    year_2024 = next(row for row in rows if row.label == "Année 2024")
+    assert (year_2024.envelope, year_2024.committed) == (Decimal("26000"), Decimal("25000"))
+    assert year_2024.remaining == Decimal("-0.01")
+    assert year_2024.exceeded
 
 
 def _dashboard_queries(client, call) -> int:

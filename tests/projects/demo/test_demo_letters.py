@@ -39,8 +39,8 @@ def test_the_letters_step_notifies_the_laureates_meant_to_be_notified_once(db):
     stays_laureate.refresh_from_db()
     assert to_notify.status == Status.NOTIFIED
     assert stays_laureate.status == Status.LAUREATE
-    letter = DecisionLetter.objects.get()
-    assert (letter.application, letter.kind, letter.version) == (to_notify, LetterKind.AWARD, 1)
+    letter = DecisionLetter.objects.get(application=to_notify)
+    assert (letter.kind, letter.version) == (LetterKind.AWARD, 1)
     assert letter.sent_at is not None
     assert letter.generated_by.username == "prefecture-76"
     assert Signatory.objects.filter(is_active=True).count() == 1
@@ -55,12 +55,30 @@ def test_the_letters_step_skips_what_is_not_yet_laureate(db):
     assert "pas encore lauréats" in out.getvalue()
 
 
-def test_the_letters_step_leaves_one_interrupted_batch_to_relaunch(db):
+def test_the_letters_step_leaves_one_interrupted_batch_to_relaunch_consistent_with_its_letters(db):
     out = StringIO()
     load_accounts(out)
     load_call_and_applications(out)
+    admin = get_user_model().objects.get(username="admin")
+    laureates = [
+        bring_to_laureate(entry, admin)
+        for entry in DEMO_APPLICATIONS
+        if entry["target"] == Status.LAUREATE and entry["department"] == "31"
+    ]
+    assert len(laureates) >= 2
     load_letters(out)
     load_letters(out)
     batch = LetterBatch.objects.get()
-    assert (batch.department.code, batch.status, batch.done, batch.total) == ("31", BatchStatus.RUNNING, 1, 3)
+    assert (batch.department.code, batch.status, batch.done, batch.total) == (
+        "31",
+        BatchStatus.RUNNING,
+        1,
+        len(laureates),
+    )
+    # The one letter the batch says it produced exists, and it is the only one in its scope.
+    produced = DecisionLetter.objects.get(application__in=laureates)
+    assert [row["reference"] for row in batch.report] == [produced.application.reference]
     assert batch.is_stale(timezone.now())
+    batch.interrupt_if_stale(now=timezone.now())
+    assert batch.status == BatchStatus.FAILED
+    assert [row["outcome"] for row in batch.report] == ["generated", "failed"]

@@ -137,7 +137,24 @@ def test_the_progress_endpoint_answers_json(client, approver):
         "processed": 2,
         "percent": 50,
         "finished": False,
+        "summary": "2 courriers traités sur 4 : 1 produit, 1 déjà présent, 0 en échec.",
+        "note": "Le lot se poursuit en arrière-plan : vous pouvez fermer cette page et y revenir depuis les "
+        "courriers de l’appel.",
     }
+
+
+def test_the_batch_page_says_what_a_pending_batch_waits_for_in_french_plurals(client, approver):
+    application = laureate()
+    batch = LetterBatch.objects.create(call=application.call, requested_by=approver, total=1)
+    client.force_login(approver)
+    response = client.get(batch_url("letter_batch", batch))
+    assert "0 courrier traité sur 1 : 0 produit, 0 déjà présent, 0 en échec." in response.text
+    assert "manage.py db_worker" in response.text
+    assert "(s)" not in response.text
+    LetterBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING)
+    response = client.get(batch_url("letter_batch", batch))
+    assert "manage.py db_worker" not in response.text
+    assert "Le lot se poursuit en arrière-plan" in response.text
 
 
 def test_a_running_batch_page_polls_without_inline_script(client, approver):

@@ -6,7 +6,8 @@ from django.urls import reverse
 from departments.enums import OrganisationKind, Role
 from departments.models import Department
 from projects.enums import LetterKind, Status
-from projects.letters.pipeline import generate_letter
+from projects.exceptions import DomainError
+from projects.letters.pipeline import generate_letter, mark_letter_sent, mark_letters_sent
 from projects.letters.views import letters_tab_context
 from projects.models import DecisionLetter
 from tests.departments.factories import caf_instructor, member, regional_approver
@@ -258,3 +259,76 @@ def test_a_letter_missing_on_disk_answers_404(client, letter):
     client.force_login(declared_caf_instructor(letter.application))
     response = client.get(url("letter_download", reference=letter.application.reference, pk=letter.pk))
     assert response.status_code == 404
+
+
+# Letters marked as sent in bulk ------------------------------------------------------------
+
+
+def sent_letters(approver, count):
+    signatory()
+    return [generate_letter(application=laureate(), kind=LetterKind.AWARD, by=approver) for _ in range(count)]
+
+
+def test_a_selection_of_letters_is_marked_sent_at_once(client, approver):
+    first, second, third = sent_letters(approver, 3)
+    client.force_login(approver)
+    page = client.get(url("call_letters", call_reference=first.application.call.reference))
+    assert page.text.count('name="letters"') == 3
+    assert "Marquer les 3 lettres de l’appel comme envoyées" in page.text
+    response = client.post(
+        url("call_letters_mark_sent", call_reference=first.application.call.reference),
+        {"letters": [first.pk, third.pk]},
+        follow=True,
+    )
+    assert "2 lettres marquées comme envoyées : les lauréats sont notifiés." in response.text
+    assert set(DecisionLetter.objects.filter(sent_at__isnull=False).values_list("pk", flat=True)) == {
+        first.pk,
+        third.pk,
+    }
+    second.application.refresh_from_db()
+    assert second.application.status == Status.LAUREATE
+    first.application.refresh_from_db()
+    assert first.application.status == Status.NOTIFIED
+
+
+def test_every_letter_of_a_call_is_marked_sent_at_once(client, approver):
+    letters = sent_letters(approver, 2)
+    client.force_login(approver)
+    call = letters[0].application.call
+    response = client.post(url("call_letters_mark_sent", call_reference=call.reference), {"all": "1"}, follow=True)
+    assert "2 lettres marquées comme envoyées" in response.text
+    assert not DecisionLetter.objects.filter(sent_at__isnull=True).exists()
+
+
+def test_a_selection_with_a_letter_already_sent_marks_none(client, approver):
+    first, second = sent_letters(approver, 2)
+    mark_letter_sent(letter=first, by=approver)
+    client.force_login(approver)
+    response = client.post(
+        url("call_letters_mark_sent", call_reference=first.application.call.reference),
+        {"letters": [second.pk, first.pk]},
+        follow=True,
+    )
+    assert f"déjà envoyées (n° {first.pk})" in response.text
+    assert DecisionLetter.objects.get(pk=second.pk).sent_at is None
+
+
+def test_a_refusal_inside_the_bulk_undoes_the_letters_before_it(approver):
+    first, second = sent_letters(approver, 2)
+    DecisionLetter.objects.filter(pk=second.pk).update(kind=LetterKind.REFUSAL)
+    second.refresh_from_db()
+    with pytest.raises(DomainError, match=f"{second.application.reference} : Seule une lettre d’attribution"):
+        mark_letters_sent(letters=[first, second], by=approver)
+    assert not DecisionLetter.objects.filter(sent_at__isnull=False).exists()
+    first.application.refresh_from_db()
+    assert first.application.status == Status.LAUREATE
+
+
+def test_an_instructor_cannot_mark_letters_sent_in_bulk(client, approver):
+    (letter,) = sent_letters(approver, 1)
+    client.force_login(caf_instructor("11"))
+    response = client.post(
+        url("call_letters_mark_sent", call_reference=letter.application.call.reference), {"all": "1"}
+    )
+    assert response.status_code == 403
+    assert DecisionLetter.objects.get().sent_at is None
