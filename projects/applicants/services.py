@@ -32,7 +32,7 @@ from projects.applicants.models import (
     RequiredDocument,
     SignInLink,
 )
-from projects.enums import OPEN_STATUSES, CallStatus, Status
+from projects.enums import OPEN_STATUSES, PUBLIC_STATUS_LABELS, CallStatus, Status
 from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
 from projects.letters.pipeline import french_date
 from projects.models import Applicant, Application, Attachment, Call, StatusChange, file_sha256
@@ -138,6 +138,26 @@ def applications_of(email: str) -> QuerySet:
     """The applications `email` holds: those whose contact it is, and those it was invited to."""
     email = normalise_email(email)
     return Application.objects.filter(Q(applicant__contact_email__iexact=email) | Q(co_contact__email__iexact=email))
+
+
+def public_timeline(application: Application) -> list[dict]:
+    """The file's history as the applicant may read it: public labels, one line per change of label.
+
+    Internal steps (the review ending, the committee's opinion) share a public label with the
+    step before, so they do not show: a file not proposed reads « En cours d'examen » until the
+    decision is notified.
+    """
+    timeline = []
+    for change in application.status_changes.all():
+        label = PUBLIC_STATUS_LABELS[change.to_status]
+        if timeline and timeline[-1]["label"] == label:
+            continue
+        timeline.append({"label": label, "at": change.at})
+    return timeline
+
+
+def public_timeline_labels(application: Application) -> list[str]:
+    return [str(step["label"]) for step in public_timeline(application)]
 
 
 def is_main_contact(application: Application, email: str) -> bool:

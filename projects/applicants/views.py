@@ -161,22 +161,6 @@ def applicant_home(request):
     )
 
 
-def public_timeline(application: Application) -> list[dict]:
-    """The file's history as the applicant may read it: public labels, one line per change of label.
-
-    Internal steps (an instructor's review ending, the committee's opinion) share a public label
-    with the step before, so they do not show: a file not proposed reads « En cours d'examen »
-    until the decision is notified.
-    """
-    timeline = []
-    for change in application.status_changes.all():
-        label = PUBLIC_STATUS_LABELS[change.to_status]
-        if timeline and timeline[-1]["label"] == label:
-            continue
-        timeline.append({"label": label, "at": change.at})
-    return timeline
-
-
 @applicant_required
 @require_GET
 def applicant_file(request, pk):
@@ -199,7 +183,7 @@ def applicant_file(request, pk):
         {
             "application": application,
             "public_status": PUBLIC_STATUS_LABELS[application.status],
-            "timeline": public_timeline(application),
+            "timeline": services.public_timeline(application),
             "letters": list(letters),
             "acknowledgement": acknowledgement,
             "is_draft": application.reference is None,
