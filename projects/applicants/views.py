@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -121,14 +122,15 @@ def applicant_sign_in_link(request, token):
         return render(
             request,
             "projects/applicants/link_refused.html",
-            {"error": error.message, "reason": error.reason},
-            status=410,
+            {"errors": [error.message], "reason": error.reason},
+            status=400,
         )
     if request.method == "GET":
         return render(request, "projects/applicants/sign_in_confirm.html")
     request.session.cycle_key()
     request.session[APPLICANT_SESSION_KEY] = email
     request.session.set_expiry(APPLICANT_SESSION_AGE)
+    messages.success(request, _("Vous êtes connecté à l’espace porteur de projet."))
     return redirect("projects:applicant_home")
 
 
@@ -144,8 +146,8 @@ def applicant_sign_out(request):
 # Follow ----------------------------------------------------------------------------------------
 
 
-@applicant_required
 @require_GET
+@applicant_required
 def applicant_home(request):
     applications = services.applications_of(request.applicant_email).select_related("call", "department")
     rows = [(application, PUBLIC_STATUS_LABELS[application.status]) for application in applications]
@@ -161,8 +163,8 @@ def applicant_home(request):
     )
 
 
-@applicant_required
 @require_GET
+@applicant_required
 def applicant_file(request, pk):
     application = own_application(
         request,
@@ -205,27 +207,27 @@ def applicant_download(attachment_file, filename: str, content_type: str):
     return response
 
 
-@applicant_required
 @require_GET
+@applicant_required
 def applicant_attachment(request, pk, attachment):
     application = own_application(request, pk)
     found = get_object_or_404(application.attachments, pk=attachment)
     return applicant_download(found.file, found.original_name, found.content_type)
 
 
-@applicant_required
 @require_GET
+@applicant_required
 def applicant_acknowledgement(request, pk):
     application = own_application(request, pk)
     if application.reference is None or not hasattr(application, "acknowledgement"):
-        raise PermissionDenied
+        raise Http404
     return applicant_download(
         application.acknowledgement.file, services.acknowledgement_filename(application), "application/pdf"
     )
 
 
-@applicant_required
 @require_GET
+@applicant_required
 def applicant_letter(request, pk, letter):
     """A decision letter, once the services have sent it."""
     application = own_application(request, pk)
@@ -233,10 +235,13 @@ def applicant_letter(request, pk, letter):
     return applicant_download(found.file, f"{found.get_kind_display()} {application.reference}.pdf", "application/pdf")
 
 
-@applicant_required
 @require_http_methods(["GET", "POST"])
+@applicant_required
 def applicant_withdraw(request, pk):
     application = own_application(request, pk)
+    if request.method == "GET" and application.status not in OPEN_STATUSES:
+        messages.error(request, _("Une décision a été prise sur ce dossier : il ne peut plus être retiré."))
+        return redirect(file_url(application))
     form = ReasonForm(posted_data(request), required=True)
     if form.is_valid():
         try:
@@ -261,8 +266,8 @@ def applicant_withdraw(request, pk):
     )
 
 
-@applicant_required
 @require_http_methods(["GET", "POST"])
+@applicant_required
 def applicant_invite(request, pk):
     application = own_application(request, pk)
     if not services.is_main_contact(application, request.applicant_email):
@@ -291,8 +296,8 @@ def applicant_invite(request, pk):
     )
 
 
-@applicant_required
 @require_http_methods(["GET", "POST"])
+@applicant_required
 def applicant_answer(request, pk, request_pk):
     application = own_application(request, pk)
     information_request = get_object_or_404(application.information_requests, pk=request_pk)
@@ -327,8 +332,8 @@ def applicant_answer(request, pk, request_pk):
     )
 
 
-@applicant_required
 @require_POST
+@applicant_required
 def applicant_message(request, pk):
     application = own_application(request, pk)
     form = MessageForm(request.POST)
@@ -411,8 +416,8 @@ def project_page(request, call: Call, application: Application | None):
     )
 
 
-@applicant_required
 @require_http_methods(["GET", "POST"])
+@applicant_required
 def applicant_file_new(request, reference):
     call = get_object_or_404(Call.objects.select_related("region"), reference=reference)
     try:
@@ -453,15 +458,15 @@ def draft_view(view):
     return wrapped
 
 
-@applicant_required
 @require_http_methods(["GET", "POST"])
+@applicant_required
 @draft_view
 def applicant_draft_edit(request, application):
     return project_page(request, application.call, application)
 
 
-@applicant_required
 @require_http_methods(["GET", "POST"])
+@applicant_required
 @draft_view
 def applicant_documents(request, application):
     """Step 2: one file per document the call requires; a new file replaces the previous one."""
@@ -496,8 +501,8 @@ def applicant_documents(request, application):
     )
 
 
-@applicant_required
 @require_http_methods(["GET", "POST"])
+@applicant_required
 @draft_view
 def applicant_submit(request, application):
     """Step 3: the summary, and « Déposer »."""

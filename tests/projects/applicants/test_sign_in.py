@@ -50,7 +50,7 @@ def test_the_link_signs_in_once(client, django_capture_on_commit_callbacks):
     assert response.status_code == 302 and response["Location"] == reverse("projects:applicant_home")
     assert client.get(reverse("projects:applicant_home")).status_code == 200
     second = client.post(url)
-    assert second.status_code == 410
+    assert second.status_code == 400
     assert "déjà servi" in second.content.decode()
     assert reverse("projects:applicant_sign_in") in second.content.decode()
 
@@ -64,7 +64,7 @@ def test_an_expired_link_is_refused_with_a_way_to_ask_again(client):
         now=timezone.now() - datetime.timedelta(minutes=31),
     )
     response = client.post(reverse("projects:applicant_sign_in_link", kwargs={"token": token_link[0]}))
-    assert response.status_code == 410
+    assert response.status_code == 400
     assert "expiré" in response.content.decode()
     assert reverse("projects:applicant_sign_in") in response.content.decode()
 
@@ -80,7 +80,7 @@ def test_an_altered_token_is_refused(client, alter):
     tokens = []
     send_sign_in_link(email=KNOWN, ip=None, link_url=tokens.append)
     response = client.post(reverse("projects:applicant_sign_in_link", kwargs={"token": alter(tokens[0])}))
-    assert response.status_code == 410
+    assert response.status_code == 400
     assert "APPLICANT" not in str(client.session.items())
     with pytest.raises(SignInRefused):
         use_sign_in_link(token=alter(tokens[0]))
