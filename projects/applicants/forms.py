@@ -156,6 +156,6 @@ class InformationRequestForm(DsfrBaseForm):
     )
     deadline = forms.DateField(
         label=_("À fournir avant le"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=forms.DateInput(format="%d/%m/%Y", attrs={"autocomplete": "off"}),
         help_text=_("Format attendu : JJ/MM/AAAA"),
     )
