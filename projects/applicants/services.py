@@ -35,11 +35,10 @@ from projects.applicants.models import (
 from projects.enums import OPEN_STATUSES, PUBLIC_STATUS_LABELS, CallStatus, Status
 from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
 from projects.letters.pipeline import french_date
-from projects.models import Applicant, Application, Attachment, Call, StatusChange, file_sha256
+from projects.models import Applicant, Application, Attachment, Call, StatusChange
 from projects.notifications.services import Attachment as MailAttachment
 from projects.notifications.services import notify
-from projects.services import allocate_reference
-from projects.uploads import clean_file_name, validate_attachment
+from projects.services import allocate_reference, store_attachment
 
 # At most this many links per address, and per IP address, within the window: enough for a lost
 # e-mail or two, too few to flood someone's mailbox or to probe addresses.
@@ -276,25 +275,14 @@ def store_applicant_file(
     information_request: InformationRequest | None = None,
 ) -> Attachment:
     """Store a file the applicant sent, after checking its kind and size from its content."""
-    content_type = validate_attachment(uploaded_file)
-    attachment = Attachment(
+    return store_attachment(
         application=application,
-        original_name=clean_file_name(uploaded_file.name),
-        content_type=content_type,
-        size=uploaded_file.size,
-        sha256=file_sha256(uploaded_file),
+        uploaded_file=uploaded_file,
         description=requirement.label if requirement else "",
         uploaded_by_applicant=normalise_email(email),
         requirement=requirement,
         information_request=information_request,
     )
-    attachment.file.save("upload", uploaded_file, save=False)
-    try:
-        attachment.save()
-    except Exception:
-        attachment.file.delete(save=False)
-        raise
-    return attachment
 
 
 def attach_required_document(
