@@ -183,7 +183,7 @@ def applicant_sample_kwargs() -> dict[str, dict]:
         "applicant_draft_edit": {"pk": draft.pk},
         "applicant_documents": {"pk": draft.pk},
         "applicant_submit": {"pk": draft.pk},
-        "applicant_attachment": {"pk": laureate.pk, "attachment": laureate.attachments.first().pk},
+        "applicant_attachment": {"pk": draft.pk, "attachment": draft.attachments.first().pk},
         "applicant_acknowledgement": {"pk": laureate.pk},
         "applicant_letter": {"pk": laureate.pk, "letter": laureate.letters.filter(sent_at__isnull=False).first().pk},
         "applicant_withdraw": {"pk": draft.pk},
@@ -234,7 +234,7 @@ APPLICANT_EXPECTED: dict[str, tuple[int, ...]] = {
     "projects:applicant_draft_edit": (200, 404, 404),
     "projects:applicant_documents": (200, 404, 404),
     "projects:applicant_submit": (200, 404, 404),
-    "projects:applicant_attachment": (404, 200, 404),
+    "projects:applicant_attachment": (200, 404, 404),
     # The laureate's file was keyed in by the services: it has no acknowledgement of receipt.
     "projects:applicant_acknowledgement": (404, 404, 404),
     "projects:applicant_letter": (404, 200, 404),

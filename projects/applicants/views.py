@@ -172,7 +172,11 @@ def applicant_file(request, pk):
         services.applications_of(request.applicant_email).prefetch_related(
             "requested_amounts",
             "status_changes",
-            Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at")),
+            # What the applicant sent; the services' own documents stay with them.
+            Prefetch(
+                "attachments",
+                queryset=Attachment.objects.filter(uploaded_by__isnull=True).order_by("uploaded_at"),
+            ),
             Prefetch("information_requests", queryset=InformationRequest.objects.prefetch_related("attachments")),
             Prefetch("messages", queryset=Message.objects.for_applicant().select_related("author")),
         ),
@@ -211,7 +215,7 @@ def applicant_download(attachment_file, filename: str, content_type: str):
 @applicant_required
 def applicant_attachment(request, pk, attachment):
     application = own_application(request, pk)
-    found = get_object_or_404(application.attachments, pk=attachment)
+    found = get_object_or_404(application.attachments.filter(uploaded_by__isnull=True), pk=attachment)
     return applicant_download(found.file, found.original_name, found.content_type)
 
 

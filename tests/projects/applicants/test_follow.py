@@ -188,3 +188,23 @@ def test_staff_see_the_exchanges_of_their_departments_only():
     declare_conflict(application=aude, user=instructor, has_conflict=False)
     client.force_login(instructor)
     assert "Question sur le budget" in client.get(url).content.decode()
+
+
+def test_the_services_own_documents_stay_with_them():
+    application = file_of(MINE, submitted=True)
+    internal = Attachment.objects.create(
+        application=application,
+        file=ContentFile(pdf_bytes(), name="note.pdf"),
+        original_name="note-interne.pdf",
+        content_type="application/pdf",
+        size=10,
+        sha256="0" * 64,
+        uploaded_by=administrator(),
+    )
+    client = signed_in_applicant(MINE)
+    assert (
+        "note-interne.pdf"
+        not in client.get(reverse("projects:applicant_file", kwargs={"pk": application.pk})).content.decode()
+    )
+    url = reverse("projects:applicant_attachment", kwargs={"pk": application.pk, "attachment": internal.pk})
+    assert client.get(url).status_code == 404
