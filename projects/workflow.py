@@ -26,6 +26,9 @@ class Transition:
     # Whether the applicant, from their space, may make the move on a file they hold (see
     # Application.applicant_transition); `action` is what staff need to make it.
     by_applicant: bool = False
+    # The move starts reading the whole file: refused to whoever must see only its summary
+    # (an instructor who has not declared the absence of a conflict of interest).
+    needs_full_file: bool = False
 
 
 TRANSITIONS: dict[str, Transition] = {
@@ -40,7 +43,12 @@ TRANSITIONS: dict[str, Transition] = {
             by_applicant=True,
         ),
         Transition(
-            "start_review", frozenset({Status.SUBMITTED}), Status.IN_REVIEW, Action.REVIEW, _("Commencer l’instruction")
+            "start_review",
+            frozenset({Status.SUBMITTED}),
+            Status.IN_REVIEW,
+            Action.REVIEW,
+            _("Commencer l’instruction"),
+            needs_full_file=True,
         ),
         Transition(
             "request_information",

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from departments.enums import Action
 from departments.permissions import get_scope
+from fipe.security import client_ip
 from fipe.web import breadcrumb, posted_data, stored_file_response
 from projects.applicants import services
 from projects.applicants.forms import (
@@ -91,7 +92,7 @@ def applicant_sign_in(request):
         try:
             services.send_sign_in_link(
                 email=form.cleaned_data["email"],
-                ip=request.META.get("REMOTE_ADDR"),
+                ip=client_ip(request) or None,
                 link_url=lambda token: request.build_absolute_uri(
                     reverse("projects:applicant_sign_in_link", kwargs={"token": token})
                 ),
