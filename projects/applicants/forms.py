@@ -4,7 +4,7 @@ from dsfr.forms import DsfrBaseForm
 
 from projects.applicants.models import RequiredDocument
 from projects.applicants.services import normalise_email
-from projects.forms import ApplicantForm, ApplicationForm, amount_field_name
+from projects.forms import ApplicantForm, ApplicationForm, SharedApplicantRule, amount_field_name
 from projects.models import Application, Call
 from projects.uploads import ACCEPT_ATTRIBUTE, validate_attachment
 
@@ -28,7 +28,7 @@ class OnlineApplicantForm(ApplicantForm):
         fields = [name for name in ApplicantForm.Meta.fields if name != "contact_email"]
 
     def __init__(self, *args, email: str, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=None, **kwargs)
         self.email = normalise_email(email)
         self.fields["siret"].help_text = _("14 chiffres, sans espace ou avec.")
         self.fields["contact_name"].required = True
@@ -44,6 +44,11 @@ class OnlineApplicantForm(ApplicantForm):
                 )
             )
         return siret
+
+    def clean(self):
+        # Not the staff's rule (which files of the organisation a user manages): its contact, whose
+        # address clean_siret checked, keeps its record up to date.
+        return super(SharedApplicantRule, self).clean()
 
     def save(self, commit=True):
         self.instance.contact_email = self.email
