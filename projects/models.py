@@ -592,12 +592,17 @@ from projects.awards.models import (  # noqa: E402
     FundingLineQuerySet,
     Payment,
 )
+from projects.exchange.models import ImportJob  # noqa: E402
 from projects.letters.models import (  # noqa: E402
     BATCH_STALE_AFTER,
     UNFINISHED_BATCH_STATUSES,
     DecisionLetter,
+    DocumentKind,
+    IssuedDocument,
+    KeySource,
     LetterBatch,
     Signatory,
+    document_path,
     letter_path,
 )
 
@@ -623,8 +628,13 @@ __all__ = [
     "CallQuerySet",
     "DecisionLetter",
     "DepartmentEnvelope",
+    "DocumentKind",
+    "IssuedDocument",
+    "KeySource",
+    "document_path",
     "FundingLine",
     "FundingLineQuerySet",
+    "ImportJob",
     "LetterBatch",
     "Payment",
     "ReferenceCounter",

@@ -152,6 +152,8 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "reviews:proposal_delete": (302, 405, 405, 405, 405, 405, 405),
     "reviews:reopen": (302, 404, 404, 404, 403, 403, 200),
     "reviews:review": (302, 302, 403, 403, 404, 403, 403),
+    # letters: the public verification of issued documents, open to anyone
+    "projects:verify_document": (200, 200, 200, 200, 200, 200, 200),
 }
 
 
