@@ -69,3 +69,17 @@ class ProjectsConfig(AppConfig):
         from projects import queues
 
         queues.register()
+        # The applicant's space: the « Échanges » tab of the detail page, and its demo.
+        from projects.applicants import demo as applicants_demo
+        from projects.applicants.views import exchanges_tab_context
+
+        add_tab(
+            Tab(
+                "echanges",
+                _("Échanges"),
+                "projects/applicants/_tab_exchanges.html",
+                exchanges_tab_context,
+                order=80,
+            )
+        )
+        add_demo_step(applicants_demo.load_applicant_space, order=90)

@@ -33,6 +33,7 @@ class Status(models.TextChoices):
     DRAFT = "draft", _("Brouillon")
     SUBMITTED = "submitted", _("Déposé")
     IN_REVIEW = "in_review", _("En instruction")
+    AWAITING_INFORMATION = "awaiting_information", _("En attente de compléments")
     REVIEWED = "reviewed", _("Instruit")
     PROPOSED = "proposed", _("Proposé par le CDSF")
     NOT_PROPOSED = "not_proposed", _("Non proposé par le CDSF")
@@ -47,6 +48,7 @@ PUBLIC_STATUS_LABELS = {
     Status.DRAFT: _("En cours de dépôt"),
     Status.SUBMITTED: _("Dossier reçu"),
     Status.IN_REVIEW: _("En cours d’examen"),
+    Status.AWAITING_INFORMATION: _("Compléments demandés"),
     Status.REVIEWED: _("En cours d’examen"),
     Status.PROPOSED: _("En cours d’examen"),
     Status.NOT_PROPOSED: _("En cours d’examen"),
@@ -57,12 +59,21 @@ PUBLIC_STATUS_LABELS = {
 }
 
 OPEN_STATUSES = frozenset(
-    {Status.DRAFT, Status.SUBMITTED, Status.IN_REVIEW, Status.REVIEWED, Status.PROPOSED, Status.NOT_PROPOSED}
+    {
+        Status.DRAFT,
+        Status.SUBMITTED,
+        Status.IN_REVIEW,
+        Status.AWAITING_INFORMATION,
+        Status.REVIEWED,
+        Status.PROPOSED,
+        Status.NOT_PROPOSED,
+    }
 )
 AWARDED_STATUSES = frozenset({Status.LAUREATE, Status.NOTIFIED})
 # Once instruction starts, reviewers score what was filed: the file itself no longer changes.
 EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.SUBMITTED})
-# The Caf and the DDETS review a file once it is filed and until their instruction is closed.
+# The Caf and the DDETS review a file once it is filed and until their instruction is closed; not while it
+# awaits the information they asked for (the answer may change what they would write).
 REVIEWABLE_STATUSES = frozenset({Status.SUBMITTED, Status.IN_REVIEW})
 # A decision letter answers each of these: an award, or a refusal.
 DECIDED_STATUSES = AWARDED_STATUSES | {Status.REJECTED}

@@ -135,6 +135,10 @@ class ApplicationForm(DsfrBaseForm, forms.ModelForm):
             )
             if len(calls) == 1:
                 self.fields["call"].initial = calls[0].pk
+        self.add_amount_fields(calls)
+
+    def add_amount_fields(self, calls) -> None:
+        """One amount field per programme year of `calls`."""
         self.years = sorted({year for call in calls for year in call.programme_years})
         for year in self.years:
             self.fields[amount_field_name(year)] = AmountField(

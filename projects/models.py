@@ -251,8 +251,12 @@ def _moved_fields(transition, now) -> dict:
 
 class ApplicationQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Applications of the departments the user's memberships cover."""
-        return self.filter(department_id__in=get_scope(user).department_ids(Action.VIEW))
+        """Applications of the departments the user's memberships cover.
+
+        An application filed online gets its reference when the applicant submits it: until then
+        it is the applicant's draft, which no staff page shows.
+        """
+        return self.filter(department_id__in=get_scope(user).department_ids(Action.VIEW), reference__isnull=False)
 
     def awarded(self):
         return self.filter(status__in=AWARDED_STATUSES)
@@ -306,7 +310,8 @@ class ApplicationQuerySet(models.QuerySet):
 
 
 class Application(models.Model):
-    reference = models.CharField(_("référence"), max_length=60, unique=True, editable=False)
+    # None while an online draft: the reference is allocated when the applicant submits it.
+    reference = models.CharField(_("référence"), max_length=60, unique=True, null=True, editable=False)
     call = models.ForeignKey(
         Call, on_delete=models.PROTECT, related_name="applications", verbose_name=_("appel à projets")
     )
@@ -347,7 +352,7 @@ class Application(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.reference} — {self.title}"
+        return f"{self.reference or _('Brouillon')} — {self.title}"
 
     # Workflow ---------------------------------------------------------------
 
@@ -368,6 +373,16 @@ class Application(models.Model):
             raise PermissionRefused(
                 _("Vous n’avez pas le droit de « %(label)s » pour ce département.") % {"label": transition.label}
             )
+        return self._move(transition, by=by, comment=comment)
+
+    def applicant_transition(self, name: str, *, email: str, comment: str = "") -> "StatusChange":
+        """A move the applicant makes from their space; the caller has checked that `email` holds the file."""
+        transition = TRANSITIONS[name]
+        if not transition.by_applicant:
+            raise PermissionRefused(_("Le porteur de projet ne peut pas « %(label)s ».") % {"label": transition.label})
+        return self._move(transition, by=None, by_applicant=email, comment=comment)
+
+    def _move(self, transition, *, by, comment: str, by_applicant: str = "") -> "StatusChange":
         if transition.needs_comment and not comment.strip():
             raise TransitionNotAllowed(_("Indiquez un motif pour « %(label)s ».") % {"label": transition.label})
         with transaction.atomic():
@@ -391,7 +406,12 @@ class Application(models.Model):
                 setattr(self, field, value)
             self.save(update_fields=list(moved))
             return StatusChange.objects.create(
-                application=self, from_status=current, to_status=transition.target, by=by, comment=comment.strip()
+                application=self,
+                from_status=current,
+                to_status=transition.target,
+                by=by,
+                by_applicant=by_applicant,
+                comment=comment.strip(),
             )
 
     def submit(self, *, by, comment=""):
@@ -404,6 +424,13 @@ class Application(models.Model):
 
     def start_review(self, *, by, comment=""):
         return self._transition("start_review", by=by, comment=comment)
+
+    def request_information(self, *, by, comment=""):
+        """Only projects.applicants.services.request_information calls this: it also records the request."""
+        return self._transition("request_information", by=by, comment=comment)
+
+    def information_provided(self, *, by, comment=""):
+        return self._transition("information_provided", by=by, comment=comment)
 
     def mark_reviewed(self, *, by, comment=""):
         return self._transition("mark_reviewed", by=by, comment=comment)
@@ -504,8 +531,25 @@ class Attachment(models.Model):
     size = models.PositiveIntegerField(_("taille (octets)"))
     sha256 = models.CharField(max_length=64)
     description = models.CharField(_("description"), max_length=255, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # A member of staff, or (uploaded_by empty) the applicant from their space, by their address.
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    uploaded_by_applicant = models.EmailField(_("déposée par le porteur"), blank=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # Which of the call's required documents it is, when the applicant filed it online.
+    requirement = models.ForeignKey(
+        "projects.RequiredDocument",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name=_("pièce demandée"),
+    )
+    # The request for more information it answers, if any.
+    information_request = models.ForeignKey(
+        "projects.InformationRequest", on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
 
     class Meta:
         verbose_name = _("pièce jointe")
@@ -515,12 +559,27 @@ class Attachment(models.Model):
     def __str__(self):
         return self.original_name
 
+    @property
+    def uploader(self) -> str:
+        if self.uploaded_by is None:
+            return _("%(email)s (porteur de projet)") % {"email": self.uploaded_by_applicant}
+        return self.uploaded_by.get_full_name() or self.uploaded_by.username
+
 
 class StatusChange(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(_("de"), max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(_("vers"), max_length=20, choices=Status.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("par"))
+    # A member of staff, or (by empty) the applicant from their space, by their address.
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("par"),
+    )
+    by_applicant = models.EmailField(_("par le porteur"), blank=True)
     at = models.DateTimeField(_("le"), default=timezone.now)
     comment = models.TextField(_("commentaire"), blank=True)
 
@@ -531,6 +590,12 @@ class StatusChange(models.Model):
 
     def __str__(self):
         return f"{self.application.reference}: {self.from_status} → {self.to_status}"
+
+    @property
+    def actor(self) -> str:
+        if self.by is None:
+            return _("%(email)s (porteur de projet)") % {"email": self.by_applicant}
+        return self.by.get_full_name() or self.by.username
 
 
 def file_sha256(django_file) -> str:
@@ -543,6 +608,15 @@ def file_sha256(django_file) -> str:
 
 
 # The capabilities' models belong to this app (its label, its migrations): Django finds them here.
+from projects.applicants.models import (  # noqa: E402
+    Acknowledgement,
+    CoContact,
+    InformationRequest,
+    RequiredDocument,
+    SignInLink,
+    ThreadMessage,
+    acknowledgement_path,
+)
 from projects.awards.models import (  # noqa: E402
     CAF_COMMITMENT,
     CHORUS_COMMITMENT,
@@ -572,6 +646,13 @@ from projects.notifications.models import (  # noqa: E402
 )
 
 __all__ = [
+    "Acknowledgement",
+    "CoContact",
+    "InformationRequest",
+    "RequiredDocument",
+    "SignInLink",
+    "ThreadMessage",
+    "acknowledgement_path",
     "BATCH_STALE_AFTER",
     "CAF_COMMITMENT",
     "CHORUS_COMMITMENT",

@@ -123,6 +123,17 @@ def attach_file(*, application: Application, uploaded_file, by, description: str
     """Store one attachment under a generated name, after checking its kind and size from its content."""
     if not get_scope(by).can(Action.MANAGE, application.department_id):
         raise PermissionRefused(_("Vous ne pouvez pas joindre de pièce aux dossiers de ce département."))
+    return store_attachment(
+        application=application, uploaded_file=uploaded_file, description=description.strip(), uploaded_by=by
+    )
+
+
+def store_attachment(*, application: Application, uploaded_file, **fields) -> Attachment:
+    """Check the file's kind and size from its content, then store it under a generated name.
+
+    `fields` are the Attachment's others (who uploaded it, its description…); the caller has
+    checked that its author may add it.
+    """
     content_type = validate_attachment(uploaded_file)
     attachment = Attachment(
         application=application,
@@ -130,8 +141,7 @@ def attach_file(*, application: Application, uploaded_file, by, description: str
         content_type=content_type,
         size=uploaded_file.size,
         sha256=file_sha256(uploaded_file),
-        description=description.strip(),
-        uploaded_by=by,
+        **fields,
     )
     attachment.file.save("upload", uploaded_file, save=False)
     try:

@@ -6,6 +6,7 @@ One namespace (`projects:`) for all of them: a capability moving between sub-pac
 from django.urls import path
 
 from projects import views
+from projects.applicants import urls as applicants_urls
 from projects.awards import urls as awards_urls
 from projects.exchange import urls as exchange_urls
 from projects.letters import urls as letters_urls
@@ -31,4 +32,5 @@ urlpatterns = [
     *letters_urls.urlpatterns,
     *exchange_urls.urlpatterns,
     *notifications_urls.urlpatterns,
+    *applicants_urls.urlpatterns,
 ]

@@ -46,9 +46,9 @@ PAGE_SIZE = 50
 
 # The moves offered as buttons on the detail page: those that need nothing but a comment.
 # The other moves carry data entered on their own capability's pages, which make them:
-# mark_reviewed when both reviews are in, propose/not_propose when the committee closes,
-# approve/reject on the approval screen, notify when the letter is sent.
-PAGE_TRANSITIONS = ("submit", "start_review", "withdraw")
+# request_information with its message (« Échanges » tab), mark_reviewed when both reviews are in,
+# propose/not_propose when the committee closes, approve/reject on the approval screen, notify when the letter is sent.
+PAGE_TRANSITIONS = ("submit", "start_review", "information_provided", "withdraw")
 
 
 # The application pages show the amounts requested in several places: read them with the file.

@@ -23,6 +23,9 @@ class Transition:
     action: Action  # what the actor must be allowed to do on the application's department
     label: Promise
     needs_comment: bool = False
+    # Whether the applicant, from their space, may make the move on a file they hold (see
+    # Application.applicant_transition); `action` is what staff need to make it.
+    by_applicant: bool = False
     # The move starts reading the whole file: refused to whoever must see only its summary
     # (an instructor who has not declared the absence of a conflict of interest).
     needs_full_file: bool = False
@@ -31,7 +34,14 @@ class Transition:
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in [
-        Transition("submit", frozenset({Status.DRAFT}), Status.SUBMITTED, Action.MANAGE, _("Déposer le dossier")),
+        Transition(
+            "submit",
+            frozenset({Status.DRAFT}),
+            Status.SUBMITTED,
+            Action.MANAGE,
+            _("Déposer le dossier"),
+            by_applicant=True,
+        ),
         Transition(
             "start_review",
             frozenset({Status.SUBMITTED}),
@@ -39,6 +49,21 @@ TRANSITIONS: dict[str, Transition] = {
             Action.REVIEW,
             _("Commencer l’instruction"),
             needs_full_file=True,
+        ),
+        Transition(
+            "request_information",
+            frozenset({Status.IN_REVIEW}),
+            Status.AWAITING_INFORMATION,
+            Action.REVIEW,
+            _("Demander des compléments"),
+        ),
+        Transition(
+            "information_provided",
+            frozenset({Status.AWAITING_INFORMATION}),
+            Status.IN_REVIEW,
+            Action.REVIEW,
+            _("Reprendre l’instruction"),
+            by_applicant=True,
         ),
         Transition(
             "mark_reviewed", frozenset({Status.IN_REVIEW}), Status.REVIEWED, Action.REVIEW, _("Clore l’instruction")
@@ -74,7 +99,13 @@ TRANSITIONS: dict[str, Transition] = {
             _("Marquer la lettre comme envoyée"),
         ),
         Transition(
-            "withdraw", OPEN_STATUSES, Status.WITHDRAWN, Action.MANAGE, _("Retirer le dossier"), needs_comment=True
+            "withdraw",
+            OPEN_STATUSES,
+            Status.WITHDRAWN,
+            Action.MANAGE,
+            _("Retirer le dossier"),
+            needs_comment=True,
+            by_applicant=True,
         ),
     ]
 }

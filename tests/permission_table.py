@@ -84,6 +84,7 @@ def sample_kwargs() -> dict[str, dict]:
     # Work queues, approval and letters sent in bulk
     kwargs["call_letters_mark_sent"] = {"call_reference": call}
     kwargs["extend_session"] = {}
+    kwargs.update(applicant_sample_kwargs())
     return kwargs
 
 
@@ -168,4 +169,94 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     # Work queues, approval and letters sent in bulk
     "projects:call_letters_mark_sent": (302, 405, 405, 405, 405, 405, 405),
     "extend_session": (405, 405, 405, 405, 405, 405, 405),
+}
+
+
+# — The applicant's space ———————————————————————————————————————————————————————————————————
+# Applicants are not users: each signs in with a link, and their session holds their address.
+# Three of the demo's: the draft's owner, the laureate of the ancienne gare, and the contact whose
+# file awaits more information. Each applicant URL's sample object belongs to one of them.
+APPLICANT_ROLES = {
+    "applicant-draft": "mairie@esperaza.example",
+    "applicant-laureate": "contact1@porteur.example",
+    "applicant-awaiting": "contact22@porteur.example",
+}
+
+
+def applicant_sample_kwargs() -> dict[str, dict]:
+    from projects.applicants.demo import DRAFT_TITLE, OPEN_CALL
+    from projects.applicants.models import InformationRequest
+    from projects.models import Application
+
+    laureate = by_title("ancienne gare")
+    draft = Application.objects.get(title=DRAFT_TITLE)
+    awaiting_request = InformationRequest.objects.get(application=by_title("Jardin d’éveil"))
+    in_review = by_title("Motricité libre")  # Haute-Garonne, in review
+    return {
+        "applicant_sign_in_link": {"token": "lien-inconnu"},
+        "applicant_sign_out": {},
+        "applicant_file_new": {"reference": OPEN_CALL},
+        "applicant_file": {"pk": laureate.pk},
+        "applicant_draft_edit": {"pk": draft.pk},
+        "applicant_documents": {"pk": draft.pk},
+        "applicant_submit": {"pk": draft.pk},
+        "applicant_attachment": {"pk": draft.pk, "attachment": draft.attachments.first().pk},
+        "applicant_acknowledgement": {"pk": laureate.pk},
+        "applicant_letter": {"pk": laureate.pk, "letter": laureate.letters.filter(sent_at__isnull=False).first().pk},
+        "applicant_withdraw": {"pk": draft.pk},
+        "applicant_invite": {"pk": laureate.pk},
+        "applicant_answer": {"pk": awaiting_request.application_id, "request_pk": awaiting_request.pk},
+        "applicant_message": {"pk": laureate.pk},
+        "information_request_create": {"reference": in_review.reference},
+        "staff_message": {"reference": in_review.reference},
+    }
+
+
+# For the staff roles: an applicant page sends to the applicant's sign-in (302), whoever is signed in.
+#            anonymous, caf-11, ddets-11, cdsf-11, caf-31, prefecture-76, admin
+EXPECTED.update(
+    {
+        "projects:applicant_sign_in": (200, 200, 200, 200, 200, 200, 200),
+        "projects:applicant_link_sent": (200, 200, 200, 200, 200, 200, 200),
+        "projects:applicant_sign_in_link": (400, 400, 400, 400, 400, 400, 400),
+        "projects:applicant_sign_out": (405, 405, 405, 405, 405, 405, 405),
+        "projects:applicant_home": (302, 302, 302, 302, 302, 302, 302),
+        "projects:applicant_file_new": (302, 302, 302, 302, 302, 302, 302),
+        "projects:applicant_file": (302, 302, 302, 302, 302, 302, 302),
+        "projects:applicant_draft_edit": (302, 302, 302, 302, 302, 302, 302),
+        "projects:applicant_documents": (302, 302, 302, 302, 302, 302, 302),
+        "projects:applicant_submit": (302, 302, 302, 302, 302, 302, 302),
+        "projects:applicant_attachment": (302, 302, 302, 302, 302, 302, 302),
+        "projects:applicant_acknowledgement": (302, 302, 302, 302, 302, 302, 302),
+        "projects:applicant_letter": (302, 302, 302, 302, 302, 302, 302),
+        "projects:applicant_withdraw": (302, 302, 302, 302, 302, 302, 302),
+        "projects:applicant_invite": (302, 302, 302, 302, 302, 302, 302),
+        "projects:applicant_answer": (302, 302, 302, 302, 302, 302, 302),
+        "projects:applicant_message": (405, 405, 405, 405, 405, 405, 405),
+        "projects:information_request_create": (302, 404, 404, 404, 200, 403, 200),
+        "projects:staff_message": (302, 404, 404, 404, 200, 403, 200),
+    }
+)
+
+# GET answers for the applicants, in the order of APPLICANT_ROLES (draft, laureate, awaiting): each
+# reaches their own file's pages and gets 404 on anyone else's. Staff pages answer them as anonymous.
+APPLICANT_EXPECTED: dict[str, tuple[int, ...]] = {
+    "projects:applicant_sign_in": (200, 200, 200),
+    "projects:applicant_link_sent": (200, 200, 200),
+    "projects:applicant_sign_in_link": (400, 400, 400),
+    "projects:applicant_sign_out": (405, 405, 405),
+    "projects:applicant_home": (200, 200, 200),
+    "projects:applicant_file_new": (200, 200, 200),
+    "projects:applicant_file": (404, 200, 404),
+    "projects:applicant_draft_edit": (200, 404, 404),
+    "projects:applicant_documents": (200, 404, 404),
+    "projects:applicant_submit": (200, 404, 404),
+    "projects:applicant_attachment": (200, 404, 404),
+    # The laureate's file was keyed in by the services: it has no acknowledgement of receipt.
+    "projects:applicant_acknowledgement": (404, 404, 404),
+    "projects:applicant_letter": (404, 200, 404),
+    "projects:applicant_withdraw": (200, 404, 404),
+    "projects:applicant_invite": (404, 200, 404),
+    "projects:applicant_answer": (404, 404, 200),
+    "projects:applicant_message": (405, 405, 405),
 }

@@ -1001,6 +1001,256 @@ def test_commands_given_bad_arguments_or_files_exit_with_one_line(world, tmp_pat
     assert not wrong, "\n".join(f"{k} → {v}" for k, v in wrong.items())
 
 
+# — The applicant's space ————————————————————————————————————————————————————————————————————
+# Applicants are not users: a case's role may be an e-mail address, whose browser holds an
+# applicant's session, as a used sign-in link leaves it.
+
+_staff_signed_in = signed_in
+
+
+def signed_in(username: str) -> Client:
+    if "@" not in username:
+        return _staff_signed_in(username)
+    from projects.applicants.views import APPLICANT_SESSION_KEY
+
+    client = Client(raise_request_exception=True)
+    session = client.session
+    session[APPLICANT_SESSION_KEY] = username
+    session.save()
+    return client
+
+
+def online_draft():
+    from projects.applicants.demo import DRAFT_TITLE
+
+    return Application.objects.get(title=DRAFT_TITLE)
+
+
+def online_project(draft) -> dict:
+    applicant = draft.applicant
+    return {
+        "applicant-siret": applicant.siret,
+        "applicant-legal_name": applicant.legal_name,
+        "applicant-legal_form": applicant.legal_form,
+        "applicant-rna": "",
+        "applicant-address": applicant.address,
+        "applicant-postal_code": applicant.postal_code,
+        "applicant-commune": applicant.commune,
+        "applicant-contact_name": applicant.contact_name,
+        "applicant-contact_phone": "",
+        "department": Department.objects.get(code="11").pk,
+        "title": "Micro-crèche de la haute vallée de l’Aude",
+        "commune": "Espéraza",
+        "category": "new_places",
+        "qpv": "",
+        "target_public": "",
+        "summary": "Dix places.",
+        "total_budget": "180 000",
+        "amount_2027": "40 000",
+        "amount_2028": "",
+        "amount_2029": "",
+    }
+
+
+def online_project_fields() -> dict[str, list]:
+    paris = Department.objects.get(code="75")
+    other = siret_followed_by_another_address()
+    return {
+        "applicant-siret": [*text(20), ("12345678901234", True), (other, True)],
+        "applicant-legal_name": text(255),
+        "applicant-legal_form": choice(),
+        "applicant-postal_code": [(NUL, True), ("ABCDE", True)],
+        "applicant-contact_name": text(150),
+        "department": choice(paris.pk),
+        "title": text(255),
+        "category": choice(),
+        "qpv": BOOLEAN,
+        "summary": text(None),
+        "total_budget": AMOUNT,
+        "amount_2027": AMOUNT,
+        "amount_2023": [("10 000", False)],
+    }
+
+
+def siret_followed_by_another_address() -> str:
+    """The SIRET of an organisation another address follows: not the draft owner's to change."""
+    return Applicant.objects.exclude(contact_email="mairie@esperaza.example").values_list("siret", flat=True).first()
+
+
+def hostile_files() -> list:
+    return [
+        (lambda: SimpleUploadedFile("rib.pdf", b"#!/bin/sh\nrm -rf /\n", "application/pdf"), True),
+        (lambda: SimpleUploadedFile("rib.exe", pdf_bytes(), "application/pdf"), True),
+        (lambda: SimpleUploadedFile("vide.pdf", b"", "application/pdf"), True),
+        ("pas un fichier", True),
+    ]
+
+
+def a_pdf():
+    return SimpleUploadedFile("piece.pdf", pdf_bytes(), "application/pdf")
+
+
+def case_applicant_sign_in(world) -> Case:
+    return Case(
+        "anonymous",
+        reverse("projects:applicant_sign_in"),
+        {"email": "mairie@esperaza.example"},
+        {"email": [(NUL, True), ("pas un courriel", True), ("x" * 300 + "@example.org", True)]},
+        silent_redirect=True,
+    )
+
+
+def case_applicant_sign_in_link(world) -> Case:
+    from projects.applicants.services import send_sign_in_link
+
+    tokens = []
+    send_sign_in_link(email="mairie@esperaza.example", ip=None, link_url=tokens.append)
+    return Case("anonymous", reverse("projects:applicant_sign_in_link", kwargs={"token": tokens[0]}), {})
+
+
+def case_applicant_sign_out(world) -> Case:
+    return Case("mairie@esperaza.example", reverse("projects:applicant_sign_out"), {})
+
+
+def case_applicant_file_new(world) -> Case:
+    from projects.applicants.demo import OPEN_CALL
+
+    draft = online_draft()
+    return Case(
+        "mairie@esperaza.example",
+        reverse("projects:applicant_file_new", kwargs={"reference": OPEN_CALL}),
+        online_project(draft),
+        online_project_fields(),
+    )
+
+
+def case_applicant_draft_edit(world) -> Case:
+    draft = online_draft()
+    return Case(
+        "mairie@esperaza.example",
+        reverse("projects:applicant_draft_edit", kwargs={"pk": draft.pk}),
+        online_project(draft),
+        online_project_fields(),
+    )
+
+
+def case_applicant_documents(world) -> Case:
+    draft = online_draft()
+    foreign = Call.objects.get(reference="FIPE-HDF-2023")
+    from projects.applicants.models import RequiredDocument
+
+    elsewhere = RequiredDocument.objects.create(call=foreign, label="Statuts")
+    return Case(
+        "mairie@esperaza.example",
+        reverse("projects:applicant_documents", kwargs={"pk": draft.pk}),
+        {"requirement": draft.call.required_documents.get(label="RIB").pk, "file": a_pdf},
+        {"requirement": choice(elsewhere.pk), "file": hostile_files()},
+    )
+
+
+def case_applicant_submit(world) -> Case:
+    from projects.applicants.services import attach_required_document
+
+    draft = online_draft()
+    for requirement in draft.call.required_documents.exclude(attachments__application=draft):
+        attach_required_document(
+            application=draft, requirement=requirement, uploaded_file=a_pdf(), email="mairie@esperaza.example"
+        )
+    return Case("mairie@esperaza.example", reverse("projects:applicant_submit", kwargs={"pk": draft.pk}), {})
+
+
+def case_applicant_withdraw(world) -> Case:
+    draft = online_draft()
+    return Case(
+        "mairie@esperaza.example",
+        reverse("projects:applicant_withdraw", kwargs={"pk": draft.pk}),
+        {"comment": "Projet abandonné."},
+        {"comment": text(2000)},
+    )
+
+
+def case_applicant_invite(world) -> Case:
+    laureate = by_title("ancienne gare")
+    return Case(
+        "contact1@porteur.example",
+        reverse("projects:applicant_invite", kwargs={"pk": laureate.pk}),
+        {"email": "dgs@lezignan.example"},
+        {"email": [(NUL, True), ("pas un courriel", True), ("contact1@porteur.example", True)]},
+    )
+
+
+def case_applicant_answer(world) -> Case:
+    from projects.applicants.models import InformationRequest
+
+    request = InformationRequest.objects.get(application=by_title("Jardin d’éveil"))
+    return Case(
+        "contact22@porteur.example",
+        reverse("projects:applicant_answer", kwargs={"pk": request.application_id, "request_pk": request.pk}),
+        {"answer": "Voici le plan de financement.", "files": a_pdf},
+        # A text where the files go is no file at all: the answer is accepted without one.
+        {"answer": text(5000), "files": [*hostile_files()[:-1], ("pas un fichier", False)]},
+    )
+
+
+def case_applicant_message(world) -> Case:
+    laureate = by_title("ancienne gare")
+    return Case(
+        "contact1@porteur.example",
+        reverse("projects:applicant_message", kwargs={"pk": laureate.pk}),
+        {"body": "Bonjour, la convention est signée."},
+        {"body": text(5000)},
+    )
+
+
+def case_information_request_create(world) -> Case:
+    in_review = by_title("Motricité libre")
+    return Case(
+        "caf-31",
+        reverse("projects:information_request_create", kwargs={"reference": in_review.reference}),
+        {"message": "Merci d’envoyer le RIB.", "pieces": "RIB", "deadline": "2999-01-01"},
+        {"message": text(5000), "pieces": text(2000, required=False), "deadline": [*DATE, ("2000-01-01", True)]},
+    )
+
+
+def case_staff_message(world) -> Case:
+    in_review = by_title("Motricité libre")
+    return Case(
+        "caf-31",
+        reverse("projects:staff_message", kwargs={"reference": in_review.reference}),
+        {"body": "Bonjour, où en est le local ?", "internal": ""},
+        {"body": text(5000), "internal": BOOLEAN},
+    )
+
+
+APPLICANT_POST_CASES: dict[str, Callable[[dict], Case]] = {
+    "projects:applicant_sign_in": case_applicant_sign_in,
+    "projects:applicant_sign_in_link": case_applicant_sign_in_link,
+    "projects:applicant_sign_out": case_applicant_sign_out,
+    "projects:applicant_file_new": case_applicant_file_new,
+    "projects:applicant_draft_edit": case_applicant_draft_edit,
+    "projects:applicant_documents": case_applicant_documents,
+    "projects:applicant_submit": case_applicant_submit,
+    "projects:applicant_withdraw": case_applicant_withdraw,
+    "projects:applicant_invite": case_applicant_invite,
+    "projects:applicant_answer": case_applicant_answer,
+    "projects:applicant_message": case_applicant_message,
+    "projects:information_request_create": case_information_request_create,
+    "projects:staff_message": case_staff_message,
+}
+POST_CASES.update(APPLICANT_POST_CASES)
+
+
+# The tests above were parametrized before this block added its cases: the same tests, for these.
+@pytest.mark.parametrize("name", sorted(APPLICANT_POST_CASES))
+def test_hostile_posts_to_the_applicants_space_get_an_error_and_change_nothing(world, name):
+    test_hostile_posts_get_an_error_and_change_nothing(world, name)
+
+
+@pytest.mark.parametrize("name", sorted(APPLICANT_POST_CASES))
+def test_the_valid_post_to_the_applicants_space_twice_succeeds_then_gets_a_message(world, name):
+    test_the_valid_post_twice_succeeds_then_gets_a_message(world, name)
+
+
 # The admin's import screens (django-import-export) and background imports ---------------------------
 
 

@@ -19,7 +19,14 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.departments.factories import UserFactory, caf_instructor
-from tests.permission_table import EXPECTED, ROLES, sample_kwargs, url_names
+from tests.permission_table import (
+    APPLICANT_EXPECTED,
+    APPLICANT_ROLES,
+    EXPECTED,
+    ROLES,
+    sample_kwargs,
+    url_names,
+)
 
 
 @pytest.fixture
@@ -101,3 +108,47 @@ def test_django_admin_is_for_staff_only(db, make_user, status):
     assert response.status_code == status
     if status == 302:
         assert response["Location"].startswith(reverse("admin:login"))
+
+
+# The applicant's space -------------------------------------------------------------------------
+
+
+def applicant_client(email: str) -> Client:
+    from projects.applicants.views import APPLICANT_SESSION_KEY
+
+    client = Client()
+    session = client.session
+    session[APPLICANT_SESSION_KEY] = email
+    session.save()
+    return client
+
+
+def test_every_url_answers_each_applicant_as_the_table_says(demo):
+    """Applicant pages as the applicant table says; every other page as it answers anonymous visitors."""
+    kwargs = sample_kwargs()
+    clients = {role: applicant_client(email) for role, email in APPLICANT_ROLES.items()}
+    wrong = {}
+    for full_name in url_names():
+        url = reverse(full_name, kwargs=kwargs.get(full_name.split(":")[-1], {}))
+        expected = APPLICANT_EXPECTED.get(full_name, (EXPECTED[full_name][0],) * len(APPLICANT_ROLES))
+        actual = tuple(clients[role].get(url).status_code for role in APPLICANT_ROLES)
+        if actual != expected:
+            wrong[full_name] = (expected, actual)
+    assert not wrong, wrong
+    assert set(APPLICANT_EXPECTED) == {name for name in url_names() if ":applicant_" in name}
+
+
+# Staff posting to the applicant's pages are sent to the applicant's sign-in; signing out needs no session.
+POST_REFUSED.update({"projects:applicant_sign_out": (302,) * 7, "projects:applicant_message": (302,) * 7})
+
+POST_REFUSED_TO_APPLICANTS = {"projects:applicant_message": (404, 302, 404)}
+
+
+def test_applicants_cannot_post_to_another_applicants_thread(demo):
+    kwargs = sample_kwargs()
+    for name, expected in POST_REFUSED_TO_APPLICANTS.items():
+        url = reverse(name, kwargs=kwargs[name.split(":")[-1]])
+        actual = tuple(
+            applicant_client(email).post(url, {"body": "Bonjour"}).status_code for email in APPLICANT_ROLES.values()
+        )
+        assert actual == expected, name

@@ -11,6 +11,7 @@ STATUS_BADGE_CLASSES = {
     Status.DRAFT: "",
     Status.SUBMITTED: "fr-badge--info",
     Status.IN_REVIEW: "fr-badge--new",
+    Status.AWAITING_INFORMATION: "fr-badge--yellow-tournesol",
     Status.REVIEWED: "fr-badge--blue-cumulus",
     Status.PROPOSED: "fr-badge--purple-glycine",
     Status.NOT_PROPOSED: "fr-badge--warning",

@@ -605,3 +605,114 @@ def test_instructor_chooses_her_notifications_with_the_keyboard(page, site):
     )
     expect(page.get_by_role("radio", name="Jamais").first).to_be_checked()
     assert not problems, "\n".join(problems)
+
+
+# — The applicant's space ————————————————————————————————————————————————————————————————————
+# Applicants sign in with the link e-mailed to them; each of the table's applicants opens every page
+# the applicant table gives them, at the same widths. The staff side (the « Échanges » tab, asking
+# for information, writing) is in the sweep above, with its keyboard journeys below.
+
+from tests.e2e.applicants import applicant_sign_in  # noqa: E402
+from tests.permission_table import APPLICANT_EXPECTED, APPLICANT_ROLES  # noqa: E402
+
+KEYBOARD_CHECKED.update(
+    {
+        "projects:applicant_sign_in",
+        "projects:information_request_create",
+        "projects:staff_message",
+        "projects:application_detail?onglet=echanges",
+    }
+)
+
+
+def page_problems(page, size: dict) -> list[str]:
+    found = serious_violations(page) + reflow_problems(page)
+    page.set_viewport_size({"width": 320, "height": 844})
+    found += [f"320: {problem}" for problem in reflow_problems(page)]
+    page.set_viewport_size(size)
+    return found
+
+
+def test_every_applicant_page_passes_axe_and_reflows_at_desktop_and_phone_widths(new_context, site):
+    kwargs = sample_kwargs()
+    failures = {}
+    for column, (role, email) in enumerate(APPLICANT_ROLES.items()):
+        context = new_context()
+        page = context.new_page()
+        applicant_sign_in(page, site, email)
+        paths = [
+            reverse(name, kwargs=kwargs.get(name.split(":")[-1], {}))
+            for name, row in APPLICANT_EXPECTED.items()
+            if row[column] == 200
+        ]
+        html = html_paths(context, site, role, paths)
+        for width, size in WIDTHS.items():
+            page.set_viewport_size(size)
+            for path in html:
+                page.goto(site + path)
+                found = page_problems(page, size)
+                if found:
+                    failures[f"{role} {width} {path}"] = found
+                    shot(page, role, path, width)
+        context.close()
+    # The pages of the sign-in itself: a link refused, a link to confirm.
+    page = new_context().new_page()
+    for width, size in WIDTHS.items():
+        page.set_viewport_size(size)
+        for path in ("/espace-porteur/connexion/lien-inconnu/", "/espace-porteur/connexion/lien-envoye/"):
+            page.goto(site + path)
+            found = page_problems(page, size)
+            if found:
+                failures[f"anonymous {width} {path}"] = found
+    assert not failures, "\n".join(f"{page}: {problems}" for page, problems in failures.items())
+
+
+def test_visitor_asks_for_a_sign_in_link_with_the_keyboard(page, site):
+    def email(page):
+        type_into(page, "Votre adresse électronique", "mairie@quillan.example")
+
+    problems = form_problems(
+        page,
+        f"{site}/espace-porteur/connexion/",
+        submit="Recevoir un lien de connexion",
+        fill=email,
+        done="Consultez votre messagerie",
+    )
+    assert not problems, "\n".join(problems)
+
+
+def test_instructor_asks_for_information_and_writes_with_the_keyboard(page, site):
+    in_review = by_title("Motricité libre")  # Haute-Garonne, in review
+    declare_conflict(application=in_review, user=get_user_model().objects.get(username="caf-31"), has_conflict=False)
+    sign_in(page, site, "caf-31")
+
+    def message(page):
+        type_into(page, "Message", "Bonjour, où en est le local ?")
+
+    problems = form_problems(
+        page,
+        f"{site}/dossiers/{in_review.reference}/?onglet=echanges",
+        submit="Envoyer",
+        fill=message,
+        done="Message envoyé.",
+    )
+    problems += form_problems(
+        page,
+        f"{site}/dossiers/{in_review.reference}/echanges/ecrire/",
+        submit="Envoyer",
+        fill=message,
+        done="Message envoyé.",
+    )
+
+    def request(page):
+        type_into(page, "Message au porteur de projet", "Merci d’envoyer le devis.")
+        type_into(page, "À fournir avant le", (timezone.localdate() + datetime.timedelta(days=10)).strftime("%d/%m/%Y"))
+
+    problems += form_problems(
+        page,
+        f"{site}/dossiers/{in_review.reference}/echanges/demander/",
+        submit="Envoyer la demande",
+        fill=request,
+        done="Demande de compléments envoyée",
+    )
+    assert not problems, "\n".join(problems)

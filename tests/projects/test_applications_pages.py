@@ -316,6 +316,7 @@ def test_detail_links_every_tab_and_shows_the_one_asked(client, db):
         ("comite", False),
         ("subvention", False),
         ("courriers", False),
+        ("echanges", False),
         ("historique", True),
     ]
     assert response.context["panel"].id == "historique"

@@ -24,7 +24,7 @@ from tests.projects.factories import ApplicationFactory
 from tests.reviews.factories import declared_caf_instructor
 
 S = Status
-OPEN = {S.DRAFT, S.SUBMITTED, S.IN_REVIEW, S.REVIEWED, S.PROPOSED, S.NOT_PROPOSED}
+OPEN = {S.DRAFT, S.SUBMITTED, S.IN_REVIEW, S.AWAITING_INFORMATION, S.REVIEWED, S.PROPOSED, S.NOT_PROPOSED}
 
 # The application is in the Aude (11); every role below is about that department.
 ROLES = {
@@ -46,6 +46,8 @@ APPROVER = {"regional_approver", "superuser"}
 EXPECTED = {
     "submit": ({S.DRAFT}, S.SUBMITTED, APPROVER_AND_STAFF),
     "start_review": ({S.SUBMITTED}, S.IN_REVIEW, INSTRUCTORS),
+    "request_information": ({S.IN_REVIEW}, S.AWAITING_INFORMATION, INSTRUCTORS),
+    "information_provided": ({S.AWAITING_INFORMATION}, S.IN_REVIEW, INSTRUCTORS),
     "mark_reviewed": ({S.IN_REVIEW}, S.REVIEWED, INSTRUCTORS),
     "reopen_review": ({S.REVIEWED}, S.IN_REVIEW, SECRETARY),
     "propose": ({S.REVIEWED}, S.PROPOSED, SECRETARY),
@@ -235,3 +237,20 @@ def test_a_bulk_move_records_the_status_each_application_left_and_asks_for_a_rea
         in_review.pk: Status.WITHDRAWN,
         laureate.pk: Status.LAUREATE,
     }
+
+
+# The moves an applicant makes from their space (projects.applicants.services checks the file is theirs).
+BY_APPLICANT = {"submit", "information_provided", "withdraw"}
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_the_applicant_makes_only_their_moves(db, name):
+    sources, target, _roles = EXPECTED[name]
+    application = ApplicationFactory(status=sorted(sources)[0])
+    if name in BY_APPLICANT:
+        change = application.applicant_transition(name, email="porteur@example.org", comment="Motif")
+        assert (change.to_status, change.by, change.by_applicant) == (target, None, "porteur@example.org")
+    else:
+        with pytest.raises(PermissionRefused):
+            application.applicant_transition(name, email="porteur@example.org", comment="Motif")
+        assert not StatusChange.objects.filter(application=application).exists()

@@ -116,6 +116,10 @@ def call_form_data(call, **overrides) -> dict:
         "year_envelopes-INITIAL_FORMS": "0",
         "year_envelopes-MIN_NUM_FORMS": "0",
         "year_envelopes-MAX_NUM_FORMS": "1000",
+        "required_documents-TOTAL_FORMS": "0",
+        "required_documents-INITIAL_FORMS": "0",
+        "required_documents-MIN_NUM_FORMS": "0",
+        "required_documents-MAX_NUM_FORMS": "1000",
     }
     return {**data, **overrides}
 

@@ -1,0 +1,554 @@
+"""The applicant's space: sign-in links, online filing, acknowledgement of receipt, requests for
+more information, the message thread, withdrawal and reminders.
+
+An applicant is not a user: they are known by the address a sign-in link proved they read.
+They hold the applications whose contact is that address and those its contact invited them to.
+"""
+
+import datetime
+import hashlib
+import secrets
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from departments.enums import Action, OrganisationKind
+from departments.models import Department, Organisation
+from departments.permissions import get_scope
+from fipe.pdf import render_pdf
+from projects.applicants.models import (
+    SIGN_IN_LINK_LIFETIME,
+    Acknowledgement,
+    CoContact,
+    InformationRequest,
+    RequiredDocument,
+    SignInLink,
+    ThreadMessage,
+)
+from projects.enums import OPEN_STATUSES, PUBLIC_STATUS_LABELS, CallStatus, Status
+from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
+from projects.letters.pipeline import french_date
+from projects.models import Applicant, Application, Attachment, Call, StatusChange
+from projects.notifications.services import Attachment as MailAttachment
+from projects.notifications.services import notify
+from projects.services import allocate_reference, store_attachment
+
+# At most this many links per address, and per IP address, within the window: enough for a lost
+# e-mail or two, too few to flood someone's mailbox or to probe addresses.
+LINKS_PER_ADDRESS = 3
+LINKS_PER_IP = 20
+RATE_WINDOW = datetime.timedelta(minutes=30)
+# The reminder goes out this many days before a request's deadline.
+REMINDER_DAYS_BEFORE = 2
+# CRPA L231-4 3° : a request of a financial nature is deemed rejected after two months of silence.
+IMPLICIT_REJECTION_MONTHS = 2
+
+
+class SignInRefused(DomainError):
+    """A sign-in link that is unknown, used or expired; `reason` says which, for the page to explain."""
+
+    def __init__(self, message, *, reason: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+class TooManyLinks(DomainError):
+    pass
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# Sign-in links --------------------------------------------------------------------------------
+
+
+def send_sign_in_link(*, email: str, ip: str | None, link_url: Callable[[str], str], now=None) -> None:
+    """Send a single-use sign-in link to `email`, whether or not it holds a file (it may file a new one).
+
+    The caller says the same thing whatever the address: only the mailbox's owner learns more.
+    """
+    email = normalise_email(email)
+    now = now or timezone.now()
+    since = now - RATE_WINDOW
+    recent = SignInLink.objects.filter(created_at__gte=since)
+    if recent.filter(email=email).count() >= LINKS_PER_ADDRESS or (ip and recent.filter(ip=ip).count() >= LINKS_PER_IP):
+        raise TooManyLinks(
+            _("Trop de liens de connexion ont été demandés : réessayez dans %(minutes)d minutes.")
+            % {"minutes": int(RATE_WINDOW.total_seconds() // 60)}
+        )
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        SignInLink.objects.create(email=email, token_hash=token_hash(token), ip=ip or None, created_at=now)
+        notify(
+            event="applicant_sign_in_link",
+            recipients=[email],
+            subject=_("Votre lien de connexion à l’espace porteur de projet FIPE"),
+            template="projects/applicants/mail/sign_in_link",
+            context={
+                "url": link_url(token),
+                "minutes": int(SIGN_IN_LINK_LIFETIME.total_seconds() // 60),
+            },
+        )
+
+
+def check_sign_in_link(*, token: str, now=None) -> SignInLink:
+    """The link if it may still be used; SignInRefused saying why otherwise."""
+    now = now or timezone.now()
+    link = SignInLink.objects.filter(token_hash=token_hash(token)).first()
+    if link is None:
+        raise SignInRefused(_("Ce lien de connexion n’est pas valide : il a pu être mal copié."), reason="invalid")
+    if link.used_at is not None:
+        raise SignInRefused(_("Ce lien de connexion a déjà servi : chaque lien ne sert qu’une fois."), reason="used")
+    if link.is_expired(now):
+        raise SignInRefused(
+            _("Ce lien de connexion a expiré : il n’est valable que %(minutes)d minutes.")
+            % {"minutes": int(SIGN_IN_LINK_LIFETIME.total_seconds() // 60)},
+            reason="expired",
+        )
+    return link
+
+
+def use_sign_in_link(*, token: str, now=None) -> str:
+    """Spend the link and return the address it proves; SignInRefused if it cannot be used."""
+    now = now or timezone.now()
+    link = check_sign_in_link(token=token, now=now)
+    # One conditional UPDATE: of two uses at once, only one finds the link unused.
+    if not SignInLink.objects.filter(pk=link.pk, used_at__isnull=True).update(used_at=now):
+        raise SignInRefused(_("Ce lien de connexion a déjà servi : chaque lien ne sert qu’une fois."), reason="used")
+    return link.email
+
+
+# Whose files ----------------------------------------------------------------------------------
+
+
+def applications_of(email: str) -> QuerySet:
+    """The applications `email` holds: those whose contact it is, and those it was invited to."""
+    email = normalise_email(email)
+    return Application.objects.filter(Q(applicant__contact_email__iexact=email) | Q(co_contact__email__iexact=email))
+
+
+def public_timeline(application: Application) -> list[dict]:
+    """The file's history as the applicant may read it: public labels, one line per change of label.
+
+    Internal steps (the review ending, the committee's opinion) share a public label with the
+    step before, so they do not show: a file not proposed reads « En cours d'examen » until the
+    decision is notified.
+    """
+    timeline = []
+    for change in application.status_changes.all():
+        label = PUBLIC_STATUS_LABELS[change.to_status]
+        if timeline and timeline[-1]["label"] == label:
+            continue
+        timeline.append({"label": label, "at": change.at})
+    return timeline
+
+
+def public_timeline_labels(application: Application) -> list[str]:
+    return [str(step["label"]) for step in public_timeline(application)]
+
+
+def is_main_contact(application: Application, email: str) -> bool:
+    return normalise_email(application.applicant.contact_email) == normalise_email(email)
+
+
+def applicant_recipients(application: Application) -> list[str]:
+    """Who hears about the file: its contact and its co-contact, if any."""
+    recipients = [application.applicant.contact_email]
+    co_contact = CoContact.objects.filter(application=application).first()
+    if co_contact is not None:
+        recipients.append(co_contact.email)
+    return [address for address in dict.fromkeys(recipients) if address]
+
+
+def invite_co_contact(*, application: Application, email: str, by_email: str) -> CoContact:
+    """The file's contact invites one other address; a new invitation replaces the previous one."""
+    if not is_main_contact(application, by_email):
+        raise PermissionRefused(_("Seul le contact du dossier peut inviter un co-contact."))
+    email = normalise_email(email)
+    if email == normalise_email(by_email):
+        raise ValidationError({"email": _("Indiquez l’adresse d’une autre personne que vous.")})
+    with transaction.atomic():
+        co_contact, _created = CoContact.objects.update_or_create(
+            application=application, defaults={"email": email, "invited_by": normalise_email(by_email)}
+        )
+        notify(
+            event="applicant_co_contact_invited",
+            recipients=[email],
+            subject=_("Vous êtes invité à suivre un dossier FIPE"),
+            template="projects/applicants/mail/co_contact",
+            context={"application": application, "invited_by": by_email},
+            about=application,
+        )
+    return co_contact
+
+
+# Online filing ----------------------------------------------------------------------------------
+
+
+def check_open_for_filing(call: Call, today: datetime.date) -> None:
+    """Filing online is possible from the call's opening date to its closing date included."""
+    if call.status != CallStatus.OPEN or today < call.opens_on:
+        raise DomainError(
+            _("L’appel à projets %(reference)s n’est pas ouvert au dépôt en ligne.") % {"reference": call.reference}
+        )
+    if today > call.closes_on:
+        raise DomainError(
+            _("L’appel à projets %(reference)s est clos depuis le %(date)s : il n’accepte plus de dossier.")
+            % {"reference": call.reference, "date": call.closes_on.strftime("%d/%m/%Y")}
+        )
+
+
+def open_calls(today: datetime.date) -> QuerySet:
+    return Call.objects.filter(status=CallStatus.OPEN, opens_on__lte=today, closes_on__gte=today).select_related(
+        "region"
+    )
+
+
+def check_draft(application: Application, email: str) -> None:
+    """The applicant's own online draft, still to be filed."""
+    if application.status != Status.DRAFT or application.reference is not None:
+        raise TransitionNotAllowed(_("Ce dossier est déposé : il ne peut plus être modifié en ligne."))
+    if not applications_of(email).filter(pk=application.pk).exists():
+        raise PermissionRefused(_("Ce dossier n’est pas le vôtre."))
+
+
+def save_draft(
+    *,
+    email: str,
+    call: Call,
+    applicant: Applicant,
+    department: Department,
+    amounts_by_year: dict[int, Decimal],
+    application: Application | None = None,
+    today: datetime.date,
+    **fields,
+) -> Application:
+    """Create or update an online draft; it has no reference, so no staff page shows it."""
+    check_open_for_filing(call, today)
+    if department.region_id != call.region_id:
+        raise ValidationError({"department": _("Ce département n’appartient pas à la région de l’appel à projets.")})
+    if normalise_email(applicant.contact_email) != normalise_email(email):
+        raise PermissionRefused(_("Vous n’êtes pas le contact de cet organisme."))
+    with transaction.atomic():
+        if application is None:
+            application = Application(call=call)
+            created = True
+        else:
+            check_draft(application, email)
+            created = False
+        application.applicant = applicant
+        application.department = department
+        for name, value in fields.items():
+            setattr(application, name, value)
+        application.full_clean(exclude=["reference"])
+        application.save()
+        application.set_requested_amounts(amounts_by_year)
+        if created:
+            StatusChange.objects.create(
+                application=application,
+                from_status="",
+                to_status=Status.DRAFT,
+                by_applicant=normalise_email(email),
+                comment=_("Brouillon commencé en ligne"),
+            )
+    return application
+
+
+def store_applicant_file(
+    *,
+    application: Application,
+    uploaded_file,
+    email: str,
+    requirement: RequiredDocument | None = None,
+    information_request: InformationRequest | None = None,
+) -> Attachment:
+    """Store a file the applicant sent, after checking its kind and size from its content."""
+    return store_attachment(
+        application=application,
+        uploaded_file=uploaded_file,
+        description=requirement.label if requirement else "",
+        uploaded_by_applicant=normalise_email(email),
+        requirement=requirement,
+        information_request=information_request,
+    )
+
+
+def attach_required_document(
+    *, application: Application, requirement: RequiredDocument, uploaded_file, email: str
+) -> Attachment:
+    """File (or replace) one of the documents the call requires, on a draft."""
+    check_draft(application, email)
+    if requirement.call_id != application.call_id:
+        raise ValidationError({"requirement": _("Cette pièce n’est pas demandée par cet appel à projets.")})
+    with transaction.atomic():
+        replaced = list(application.attachments.filter(requirement=requirement))
+        attachment = store_applicant_file(
+            application=application, uploaded_file=uploaded_file, email=email, requirement=requirement
+        )
+        for old in replaced:
+            old.file.delete(save=False)
+            old.delete()
+    return attachment
+
+
+def missing_documents(application: Application) -> list[RequiredDocument]:
+    provided = set(application.attachments.filter(requirement__isnull=False).values_list("requirement_id", flat=True))
+    return [document for document in application.call.required_documents.all() if document.pk not in provided]
+
+
+def submit_online(*, application: Application, email: str, today: datetime.date) -> Application:
+    """« Déposer »: the complete draft gets its reference, moves to `submitted`, and its
+    acknowledgement of receipt is made and e-mailed, all or nothing."""
+    check_draft(application, email)
+    check_open_for_filing(application.call, today)
+    missing = missing_documents(application)
+    if missing:
+        raise ValidationError(
+            {
+                "requirement": _("Pièces manquantes : %(pieces)s.")
+                % {"pieces": ", ".join(document.label for document in missing)}
+            }
+        )
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        if locked.reference is not None:
+            raise TransitionNotAllowed(_("Ce dossier est déjà déposé."))
+        application.reference = allocate_reference(call=application.call, department=application.department)
+        application.save(update_fields=["reference", "updated_at"])
+        application.applicant_transition("submit", email=normalise_email(email))
+        content = render_pdf(acknowledgement_html(application))
+        make_acknowledgement(application=application, content=content)
+        notify(
+            event="application_filed_online",
+            recipients=applicant_recipients(application),
+            subject=_("Accusé de réception de votre dossier %(reference)s") % {"reference": application.reference},
+            template="projects/applicants/mail/acknowledgement",
+            context={"application": application, **service_in_charge(application)},
+            about=application,
+            attachments=[MailAttachment(acknowledgement_filename(application), content)],
+        )
+    return application
+
+
+def service_in_charge(application: Application) -> dict:
+    """The bodies that instruct the file (Caf and DDETS of its department) and the one that decides."""
+    organisations = Organisation.objects.filter(
+        Q(department_id=application.department_id, kind__in=[OrganisationKind.CAF, OrganisationKind.DDETS])
+        | Q(region_id=application.call.region_id, kind=OrganisationKind.REGIONAL_PREFECTURE)
+    ).order_by("kind", "name")
+    by_kind = {organisation.kind: organisation for organisation in organisations}
+    return {
+        "caf": by_kind.get(OrganisationKind.CAF),
+        "ddets": by_kind.get(OrganisationKind.DDETS),
+        "prefecture": by_kind.get(OrganisationKind.REGIONAL_PREFECTURE),
+    }
+
+
+def acknowledgement_filename(application: Application) -> str:
+    return f"accuse-de-reception-{application.reference}.pdf"
+
+
+def implicit_decision_date(received: datetime.date) -> datetime.date:
+    """Two months after receipt (same day of the month, or the month's last day)."""
+    month = received.month - 1 + IMPLICIT_REJECTION_MONTHS
+    year, month = received.year + month // 12, month % 12 + 1
+    for day in range(received.day, 27, -1):
+        try:
+            return datetime.date(year, month, day)
+        except ValueError:
+            continue
+    return datetime.date(year, month, received.day)
+
+
+def acknowledgement_html(application: Application) -> str:
+    received = timezone.localtime(application.submitted_at).date()
+    services = service_in_charge(application)
+    return render_to_string(
+        "projects/applicants/acknowledgement.html",
+        {
+            "application": application,
+            "applicant": application.applicant,
+            "call": application.call,
+            "region": application.call.region,
+            "prefecture": services["prefecture"],
+            "caf": services["caf"],
+            "ddets": services["ddets"],
+            "decision_reference": f"{application.reference}-AR",
+            "letter_date": french_date(received),
+            "received_on": french_date(received),
+            "received_at": timezone.localtime(application.submitted_at),
+            "implicit_decision_on": french_date(implicit_decision_date(received)),
+            "requested_rows": list(application.requested_amounts.all()),
+            "documents": list(application.attachments.filter(requirement__isnull=False)),
+        },
+    )
+
+
+def make_acknowledgement(*, application: Application, content: bytes | None = None) -> Acknowledgement:
+    """Store the acknowledgement of receipt (PDF/A-3b, rendered unless given) with its SHA-256."""
+    if content is None:
+        content = render_pdf(acknowledgement_html(application))
+    digest = hashlib.sha256(content).hexdigest()
+    acknowledgement = Acknowledgement(application=application, sha256=digest)
+    acknowledgement.file.save(acknowledgement_filename(application), ContentFile(content), save=False)
+    try:
+        acknowledgement.save()
+    except Exception:
+        acknowledgement.file.delete(save=False)
+        raise
+    return acknowledgement
+
+
+def withdraw_by_applicant(*, application: Application, email: str, reason: str) -> StatusChange:
+    """The applicant withdraws a file while no decision is made on it."""
+    if not applications_of(email).filter(pk=application.pk).exists():
+        raise PermissionRefused(_("Ce dossier n’est pas le vôtre."))
+    if application.status not in OPEN_STATUSES:
+        raise TransitionNotAllowed(_("Une décision a été prise sur ce dossier : il ne peut plus être retiré."))
+    return application.applicant_transition("withdraw", email=normalise_email(email), comment=reason)
+
+
+# Requests for more information ------------------------------------------------------------------
+
+
+def request_information(
+    *, application: Application, by, message: str, pieces: str, deadline: datetime.date, today: datetime.date
+) -> InformationRequest:
+    """An instructor asks for missing pieces or answers; the file waits for them."""
+    errors = {}
+    if not message.strip():
+        errors["message"] = _("Écrivez le message adressé au porteur de projet.")
+    if deadline <= today:
+        errors["deadline"] = _("La date limite doit suivre aujourd’hui.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        application.request_information(by=by, comment=message.strip())
+        # A new request replaces any left unanswered when the review resumed without it.
+        application.information_requests.filter(answered_at__isnull=True, closed_at__isnull=True).update(
+            closed_at=timezone.now()
+        )
+        request = InformationRequest.objects.create(
+            application=application, message=message.strip(), pieces=pieces.strip(), deadline=deadline, asked_by=by
+        )
+        notify(
+            event="information_requested",
+            recipients=applicant_recipients(application),
+            subject=_("Dossier %(reference)s : des compléments vous sont demandés")
+            % {"reference": application.reference},
+            template="projects/applicants/mail/information_request",
+            context={"application": application, "request": request},
+            about=application,
+        )
+    return request
+
+
+def answer_information_request(
+    *, request: InformationRequest, email: str, answer: str, files: Iterable = ()
+) -> InformationRequest:
+    """The applicant answers; the file goes back to its instructors."""
+    application = request.application
+    if not applications_of(email).filter(pk=application.pk).exists():
+        raise PermissionRefused(_("Ce dossier n’est pas le vôtre."))
+    if not request.is_pending or application.status != Status.AWAITING_INFORMATION:
+        raise TransitionNotAllowed(_("Cette demande n’attend plus de réponse."))
+    if not answer.strip():
+        raise ValidationError({"answer": _("Écrivez votre réponse.")})
+    with transaction.atomic():
+        for uploaded in files:
+            store_applicant_file(
+                application=application, uploaded_file=uploaded, email=email, information_request=request
+            )
+        request.answer = answer.strip()
+        request.answered_by = normalise_email(email)
+        request.answered_at = timezone.now()
+        request.save(update_fields=["answer", "answered_by", "answered_at"])
+        application.applicant_transition(
+            "information_provided", email=normalise_email(email), comment=_("Réponse du porteur de projet")
+        )
+        notify(
+            event="information_provided",
+            recipients=[request.asked_by],
+            subject=_("Dossier %(reference)s : le porteur a répondu") % {"reference": application.reference},
+            template="projects/applicants/mail/information_answered",
+            context={"application": application, "request": request},
+            about=application,
+        )
+    return request
+
+
+def send_information_reminders(*, today: datetime.date) -> int:
+    """Remind, once, the applicants whose deadline comes in REMINDER_DAYS_BEFORE days or less."""
+    due = (
+        InformationRequest.objects.pending()
+        .filter(
+            reminded_at__isnull=True,
+            application__status=Status.AWAITING_INFORMATION,
+            deadline__gte=today,
+            deadline__lte=today + datetime.timedelta(days=REMINDER_DAYS_BEFORE),
+        )
+        .select_related("application__applicant")
+    )
+    sent = 0
+    for request in due:
+        with transaction.atomic():
+            if not InformationRequest.objects.filter(pk=request.pk, reminded_at__isnull=True).update(
+                reminded_at=timezone.now()
+            ):
+                continue
+            notify(
+                event="information_reminder",
+                recipients=applicant_recipients(request.application),
+                subject=_("Rappel : dossier %(reference)s, compléments attendus avant le %(date)s")
+                % {"reference": request.application.reference, "date": request.deadline.strftime("%d/%m/%Y")},
+                template="projects/applicants/mail/information_reminder",
+                context={"application": request.application, "request": request},
+                about=request.application,
+            )
+            sent += 1
+    return sent
+
+
+# Messages ------------------------------------------------------------------------------------------
+
+
+def post_staff_message(*, application: Application, by, body: str, internal: bool) -> ThreadMessage:
+    """An instructor writes to the applicant, or leaves an internal note the applicant never sees."""
+    if not get_scope(by).can(Action.REVIEW, application.department_id):
+        raise PermissionRefused(_("Seuls les instructeurs du département écrivent dans ce fil."))
+    if not body.strip():
+        raise ValidationError({"body": _("Écrivez votre message.")})
+    with transaction.atomic():
+        message = ThreadMessage.objects.create(application=application, author=by, body=body.strip(), internal=internal)
+        if not internal:
+            notify(
+                event="applicant_message",
+                recipients=applicant_recipients(application),
+                subject=_("Dossier %(reference)s : nouveau message") % {"reference": application.reference},
+                template="projects/applicants/mail/message",
+                context={"application": application, "message": message},
+                about=application,
+            )
+    return message
+
+
+def post_applicant_message(*, application: Application, email: str, body: str) -> ThreadMessage:
+    if not applications_of(email).filter(pk=application.pk).exists():
+        raise PermissionRefused(_("Ce dossier n’est pas le vôtre."))
+    if application.reference is None:
+        raise TransitionNotAllowed(_("Déposez d’abord votre dossier : le fil d’échanges s’ouvre avec le dépôt."))
+    if not body.strip():
+        raise ValidationError({"body": _("Écrivez votre message.")})
+    return ThreadMessage.objects.create(application=application, author_email=normalise_email(email), body=body.strip())

@@ -1,0 +1,41 @@
+from django.urls import path
+
+from projects.applicants import views
+
+urlpatterns = [
+    path("espace-porteur/connexion/", views.applicant_sign_in, name="applicant_sign_in"),
+    path("espace-porteur/connexion/lien-envoye/", views.applicant_link_sent, name="applicant_link_sent"),
+    path("espace-porteur/connexion/<str:token>/", views.applicant_sign_in_link, name="applicant_sign_in_link"),
+    path("espace-porteur/deconnexion/", views.applicant_sign_out, name="applicant_sign_out"),
+    path("espace-porteur/", views.applicant_home, name="applicant_home"),
+    path("espace-porteur/appels/<slug:reference>/deposer/", views.applicant_file_new, name="applicant_file_new"),
+    path("espace-porteur/dossiers/<int:pk>/", views.applicant_file, name="applicant_file"),
+    path("espace-porteur/dossiers/<int:pk>/modifier/", views.applicant_draft_edit, name="applicant_draft_edit"),
+    path("espace-porteur/dossiers/<int:pk>/pieces/", views.applicant_documents, name="applicant_documents"),
+    path("espace-porteur/dossiers/<int:pk>/deposer/", views.applicant_submit, name="applicant_submit"),
+    path(
+        "espace-porteur/dossiers/<int:pk>/pieces/<int:attachment>/",
+        views.applicant_attachment,
+        name="applicant_attachment",
+    ),
+    path(
+        "espace-porteur/dossiers/<int:pk>/accuse-de-reception.pdf",
+        views.applicant_acknowledgement,
+        name="applicant_acknowledgement",
+    ),
+    path("espace-porteur/dossiers/<int:pk>/courriers/<int:letter>/", views.applicant_letter, name="applicant_letter"),
+    path("espace-porteur/dossiers/<int:pk>/retirer/", views.applicant_withdraw, name="applicant_withdraw"),
+    path("espace-porteur/dossiers/<int:pk>/co-contact/", views.applicant_invite, name="applicant_invite"),
+    path(
+        "espace-porteur/dossiers/<int:pk>/complements/<int:request_pk>/",
+        views.applicant_answer,
+        name="applicant_answer",
+    ),
+    path("espace-porteur/dossiers/<int:pk>/messages/", views.applicant_message, name="applicant_message"),
+    path(
+        "dossiers/<slug:reference>/echanges/demander/",
+        views.information_request_create,
+        name="information_request_create",
+    ),
+    path("dossiers/<slug:reference>/echanges/ecrire/", views.staff_message, name="staff_message"),
+]
