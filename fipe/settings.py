@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Who acts, for the journal's entries whose model does not say (memberships, signatories).
+    "projects.journal.context.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it turns a lockout into the lockout page.
@@ -215,6 +217,9 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
 
 DSFR_MARK_OPTIONAL_FIELDS = True
+
+# A time-stamping authority (RFC 3161) for `manage.py journal_anchor`; none by default.
+JOURNAL_TSA_URL = os.environ.get("JOURNAL_TSA_URL", "")
 
 LOGGING = {
     "version": 1,

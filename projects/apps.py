@@ -53,3 +53,8 @@ class ProjectsConfig(AppConfig):
         add_demo_step(awards.load_awards, order=50)
         add_demo_step(letters.load_letters, order=60)
         add_demo_step(results.load_results, order=70)
+
+        # The journal: every act, from the signals that announce them.
+        from projects.journal import receivers
+
+        receivers.connect()

@@ -23,6 +23,8 @@ from departments.models import Department
 from departments.permissions import get_scope
 from projects.enums import Category, LegalForm, Status
 from projects.exchange.spreadsheets import UnreadableFile, file_format, read_table, write_table
+from projects.journal.models import JournalAct
+from projects.journal.services import record
 from projects.models import Applicant, Application, Call, RequestedAmount, StatusChange
 from projects.money import format_euros, parse_amount
 from projects.services import allocate_references
@@ -688,6 +690,12 @@ def _save(call: Call, by, plan: _Plan, report: ImportReport) -> None:
             application.save()
             application.set_requested_amounts(row.amounts)
 
+        record(
+            actor=by,
+            act=JournalAct.IMPORT,
+            obj=call,
+            data={"created": [a.reference for a in applications], "updated": [pk for _row, pk in plan.updates]},
+        )
     reference_of_line = {row.line: application.reference for row, application in pairs}
     for planned in report.planned:
         if planned.action == "create":

@@ -34,6 +34,8 @@ from departments.permissions import get_scope
 from fipe.pdf import render_pdf
 from projects.enums import AWARDED_STATUSES, Funder, LetterKind, Status
 from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
+from projects.journal.models import JournalAct
+from projects.journal.services import record
 from projects.models import Application, Call, DecisionLetter, Signatory, StatusChange
 from projects.money import CONVENTION_THRESHOLD, format_euros, to_cents
 
@@ -368,6 +370,9 @@ def mark_letter_sent(*, letter: DecisionLetter, by) -> DecisionLetter:
             )
         letter.sent_at = timezone.now()
         letter.save(update_fields=["sent_at"])
+        record(
+            actor=by, act=JournalAct.LETTER_SENT, obj=letter, data={"version": letter.version, "sha256": letter.sha256}
+        )
     return letter
 
 

@@ -2,6 +2,8 @@ from django.core.management.base import BaseCommand
 
 from projects.exchange.exports import awards_of, write_awards
 from projects.exchange.spreadsheets import FORMATS
+from projects.journal.models import JournalAct
+from projects.journal.services import record
 from projects.management.commands._calls import get_call, write_output
 
 
@@ -21,5 +23,6 @@ class Command(BaseCommand):
     def handle(self, *args, call, fmt, output, **options):
         target = get_call(call)
         awards = awards_of(call=target)
+        record(actor=None, act=JournalAct.EXPORT, obj=target, data={"what": "decisions", "output": output})
         write_output(output, write_awards(awards, fmt))
         self.stdout.write(self.style.SUCCESS(f"{awards.count()} décision(s) exportée(s) dans {output}."))
