@@ -270,5 +270,6 @@ class DepartmentEnvelopeAdmin(admin.ModelAdmin):
 
 # The capabilities' admin pages register themselves on import: Django only discovers this module.
 from projects.awards import admin as awards_admin  # noqa: E402, F401
+from projects.exchange.api import admin as api_admin  # noqa: E402, F401
 from projects.journal import admin as journal_admin  # noqa: E402, F401
 from projects.letters import admin as letters_admin  # noqa: E402, F401

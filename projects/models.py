@@ -481,6 +481,7 @@ from projects.awards.models import (  # noqa: E402
     FundingLineQuerySet,
     Payment,
 )
+from projects.exchange.api.models import ApiCall, ApiToken, ServiceAccount  # noqa: E402
 from projects.journal.models import JournalEntry, JournalHead  # noqa: E402
 from projects.letters.models import (  # noqa: E402
     BATCH_STALE_AFTER,
@@ -492,6 +493,9 @@ from projects.letters.models import (  # noqa: E402
 )
 
 __all__ = [
+    "ApiCall",
+    "ApiToken",
+    "ServiceAccount",
     "BATCH_STALE_AFTER",
     "CAF_COMMITMENT",
     "CHORUS_COMMITMENT",
