@@ -5,12 +5,14 @@ Every view starts from the pages' scope functions (`Call.objects.visible_to`,
 Only a call's published results and its open-data records are answered without a token.
 """
 
+from django.contrib.auth.decorators import login_not_required
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics
 from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny
@@ -35,6 +37,19 @@ from projects.models import Application, Call, DecisionLetter, FundingLine
 from projects.permissions import may_download_open_data
 from reviews.models import Review
 
+
+def reference_parameter(description: str, example: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        "reference",
+        OpenApiTypes.STR,
+        OpenApiParameter.PATH,
+        description=description,
+        examples=[OpenApiExample(example, value=example)],
+    )
+
+
+CALL_REFERENCE = [reference_parameter("Référence de l’appel à projets.", "FIPE-OCC-2023")]
+APPLICATION_REFERENCE = [reference_parameter("Référence du dossier.", "FIPE-OCC-2023-011-001")]
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Inconnu ou hors du périmètre du jeton.")
 UNAUTHORISED = OpenApiResponse(ErrorSerializer, description="Jeton absent, inconnu, révoqué ou expiré.")
 BAD_REQUEST = OpenApiResponse(description='Paramètre invalide : la réponse le nomme (`{"status": ["…"]}`).')
@@ -90,6 +105,7 @@ class CallList(ApiView, generics.ListAPIView):
 @extend_schema_view(
     get=extend_schema(
         summary=_("Un appel à projets"),
+        parameters=CALL_REFERENCE,
         responses={200: CallSerializer, 401: UNAUTHORISED, 404: NOT_FOUND, 429: THROTTLED},
     )
 )
@@ -122,6 +138,7 @@ class ApplicationList(ApiView, generics.ListAPIView):
 @extend_schema_view(
     get=extend_schema(
         summary=_("Un dossier"),
+        parameters=APPLICATION_REFERENCE,
         responses={200: ApplicationSerializer, 401: UNAUTHORISED, 404: NOT_FOUND, 429: THROTTLED},
     )
 )
@@ -153,6 +170,7 @@ def visible_call(request, reference: str) -> Call:
 @extend_schema_view(
     get=extend_schema(
         summary=_("Décisions d’attribution d’un appel"),
+        parameters=CALL_REFERENCE,
         responses={
             200: DecisionSerializer(many=True),
             400: BAD_REQUEST,
@@ -188,6 +206,7 @@ class PublicApiView(ApiView):
 
 @extend_schema(
     summary=_("Résultats publiés d’un appel"),
+    parameters=CALL_REFERENCE,
     responses={200: ResultsSerializer, 401: UNAUTHORISED, 404: NOT_FOUND, 429: THROTTLED},
     auth=[{}, {"jeton": []}],
 )
@@ -205,6 +224,7 @@ class CallResults(PublicApiView):
 
 @extend_schema(
     summary=_("Données ouvertes SCDL d’un appel"),
+    parameters=CALL_REFERENCE,
     responses={
         200: ScdlSerializer,
         401: UNAUTHORISED,
@@ -230,3 +250,8 @@ class CallScdl(PublicApiView):
             raise FunderIdentityMissingError(error.message) from None
         records = [dict(zip(SCDL_COLUMNS, row, strict=True)) for row in rows]
         return Response({"call": call.reference, "schema": "scdl/subventions 2.1.1", "records": records})
+
+
+@login_not_required
+def not_found(request):
+    return JsonResponse({"detail": _("Adresse inconnue de l’API.")}, status=404)
