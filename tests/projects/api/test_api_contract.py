@@ -8,17 +8,17 @@ import schemathesis
 from django.core.cache import cache
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-
-from departments.models import Department
-from fipe.wsgi import application
-from projects.enums import CallStatus
-from projects.models import ApiCall, Call
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
+
+from departments.models import Department
+from fipe.wsgi import application
+from projects.enums import CallStatus
+from projects.models import ApiCall, Call
 from tests.departments.factories import (
     administrator,
     caf_instructor,
