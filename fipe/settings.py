@@ -85,7 +85,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
-    "rest_framework",
+    # Not "rest_framework": see projects/exchange/api/errors.py.
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "fipe",
@@ -233,6 +233,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["projects.exchange.api.authentication.TokenRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "projects.exchange.api.errors.exception_handler",
 }
 API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min")
 SPECTACULAR_SETTINGS = {

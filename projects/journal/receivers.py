@@ -9,6 +9,7 @@ from projects.enums import Status
 from projects.journal.context import current_actor
 from projects.journal.models import JournalAct
 from projects.journal.services import record, transition_data
+from projects.models import Award
 
 
 def signed_in(sender, request, user, **kwargs):
@@ -29,9 +30,11 @@ def status_changed(sender, instance, created, raw=False, **kwargs):
     data = transition_data(instance)
     act = TRANSITION_ACTS.get(instance.to_status, JournalAct.TRANSITION)
     if act == JournalAct.APPROVAL:
-        award = instance.application.award
-        data["total"] = award.total
-        data["amounts"] = {str(row.year): row.amount for row in award.amounts.all()}
+        # approve_laureate writes the award before the move; the amounts are what the approval decides.
+        award = Award.objects.filter(application_id=instance.application_id).first()
+        if award is not None:
+            data["total"] = award.total
+            data["amounts"] = {str(row.year): row.amount for row in award.amounts.all()}
     record(actor=instance.by, act=act, obj=instance.application, data=data)
 
 

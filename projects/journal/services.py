@@ -49,7 +49,8 @@ def _append(entries: list[JournalEntry]) -> list[JournalEntry]:
     if the acts are. The head row stays locked until that transaction ends, so entries are
     chained in the order their acts commit and two writers never both extend the same hash.
     """
-    with transaction.atomic():
+    # No savepoint: if the append fails, the act it records fails with it.
+    with transaction.atomic(savepoint=False):
         head, _created = JournalHead.objects.select_for_update().get_or_create(pk=1)
         sequence, previous_hash = head.sequence, head.hash
         for entry in entries:

@@ -74,7 +74,7 @@ def test_every_operation_answers_as_the_schema_says_for_every_role(tokens):
                 suppress_health_check=list(HealthCheck),
             )
             @given(case=st.one_of(*schema.get_strategies_from_examples(operation), operation.as_strategy()))
-            def answers_as_described(case):
+            def answers_as_described(case, headers=headers):
                 case.call_and_validate(headers=headers, checks=CHECKS)
 
             answers_as_described()
