@@ -78,6 +78,16 @@ def sample_kwargs() -> dict[str, dict]:
             "letter_batch_archive": {"pk": batch.pk},
         }
     )
+    # The API (projects/exchange/api): the same call and laureate.
+    kwargs.update(
+        {
+            "api_call": {"reference": call},
+            "api_call_decisions": {"reference": call},
+            "api_call_results": {"reference": call},
+            "api_call_scdl": {"reference": call},
+            "api_application": {"reference": laureate.reference},
+        }
+    )
     return kwargs
 
 
@@ -151,4 +161,16 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "reviews:proposal_delete": (302, 405, 405, 405, 405, 405, 405),
     "reviews:reopen": (302, 404, 404, 404, 403, 403, 200),
     "reviews:review": (302, 302, 403, 403, 404, 403, 403),
+    # The API (projects/exchange/api): JSON, 401 without credentials (a signed-in browser counts as one,
+    # for the documentation page); results and open data are public once published (the demo's are not).
+    "projects:api_application": (401, 200, 200, 200, 404, 200, 200),
+    "projects:api_applications": (401, 200, 200, 200, 200, 200, 200),
+    "projects:api_call": (401, 200, 200, 200, 200, 200, 200),
+    "projects:api_call_decisions": (401, 200, 200, 200, 200, 200, 200),
+    "projects:api_call_results": (404, 404, 404, 404, 404, 404, 404),
+    "projects:api_call_scdl": (404, 404, 404, 404, 404, 200, 200),
+    "projects:api_calls": (401, 200, 200, 200, 200, 200, 200),
+    "projects:api_docs": (200, 200, 200, 200, 200, 200, 200),
+    "projects:api_not_found": (404, 404, 404, 404, 404, 404, 404),
+    "projects:api_schema": (200, 200, 200, 200, 200, 200, 200),
 }
