@@ -58,3 +58,8 @@ class ProjectsConfig(AppConfig):
         from projects.journal import receivers
 
         receivers.connect()
+
+        # The API: a service account with a known token for the demo.
+        from projects.demo.api import load_api_account
+
+        add_demo_step(load_api_account, order=97)

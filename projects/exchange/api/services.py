@@ -12,9 +12,14 @@ from projects.journal.services import record
 SECRET_PREFIX = "fipe_"
 
 
-def create_token(*, account: ServiceAccount, name: str, expires_at, by) -> tuple[ApiToken, str]:
-    """A new token and its secret; the secret is returned once and never stored."""
-    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+def create_token(
+    *, account: ServiceAccount, name: str, expires_at, by, secret: str | None = None
+) -> tuple[ApiToken, str]:
+    """A new token and its secret; the secret is returned once and never stored.
+
+    `secret` is for the demo only, whose token must be known in advance; otherwise it is random.
+    """
+    secret = secret or SECRET_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
             account=account,

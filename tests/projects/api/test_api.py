@@ -330,3 +330,16 @@ def test_a_token_created_in_the_admin_shows_its_secret_once(client, db):
         ("token_created", admin.username),
         ("token_revoked", admin.username),
     ]
+
+
+def test_the_demo_token_reads_the_api_and_the_step_is_idempotent(db):
+    import io
+
+    from projects.demo.api import DEMO_SECRET, load_api_account
+
+    out = io.StringIO()
+    load_api_account(out)
+    load_api_account(out)
+    assert ApiToken.objects.count() == 1
+    assert DEMO_SECRET in out.getvalue() and "chaîne intacte" in out.getvalue()
+    assert api(DEMO_SECRET).get(url("applications")).status_code == 200
