@@ -108,8 +108,10 @@ def snapshot() -> dict:
     state = {
         model._meta.label: model.objects.count() for model in apps.get_models() if model._meta.app_label in WATCHED_APPS
     }
-    # Signing the client in writes the journal (an act of its own), as the API log records calls.
-    state["projects.JournalEntry"] = JournalEntry.objects.exclude(act=JournalAct.SIGN_IN).count()
+    # Signing in, and failing to, writes the journal (acts of their own), as the API log records calls.
+    state["projects.JournalEntry"] = JournalEntry.objects.exclude(
+        act__in=[JournalAct.SIGN_IN, JournalAct.SIGN_IN_FAILED]
+    ).count()
     state.pop("projects.JournalHead", None)
     state.pop("projects.ApiCall", None)
     state["statuses"] = list(Application.objects.order_by("pk").values_list("pk", "status", "title", "total_budget"))
@@ -804,6 +806,10 @@ GARBAGE_PATHS = [
     "/courriers/lots/" + "9" * 40 + "/",
     "/dossiers/FIPE-OCC-2023-011-001/courriers/" + "9" * 40 + "/pdf/",
     "/dossiers/FIPE-OCC-2023-011-001/pieces-jointes/" + "9" * 40 + "/",
+    # The API (projects/exchange/api): a JSON 404.
+    "/api/v1/applications/a%00b/",
+    "/api/v1/calls/a%00b/scdl/",
+    "/api/v1/calls/" + "9" * 40 + "/decisions/",
 ]
 
 

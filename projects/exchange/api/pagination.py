@@ -1,3 +1,5 @@
+import base64
+
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
@@ -22,9 +24,13 @@ class ReferenceCursor(CursorPagination):
         return int(raw)
 
     def decode_cursor(self, request):
+        encoded = request.query_params.get(self.cursor_query_param)
         try:
+            # DRF skips what is not base64 and reads what is left: an odd cursor would silently restart the list.
+            if encoded is not None:
+                base64.b64decode(encoded.encode("ascii"), validate=True)
             return super().decode_cursor(request)
-        except NotFound:
+        except (NotFound, ValueError):
             raise ValidationError(
                 {self.cursor_query_param: [_("Curseur invalide : reprenez l’adresse « next » d’une réponse.")]}
             ) from None

@@ -24,12 +24,12 @@ urlpatterns = [
         name="api_docs",
     ),
     path("api/v1/calls/", api(views.CallList), name="api_calls"),
-    path("api/v1/calls/<str:reference>/", api(views.CallDetail), name="api_call"),
-    path("api/v1/calls/<str:reference>/decisions/", api(views.CallDecisions), name="api_call_decisions"),
-    path("api/v1/calls/<str:reference>/results/", api(views.CallResults), name="api_call_results"),
-    path("api/v1/calls/<str:reference>/scdl/", api(views.CallScdl), name="api_call_scdl"),
+    path("api/v1/calls/<slug:reference>/", api(views.CallDetail), name="api_call"),
+    path("api/v1/calls/<slug:reference>/decisions/", api(views.CallDecisions), name="api_call_decisions"),
+    path("api/v1/calls/<slug:reference>/results/", api(views.CallResults), name="api_call_results"),
+    path("api/v1/calls/<slug:reference>/scdl/", api(views.CallScdl), name="api_call_scdl"),
     path("api/v1/applications/", api(views.ApplicationList), name="api_applications"),
-    path("api/v1/applications/<str:reference>/", api(views.ApplicationDetail), name="api_application"),
+    path("api/v1/applications/<slug:reference>/", api(views.ApplicationDetail), name="api_application"),
     # Anything else under the API is a JSON 404, not the site's HTML page.
     re_path(r"^api/v1/", views.not_found, name="api_not_found"),
 ]

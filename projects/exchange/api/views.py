@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -253,5 +254,6 @@ class CallScdl(PublicApiView):
 
 
 @login_not_required
+@require_GET
 def not_found(request):
     return JsonResponse({"detail": _("Adresse inconnue de l’API.")}, status=404)

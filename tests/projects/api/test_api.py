@@ -122,6 +122,9 @@ def test_a_departments_token_lists_only_its_departments_files(caf_11, files):
 def test_another_departments_file_answers_404(caf_11, files):
     assert api(caf_11).get(url("application", reference=files["garonne"].reference)).status_code == 404
     assert api(caf_11).get(url("application", reference="FIPE-INCONNU")).status_code == 404
+    for path in ("/api/v1/applications/a%00b/", "/api/v1/applications/a b/", "/api/v1/nulle-part/"):
+        response = api(caf_11).get(path)
+        assert (response.status_code, response["Content-Type"]) == (404, "application/json")
 
 
 def test_the_regional_approvers_token_sees_the_region(files):
@@ -190,6 +193,11 @@ def test_filters_by_call_department_status_and_update(caf_11, files):
         ("call", "FIPE-INCONNU"),
         ("department", "31"),
         ("department", "\x00"),
+        ("call", "\x00"),
+        ("status", "\x00"),
+        ("updated_since", "\x00"),
+        ("cursor", "\x00"),
+        ("page_size", "\x00"),
         ("updated_since", "hier"),
         ("cursor", "pas-un-curseur"),
         ("page_size", "0"),

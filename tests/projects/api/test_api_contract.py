@@ -57,6 +57,24 @@ def tokens(db, settings):
     return {"anonymous": {}, **{role: {"Authorization": f"Bearer {secret}"} for role, secret in secrets.items()}}
 
 
+def answers_as_described(schema, operation, headers):
+    """A hypothesis test of `operation` sent with `headers`: the schema's examples first, then generated cases."""
+
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION_AND_ROLE,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=st.one_of(*schema.get_strategies_from_examples(operation), operation.as_strategy()))
+    def check(case):
+        case.call_and_validate(headers=headers, checks=CHECKS)
+
+    return check
+
+
 def test_every_operation_answers_as_the_schema_says_for_every_role(tokens):
     cache.clear()
     schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
@@ -64,20 +82,7 @@ def test_every_operation_answers_as_the_schema_says_for_every_role(tokens):
     assert len(operations) == 7
     for operation in operations:
         for headers in tokens.values():
-
-            @settings(
-                max_examples=EXAMPLES_PER_OPERATION_AND_ROLE,
-                deadline=None,
-                database=None,
-                derandomize=True,
-                phases=[Phase.explicit, Phase.generate],
-                suppress_health_check=list(HealthCheck),
-            )
-            @given(case=st.one_of(*schema.get_strategies_from_examples(operation), operation.as_strategy()))
-            def answers_as_described(case, headers=headers):
-                case.call_and_validate(headers=headers, checks=CHECKS)
-
-            answers_as_described()
+            answers_as_described(schema, operation, headers)()
     read = set(ApiCall.objects.filter(status=200).values_list("path", flat=True))
     assert "/api/v1/applications/FIPE-OCC-2023-011-001/" in read
     assert "/api/v1/calls/FIPE-OCC-2023/scdl/" in read
