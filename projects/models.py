@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -24,12 +24,16 @@ from projects.enums import (
 )
 from projects.exceptions import PermissionRefused, TransitionNotAllowed
 from projects.journal.services import record_transitions
-from projects.money import DEFAULT_STATE_SHARE, MAX_DIGITS, format_euros
+from projects.money import (
+    DEFAULT_STATE_SHARE,
+    MONEY,
+    YearAmount,
+    check_year_amounts,
+    non_negative_amount,
+    positive_amount,
+)
 from projects.workflow import TRANSITIONS
 
-MONEY = {"max_digits": MAX_DIGITS, "decimal_places": 2}
-positive_amount = MinValueValidator(Decimal("0.01"), message=_("Le montant doit être supérieur à zéro."))
-non_negative_amount = MinValueValidator(Decimal("0"), message=_("Le montant ne peut pas être négatif."))
 validate_rna = RegexValidator(
     r"^W\d{9}$", _("Le numéro RNA s’écrit W suivi de 9 chiffres (par exemple W313012345)."), code="invalid_rna"
 )
@@ -377,15 +381,12 @@ class Application(models.Model):
 
     def set_requested_amounts(self, amounts_by_year: dict[int, Decimal]) -> None:
         """Replace the amounts requested per programme year (validated by the caller's form)."""
-        years = set(self.call.programme_years)
-        outside = sorted(set(amounts_by_year) - years)
-        if outside:
-            raise ValidationError(
-                _("Années hors du programme de l’appel : %(years)s.") % {"years": ", ".join(map(str, outside))}
-            )
-        # Checked here too: the database constraint would otherwise answer with an IntegrityError.
-        if any(amount < 0 for amount in amounts_by_year.values()):
-            raise ValidationError(_("Le montant ne peut pas être négatif."))
+        # Checked here too: every entry point (form, admin, import) ends here, and the database
+        # constraint would otherwise answer with an IntegrityError.
+        checked = check_year_amounts(amounts_by_year, years=self.call.programme_years)
+        if checked.problems:
+            raise ValidationError(list(checked.problems.values()))
+        amounts_by_year = checked.amounts
         with transaction.atomic():
             self.requested_amounts.all().delete()
             RequestedAmount.objects.bulk_create(
@@ -395,18 +396,6 @@ class Application(models.Model):
             )
             self.requested_total = sum(amounts_by_year.values(), Decimal("0"))
             self.save(update_fields=["requested_total", "updated_at"])
-
-
-class YearAmount(models.Model):
-    year = models.PositiveSmallIntegerField(_("année"))
-    amount = models.DecimalField(_("montant (€)"), **MONEY, validators=[non_negative_amount])
-
-    class Meta:
-        abstract = True
-        ordering = ["year"]
-
-    def __str__(self):
-        return f"{self.year} : {format_euros(self.amount)}"
 
 
 class RequestedAmount(YearAmount):
@@ -520,7 +509,10 @@ __all__ = [
     "RequestedAmount",
     "Signatory",
     "StatusChange",
+    "MONEY",
     "YearAmount",
+    "non_negative_amount",
+    "positive_amount",
     "attachment_path",
     "file_sha256",
     "letter_path",
