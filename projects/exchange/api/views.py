@@ -62,6 +62,13 @@ class FunderIdentityMissingError(APIException):
     default_code = "funder_identity_missing"
 
 
+# What the award of a file shows: its amounts per year, its funding lines and their payments.
+AWARD_PREFETCHES = (
+    "award__amounts",
+    Prefetch("award__lines", queryset=FundingLine.objects.prefetch_related("payments")),
+)
+
+
 def visible_calls(user):
     return (
         Call.objects.visible_to(user)
@@ -93,14 +100,17 @@ class ApiView(generics.GenericAPIView):
         summary=_("Appels à projets"), responses={200: CallSerializer(many=True), 401: UNAUTHORISED, 429: THROTTLED}
     )
 )
-class CallList(ApiView, generics.ListAPIView):
-    """The calls of the regions the token sees, with their envelopes and what their awards commit."""
-
+class VisibleCalls:
     serializer_class = CallSerializer
-    pagination_class = None
 
     def get_queryset(self):
         return visible_calls(self.request.user)
+
+
+class CallList(VisibleCalls, ApiView, generics.ListAPIView):
+    """The calls of the regions the token sees, with their envelopes and what their awards commit."""
+
+    pagination_class = None
 
 
 @extend_schema_view(
@@ -110,12 +120,8 @@ class CallList(ApiView, generics.ListAPIView):
         responses={200: CallSerializer, 401: UNAUTHORISED, 404: NOT_FOUND, 429: THROTTLED},
     )
 )
-class CallDetail(ApiView, generics.RetrieveAPIView):
-    serializer_class = CallSerializer
+class CallDetail(VisibleCalls, ApiView, generics.RetrieveAPIView):
     lookup_field = "reference"
-
-    def get_queryset(self):
-        return visible_calls(self.request.user)
 
 
 @extend_schema_view(
@@ -157,8 +163,7 @@ class ApplicationDetail(ApiView, generics.RetrieveAPIView):
                 "requested_amounts",
                 Prefetch("reviews", queryset=Review.objects.submitted().order_by("kind")),
                 "proposal__amounts",
-                "award__amounts",
-                Prefetch("award__lines", queryset=FundingLine.objects.prefetch_related("payments")),
+                *AWARD_PREFETCHES,
                 Prefetch("letters", queryset=DecisionLetter.objects.order_by("kind", "version")),
             )
         )
@@ -193,9 +198,7 @@ class CallDecisions(ApiView, generics.ListAPIView):
             Application.objects.visible_to(self.request.user)
             .filter(call=call, status__in=AWARDED_STATUSES, award__isnull=False)
             .select_related("department", "applicant", "award")
-            .prefetch_related(
-                "award__amounts", Prefetch("award__lines", queryset=FundingLine.objects.prefetch_related("payments"))
-            )
+            .prefetch_related(*AWARD_PREFETCHES)
         )
 
 
