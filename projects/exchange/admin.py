@@ -29,6 +29,8 @@ from projects.exchange.opendata import FunderIdentityMissing, scdl_filename, wri
 from projects.exchange.results import publish_results
 from projects.exchange.spreadsheets import FORMATS, MAX_UPLOAD_BYTES, MAX_UPLOAD_MEGABYTES, UnreadableFile, file_format
 from projects.exchange.views import attachment
+from projects.journal.models import JournalAct
+from projects.journal.services import record
 from projects.models import Call
 
 
@@ -189,6 +191,7 @@ def _awards_export_action(fmt: str):
     @admin.action(description=description)
     def action(modeladmin, request, queryset):
         awards = queryset.filter(application__department_id__in=get_scope(request.user).department_ids(Action.EXPORT))
+        record(actor=request.user, act=JournalAct.EXPORT, data={"what": "decisions", "format": fmt, "admin": True})
         return attachment(write_awards(awards, fmt), export_filename("decisions", fmt), FORMATS[fmt])
 
     action.__name__ = f"export_awards_{fmt}"
@@ -215,7 +218,9 @@ def download_scdl(modeladmin, request, queryset):
     if call is None:
         return None
     try:
-        return attachment(write_scdl(call), scdl_filename(call), "text/csv; charset=utf-8")
+        content = write_scdl(call)
+        record(actor=request.user, act=JournalAct.EXPORT, obj=call, data={"what": "scdl", "admin": True})
+        return attachment(content, scdl_filename(call), "text/csv; charset=utf-8")
     except FunderIdentityMissing as error:
         modeladmin.message_user(request, error.message, messages.ERROR)
         return None
@@ -227,6 +232,7 @@ def download_awards(modeladmin, request, queryset):
     if call is None:
         return None
     awards = awards_of(call=call, user=request.user)
+    record(actor=request.user, act=JournalAct.EXPORT, obj=call, data={"what": "decisions", "format": "xlsx"})
     return attachment(write_awards(awards, "xlsx"), export_filename(call.reference, "xlsx"), FORMATS["xlsx"])
 
 

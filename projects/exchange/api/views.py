@@ -95,11 +95,6 @@ class ApiView(generics.GenericAPIView):
         return response
 
 
-@extend_schema_view(
-    get=extend_schema(
-        summary=_("Appels à projets"), responses={200: CallSerializer(many=True), 401: UNAUTHORISED, 429: THROTTLED}
-    )
-)
 class VisibleCalls:
     serializer_class = CallSerializer
 
@@ -107,6 +102,11 @@ class VisibleCalls:
         return visible_calls(self.request.user)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary=_("Appels à projets"), responses={200: CallSerializer(many=True), 401: UNAUTHORISED, 429: THROTTLED}
+    )
+)
 class CallList(VisibleCalls, ApiView, generics.ListAPIView):
     """The calls of the regions the token sees, with their envelopes and what their awards commit."""
 
