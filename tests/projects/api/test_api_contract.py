@@ -6,6 +6,8 @@ Runs in-process through the WSGI application (no server), so it is part of `make
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -57,6 +59,16 @@ def tokens(db, settings):
     return {"anonymous": {}, **{role: {"Authorization": f"Bearer {secret}"} for role, secret in secrets.items()}}
 
 
+@pytest.fixture
+def connection_kept_between_requests():
+    """As Django's test client does: a request's end must not close the test's connection (and its transaction)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 def answers_as_described(schema, operation, headers):
     """A hypothesis test of `operation` sent with `headers`: the schema's examples first, then generated cases."""
 
@@ -75,7 +87,7 @@ def answers_as_described(schema, operation, headers):
     return check
 
 
-def test_every_operation_answers_as_the_schema_says_for_every_role(tokens):
+def test_every_operation_answers_as_the_schema_says_for_every_role(tokens, connection_kept_between_requests):
     cache.clear()
     schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
     operations = [result.ok() for result in schema.get_all_operations()]
