@@ -526,6 +526,7 @@ from projects.awards.models import (  # noqa: E402
     Payment,
 )
 from projects.exchange.api.models import ApiCall, ApiToken, ServiceAccount  # noqa: E402
+from projects.exchange.models import ImportJob  # noqa: E402
 from projects.journal.models import JournalEntry, JournalHead  # noqa: E402
 from projects.letters.models import (  # noqa: E402
     BATCH_STALE_AFTER,
@@ -558,6 +559,7 @@ __all__ = [
     "FundingLineQuerySet",
     "JournalEntry",
     "JournalHead",
+    "ImportJob",
     "LetterBatch",
     "Payment",
     "ReferenceCounter",

@@ -17,6 +17,7 @@ import datetime
 import io
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from unittest import mock
 from urllib.parse import urlsplit
 
@@ -946,3 +947,70 @@ def test_commands_given_bad_arguments_or_files_exit_with_one_line(world, tmp_pat
         if status == 0 or "Traceback" in err or not lines or not one_line or snapshot() != before:
             wrong[" ".join(args)] = (status, err[-300:])
     assert not wrong, "\n".join(f"{k} → {v}" for k, v in wrong.items())
+
+
+# The admin's import screens (django-import-export) and background imports ---------------------------
+
+
+def admin_import_cases(folder) -> dict[str, dict]:
+    """Hostile posts to the upload step: every malformed file, a bomb, no file, a call that is not open."""
+    from tests.projects.exchange.test_import_limits import repeated_rows_bomb
+
+    call = Call.objects.get(reference="FIPE-OCC-2023")
+    cases = {
+        name: {"call": call.pk, "import_file": SimpleUploadedFile(Path(path).name, Path(path).read_bytes())}
+        for name, path in malformed_files(folder).items()
+    }
+    cases["ods bomb"] = {"call": call.pk, "import_file": SimpleUploadedFile("bombe.ods", repeated_rows_bomb())}
+    cases["no file"] = {"call": call.pk}
+    cases["unknown call"] = {"call": "999999", "import_file": SimpleUploadedFile("d.csv", b"a;b\n")}
+    cases["forged format"] = {"call": call.pk, "format": "7", "import_file": SimpleUploadedFile("d.csv", b"a;b\n")}
+    return cases
+
+
+def test_admin_import_refuses_hostile_uploads_with_a_form_error_and_saves_nothing(world, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    url = reverse("admin:projects_application_import")
+    wrong = {}
+    folder = tmp_path / "files"
+    folder.mkdir()
+    for label, body in admin_import_cases(folder).items():
+        before = snapshot()
+        response = signed_in("admin").post(url, body)
+        refused = response.status_code == 200 and "confirm_form" not in response.context
+        shown = 'class="errorlist' in response.text or 'class="errornote"' in response.text
+        if not (refused and shown) or snapshot() != before:
+            wrong[label] = response.status_code
+    assert not wrong
+
+
+def test_admin_import_confirmation_refuses_forged_file_names(world, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    call = Call.objects.get(reference="FIPE-OCC-2023")
+    url = reverse("admin:projects_application_process_import")
+    before = snapshot()
+    for name, fmt in (("../../../etc/passwd", "0"), ("nope", "2"), ("", "0"), ("nope", "9"), ("nope", "x")):
+        body = {"call": call.pk, "import_file_name": name, "original_file_name": "d.csv", "format": fmt}
+        response = signed_in("admin").post(url, body)
+        # The form again, or back to the upload with « Le fichier vérifié n’est plus disponible ».
+        assert response.status_code in (200, 302), (name, fmt)
+    assert signed_in("admin").get(url).status_code == 405
+    assert snapshot() == before
+
+
+def test_admin_import_pages_are_for_importers_and_jobs_for_their_sender(world, tmp_path, settings):
+    from projects.exchange.jobs import start_import_job
+
+    settings.MEDIA_ROOT = tmp_path
+    call = Call.objects.get(reference="FIPE-OCC-2023")
+    job = start_import_job(call=call, by=user("admin"), content=b"a;b\n", filename="d.csv")
+    job_url = reverse("admin:projects_application_import_job", args=[job.pk])
+    for role in ("caf-11", "prefecture-76"):
+        assert signed_in(role).get(reverse("admin:projects_application_import")).status_code in (302, 403)
+        assert signed_in(role).get(job_url).status_code in (302, 403, 404)
+    # A job not yet checked cannot be confirmed: a message, nothing enqueued for import.
+    response = signed_in("admin").post(job_url, follow=True)
+    assert "n’est pas prêt à être confirmé" in response.text
+    assert signed_in("admin").get(reverse("admin:projects_application_import_job", args=[job.pk + 99])).status_code == (
+        404
+    )

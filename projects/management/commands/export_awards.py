@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from projects.exchange.exports import awards_of, write_awards
+from projects.exchange.exports import awards_of
+from projects.exchange.resources import awards_file
 from projects.exchange.spreadsheets import FORMATS
 from projects.journal.models import JournalAct
 from projects.journal.services import record
@@ -24,5 +25,5 @@ class Command(BaseCommand):
         target = get_call(call)
         awards = awards_of(call=target)
         record(actor=None, act=JournalAct.EXPORT, obj=target, data={"what": "decisions", "output": output})
-        write_output(output, write_awards(awards, fmt))
+        write_output(output, awards_file(awards, fmt))
         self.stdout.write(self.style.SUCCESS(f"{awards.count()} décision(s) exportée(s) dans {output}."))

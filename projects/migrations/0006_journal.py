@@ -37,7 +37,7 @@ def create_head(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("projects", "0004_letterbatch_worker"),
+        ("projects", "0005_importjob"),
     ]
 
     operations = [
