@@ -12,7 +12,7 @@ from departments.enums import OrganisationKind, Role
 from departments.models import Membership, Organisation
 from projects.awards.services import record_payment, reject_application
 from projects.enums import Funder, LetterKind, Status
-from projects.exchange.imports import import_applications
+from projects.exchange.resources import import_applications
 from projects.journal.models import GENESIS_HASH, JournalAct, JournalEntry, JournalRefused
 from projects.journal.services import find_break, record
 from projects.letters.pipeline import mark_letter_sent
