@@ -80,6 +80,8 @@ def run() -> list[dict]:
         if role == "instructor":
             declare_everything(user)
         big_pages, small_pages = pages(national), pages(small)
+        big_pages[role] += api_pages(client, national)
+        small_pages[role] += api_pages(client, small)
         for (label, url), (_, small_url) in zip(big_pages[role], small_pages[role], strict=True):
             ms, queries = measure(client, url)
             small_ms, small_queries = measure(client, small_url)
@@ -116,6 +118,13 @@ def run() -> list[dict]:
             }
         )
     return rows
+
+
+def api_pages(client: Client, call) -> list[tuple[str, str]]:
+    """The API's application list of the call: its first page and the page its cursor leads to (50 each)."""
+    first = f"/api/v1/applications/?call={call.reference}&page_size=50"
+    following = client.get(first).json()["next"] or first
+    return [("API application list, first page", first), ("API application list, cursor page", following)]
 
 
 def declare_everything(user) -> None:

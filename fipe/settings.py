@@ -92,6 +92,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    # Not "rest_framework": see projects/exchange/api/errors.py.
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "fipe",
     "departments",
     "projects",
@@ -109,6 +112,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Django's LoginRequiredMiddleware, keeping what a user posts after their session expired.
     "fipe.middleware.LoginRequiredKeepingInput",
+    # Who acts, for the journal's entries whose model does not say (memberships, signatories).
+    "projects.journal.context.ActorMiddleware",
     "fipe.middleware.NoStoreMiddleware",
     # With DEBUG on, the French error pages rather than Django's debug pages; after DiskFullMiddleware
     # in the answer to an exception, so that a full disk still gets its own page.
@@ -274,6 +279,42 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
 
 DSFR_MARK_OPTIONAL_FIELDS = True
+
+# The read-only API (/api/v1/): tokens of service accounts, JSON only, throttled per token.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "projects.exchange.api.authentication.TokenAuthentication",
+        # A signed-in user may read the API from the documentation page; GET only, so no CSRF concern.
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["projects.exchange.api.authentication.TokenRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "projects.exchange.api.errors.exception_handler",
+}
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "API FIPE",
+    "DESCRIPTION": "Lecture seule des appels à projets, dossiers, décisions et données ouvertes du FIPE.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Without deep links, Swagger UI nests no link inside its operation buttons (axe: nested-interactive).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationStatusEnum": "projects.enums.Status",
+        "CallStatusEnum": "projects.enums.CallStatus",
+    },
+}
+
+# A time-stamping authority (RFC 3161) for `manage.py journal_anchor`; none by default.
+JOURNAL_TSA_URL = os.environ.get("JOURNAL_TSA_URL", "")
 
 LOGGING = {
     "version": 1,

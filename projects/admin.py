@@ -303,5 +303,7 @@ class DepartmentEnvelopeAdmin(admin.ModelAdmin):
 # The capabilities' admin pages register themselves on import: Django only discovers this module.
 from projects.applicants import admin as applicants_admin  # noqa: E402, F401
 from projects.awards import admin as awards_admin  # noqa: E402, F401
+from projects.exchange.api import admin as api_admin  # noqa: E402, F401
+from projects.journal import admin as journal_admin  # noqa: E402, F401
 from projects.letters import admin as letters_admin  # noqa: E402, F401
 from projects.notifications import admin as notifications_admin  # noqa: E402, F401

@@ -83,3 +83,13 @@ class ProjectsConfig(AppConfig):
             )
         )
         add_demo_step(applicants_demo.load_applicant_space, order=90)
+
+        # The journal: every act, from the signals that announce them.
+        from projects.journal import receivers
+
+        receivers.connect()
+
+        # The API: a service account with a known token for the demo.
+        from projects.demo.api import load_api_account
+
+        add_demo_step(load_api_account, order=97)

@@ -23,6 +23,7 @@ from projects.enums import (
     Status,
 )
 from projects.exceptions import PermissionRefused, TransitionNotAllowed
+from projects.journal.services import record_transitions
 from projects.money import (
     DEFAULT_STATE_SHARE,
     MONEY,
@@ -279,11 +280,15 @@ class ApplicationQuerySet(models.QuerySet):
             # history row names the status its application really left. of=("self",): a filter
             # through a relation (the applicant, the department) must not lock those rows too.
             moving = list(
-                self.filter(status__in=transition.sources).select_for_update(of=("self",)).values_list("pk", "status")
+                self.filter(status__in=transition.sources)
+                .select_for_update(of=("self",))
+                .values_list("pk", "status", "reference")
             )
             now = timezone.now()
-            Application.objects.filter(pk__in=[pk for pk, _status in moving]).update(**_moved_fields(transition, now))
-            return StatusChange.objects.bulk_create(
+            Application.objects.filter(pk__in=[pk for pk, _status, _ref in moving]).update(
+                **_moved_fields(transition, now)
+            )
+            changes = StatusChange.objects.bulk_create(
                 [
                     StatusChange(
                         application_id=pk,
@@ -293,10 +298,12 @@ class ApplicationQuerySet(models.QuerySet):
                         at=now,
                         comment=comment.strip(),
                     )
-                    for pk, status in moving
+                    for pk, status, _ref in moving
                 ],
                 batch_size=HISTORY_BATCH_SIZE,
             )
+            record_transitions(changes, {pk: reference for pk, _status, reference in moving})
+            return changes
 
     def submit(self, *, by, comment: str = "") -> list["StatusChange"]:
         """Submit the drafts among these applications, as Application.submit() does one by one.
@@ -626,7 +633,9 @@ from projects.awards.models import (  # noqa: E402
     FundingLineQuerySet,
     Payment,
 )
+from projects.exchange.api.models import ApiCall, ApiToken, ServiceAccount  # noqa: E402
 from projects.exchange.models import ImportJob  # noqa: E402
+from projects.journal.models import JournalEntry, JournalHead  # noqa: E402
 from projects.letters.models import (  # noqa: E402
     BATCH_STALE_AFTER,
     UNFINISHED_BATCH_STATUSES,
@@ -653,6 +662,9 @@ __all__ = [
     "SignInLink",
     "ThreadMessage",
     "acknowledgement_path",
+    "ApiCall",
+    "ApiToken",
+    "ServiceAccount",
     "BATCH_STALE_AFTER",
     "CAF_COMMITMENT",
     "CHORUS_COMMITMENT",
@@ -674,6 +686,8 @@ __all__ = [
     "document_path",
     "FundingLine",
     "FundingLineQuerySet",
+    "JournalEntry",
+    "JournalHead",
     "ImportJob",
     "LetterBatch",
     "Message",

@@ -28,7 +28,7 @@ from projects.enums import PUBLIC_STATUS_LABELS, Status
 from projects.exceptions import DomainError
 from projects.filters import ApplicationFilter
 from projects.forms import ApplicantForm, ApplicationForm, AttachmentForm, ReasonForm
-from projects.models import Application, Call
+from projects.models import Application, Call, JournalEntry
 from projects.money import split
 from projects.permissions import (
     can_add_attachment,
@@ -177,7 +177,10 @@ def attachments_tab_context(application: Application, user) -> dict:
 
 
 def history_tab_context(application: Application, user) -> dict:
-    return {"status_changes": list(application.status_changes.select_related("by"))}
+    return {
+        "status_changes": list(application.status_changes.select_related("by")),
+        "journal_entries": list(JournalEntry.objects.for_application(application)),
+    }
 
 
 def render_detail(request, application: Application, *, selected: str | None = None, overrides=None):

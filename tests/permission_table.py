@@ -85,6 +85,16 @@ def sample_kwargs() -> dict[str, dict]:
     kwargs["call_letters_mark_sent"] = {"call_reference": call}
     kwargs["extend_session"] = {}
     kwargs.update(applicant_sample_kwargs())
+    # The API (projects/exchange/api): the same call and laureate.
+    kwargs.update(
+        {
+            "api_call": {"reference": call},
+            "api_call_decisions": {"reference": call},
+            "api_call_results": {"reference": call},
+            "api_call_scdl": {"reference": call},
+            "api_application": {"reference": laureate.reference},
+        }
+    )
     return kwargs
 
 
@@ -169,6 +179,18 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     # Work queues, approval and letters sent in bulk
     "projects:call_letters_mark_sent": (302, 405, 405, 405, 405, 405, 405),
     "extend_session": (405, 405, 405, 405, 405, 405, 405),
+    # The API (projects/exchange/api): JSON, 401 without credentials (a signed-in browser counts as one,
+    # for the documentation page); results and open data are public once published (the demo's are not).
+    "projects:api_application": (401, 200, 200, 200, 404, 200, 200),
+    "projects:api_applications": (401, 200, 200, 200, 200, 200, 200),
+    "projects:api_call": (401, 200, 200, 200, 200, 200, 200),
+    "projects:api_call_decisions": (401, 200, 200, 200, 200, 200, 200),
+    "projects:api_call_results": (404, 404, 404, 404, 404, 404, 404),
+    "projects:api_call_scdl": (404, 404, 404, 404, 404, 200, 200),
+    "projects:api_calls": (401, 200, 200, 200, 200, 200, 200),
+    "projects:api_docs": (200, 200, 200, 200, 200, 200, 200),
+    "projects:api_not_found": (404, 404, 404, 404, 404, 404, 404),
+    "projects:api_schema": (200, 200, 200, 200, 200, 200, 200),
 }
 
 

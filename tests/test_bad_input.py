@@ -37,6 +37,7 @@ from departments.models import Department
 from projects.awards.forms import sign_selection
 from projects.awards.services import reject_application
 from projects.enums import LetterKind, Status
+from projects.journal.models import JournalAct, JournalEntry
 from projects.letters.pipeline import generate_letter
 from projects.models import Applicant, Application, Call, DecisionLetter, DocumentKind, FundingLine, IssuedDocument
 from reviews.committee.services import MemberEntry, create_meeting, record_members, record_proposal
@@ -94,6 +95,12 @@ def snapshot() -> dict:
     state = {
         model._meta.label: model.objects.count() for model in apps.get_models() if model._meta.app_label in WATCHED_APPS
     }
+    # Signing in, and failing to, writes the journal (acts of their own), as the API log records calls.
+    state["projects.JournalEntry"] = JournalEntry.objects.exclude(
+        act__in=[JournalAct.SIGN_IN, JournalAct.SIGN_IN_FAILED]
+    ).count()
+    state.pop("projects.JournalHead", None)
+    state.pop("projects.ApiCall", None)
     state["statuses"] = list(Application.objects.order_by("pk").values_list("pk", "status", "title", "total_budget"))
     state["applicants"] = list(Applicant.objects.order_by("pk").values_list("pk", "legal_name", "address"))
     state["calls"] = list(Call.objects.order_by("pk").values_list("pk", "status"))
@@ -863,6 +870,10 @@ GARBAGE_PATHS = [
     "/courriers/lots/" + "9" * 40 + "/",
     "/dossiers/FIPE-OCC-2023-011-001/courriers/" + "9" * 40 + "/pdf/",
     "/dossiers/FIPE-OCC-2023-011-001/pieces-jointes/" + "9" * 40 + "/",
+    # The API (projects/exchange/api): a JSON 404.
+    "/api/v1/applications/a%00b/",
+    "/api/v1/calls/a%00b/scdl/",
+    "/api/v1/calls/" + "9" * 40 + "/decisions/",
 ]
 
 

@@ -42,6 +42,8 @@ from projects.exchange.spreadsheets import (
     file_format,
 )
 from projects.exchange.views import attachment
+from projects.journal.models import JournalAct
+from projects.journal.services import record
 from projects.models import Call
 
 
@@ -286,6 +288,7 @@ def _awards_export_action(fmt: str):
     @admin.action(description=description)
     def action(modeladmin, request, queryset):
         awards = queryset.filter(application__department_id__in=get_scope(request.user).department_ids(Action.EXPORT))
+        record(actor=request.user, act=JournalAct.EXPORT, data={"what": "decisions", "format": fmt, "admin": True})
         return attachment(awards_file(awards, fmt), export_filename("decisions", fmt), FORMATS[fmt])
 
     action.__name__ = f"export_awards_{fmt}"
@@ -327,7 +330,9 @@ def download_scdl(modeladmin, request, queryset):
     if call is None:
         return None
     try:
-        return attachment(write_scdl(call), scdl_filename(call), "text/csv; charset=utf-8")
+        content = write_scdl(call)
+        record(actor=request.user, act=JournalAct.EXPORT, obj=call, data={"what": "scdl", "admin": True})
+        return attachment(content, scdl_filename(call), "text/csv; charset=utf-8")
     except FunderIdentityMissing as error:
         modeladmin.message_user(request, error.message, messages.ERROR)
         return None
@@ -339,6 +344,7 @@ def download_awards(modeladmin, request, queryset):
     if call is None:
         return None
     awards = awards_of(call=call, user=request.user)
+    record(actor=request.user, act=JournalAct.EXPORT, obj=call, data={"what": "decisions", "format": "xlsx"})
     return attachment(awards_file(awards, "xlsx"), export_filename(call.reference, "xlsx"), FORMATS["xlsx"])
 
 

@@ -27,6 +27,8 @@ from departments.enums import Action
 from departments.models import Department
 from projects.enums import EDITABLE_STATUSES, Category, LegalForm, Status
 from projects.exchange.spreadsheets import write_table
+from projects.journal.models import JournalAct
+from projects.journal.services import record
 from projects.models import Applicant, Application, Call, RequestedAmount, StatusChange
 from projects.money import format_euros
 from projects.services import allocate_references, refuse_shared_applicant_changes
@@ -537,6 +539,12 @@ def save_import(*, call: Call, by, plan: _Plan, report: ImportReport) -> None:
             application.save()
             application.set_requested_amounts(row.amounts)
 
+        record(
+            actor=by,
+            act=JournalAct.IMPORT,
+            obj=call,
+            data={"created": [a.reference for a in applications], "updated": [pk for _row, pk in plan.updates]},
+        )
     reference_of_line = {row.line: application.reference for row, application in pairs}
     for planned in report.planned:
         if planned.action == "create":

@@ -24,6 +24,8 @@ from projects.exchange.results import (
     publish_results,
 )
 from projects.exchange.spreadsheets import FORMATS
+from projects.journal.models import JournalAct
+from projects.journal.services import record
 from projects.models import Call
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -91,6 +93,7 @@ def export_awards(request, reference: str, fmt: str):
         raise Http404
     _require_exporter(request.user)
     call = _exportable_call(request.user, reference)
+    record(actor=request.user, act=JournalAct.EXPORT, obj=call, data={"what": "decisions", "format": fmt})
     content = awards_file(awards_of(call=call, user=request.user), fmt)
     return attachment(content, export_filename(call.reference, fmt), FORMATS[fmt])
 

@@ -37,6 +37,8 @@ from fipe.french import french_date
 from fipe.pdf import render_pdf
 from projects.enums import AWARDED_STATUSES, Funder, LetterKind, Status
 from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
+from projects.journal.models import JournalAct
+from projects.journal.services import record
 from projects.letters.documents import issue_document, new_verification_code, verification_context
 from projects.letters.signing import SigningKey, sign_pdf, signing_key
 from projects.models import Application, Call, DecisionLetter, DocumentKind, Signatory, StatusChange
@@ -417,6 +419,9 @@ def mark_letter_sent(*, letter: DecisionLetter, by) -> DecisionLetter:
         letter.sent_at = timezone.now()
         letter.save(update_fields=["sent_at"])
         events.letter_sent(letter=letter, reference=decision_reference(application, letter.kind))
+        record(
+            actor=by, act=JournalAct.LETTER_SENT, obj=letter, data={"version": letter.version, "sha256": letter.sha256}
+        )
     return letter
 
 

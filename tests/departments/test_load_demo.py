@@ -25,5 +25,6 @@ def test_load_demo_is_idempotent(db, settings):
     counts = (get_user_model().objects.count(), Membership.objects.count())
     call_command("load_demo")
     assert (get_user_model().objects.count(), Membership.objects.count()) == counts
-    # departments.demo's 11 accounts, plus the instructors and secretaries reviews.demo adds for the other departments
-    assert counts[0] == 11 + 22
+    # departments.demo's 11 accounts, plus the instructors and secretaries reviews.demo adds for the other departments,
+    # plus the API's service account (projects.demo.api)
+    assert counts[0] == 11 + 22 + 1

@@ -401,7 +401,7 @@ TAB_QUERIES = {
     "comite": 9,  # declarations, proposed amounts, the members' conflicts
     "subvention": 9,  # funding lines, payments, the amounts per year
     "courriers": 7,  # the letters
-    "historique": 7,  # the status changes
+    "historique": 8,  # the status changes, the journal's entries
 }
 
 

@@ -3,6 +3,8 @@ from django.core.management.base import BaseCommand
 from projects.exchange.exports import awards_of
 from projects.exchange.resources import awards_file
 from projects.exchange.spreadsheets import FORMATS
+from projects.journal.models import JournalAct
+from projects.journal.services import record
 from projects.management.commands._calls import get_call, write_output
 
 
@@ -22,5 +24,6 @@ class Command(BaseCommand):
     def handle(self, *args, call, fmt, output, **options):
         target = get_call(call)
         awards = awards_of(call=target)
+        record(actor=None, act=JournalAct.EXPORT, obj=target, data={"what": "decisions", "output": output})
         write_output(output, awards_file(awards, fmt))
         self.stdout.write(self.style.SUCCESS(f"{awards.count()} décision(s) exportée(s) dans {output}."))

@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from projects.exchange.opendata import FUNDER_CHOICES, FunderIdentityMissing, laureate_awards, write_scdl
+from projects.journal.models import JournalAct
+from projects.journal.services import record
 from projects.management.commands._calls import get_call, write_output
 
 
@@ -27,6 +29,7 @@ class Command(BaseCommand):
             content = write_scdl(target, funder)
         except FunderIdentityMissing as error:
             raise CommandError(error.message) from None
+        record(actor=None, act=JournalAct.EXPORT, obj=target, data={"what": "scdl", "output": output})
         write_output(output, content)
         count = laureate_awards(target).count()
         self.stdout.write(self.style.SUCCESS(f"{count} subvention(s) écrite(s) au format SCDL dans {output}."))

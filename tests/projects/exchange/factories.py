@@ -1,5 +1,6 @@
 """Situations for the imports, exports and results tests: laureates with awards, funders' SIRETs."""
 
+import datetime
 from decimal import Decimal
 
 from departments.enums import OrganisationKind
@@ -26,7 +27,9 @@ def with_commitments_payment_and_letter(application, *, by):
         line.commitment_number = f"{'EJ' if line.funder == 'state' else 'CAF'}-{line.year}-{application.pk}"
         line.save(update_fields=["commitment_number"])
     first_state_line = award.lines.filter(funder="state").order_by("year").first()
-    Payment.objects.create(line=first_state_line, paid_on="2024-01-15", amount=Decimal("1000.00"), recorded_by=by)
+    Payment.objects.create(
+        line=first_state_line, paid_on=datetime.date(2024, 1, 15), amount=Decimal("1000.00"), recorded_by=by
+    )
     signatory = Signatory.objects.create(
         organisation=Organisation.objects.get(kind=OrganisationKind.REGIONAL_PREFECTURE, region__code="76"),
         first_name="Pierre-André",

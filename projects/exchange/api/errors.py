@@ -1,0 +1,34 @@
+"""The API's errors in French and in JSON.
+
+`rest_framework` is deliberately not in INSTALLED_APPS: its French catalogue would override some
+of Django's own translations site-wide (« Recherche », « adresse e-mail »…). So its few generic
+messages are given here instead.
+"""
+
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
+from rest_framework.views import exception_handler as drf_exception_handler
+
+FRENCH = {
+    exceptions.NotAuthenticated: _("Jeton absent : envoyez l’en-tête « Authorization: Bearer <jeton> »."),
+    exceptions.NotFound: _("Introuvable, ou hors du périmètre du jeton."),
+    exceptions.MethodNotAllowed: _("Méthode refusée : l’API est en lecture seule."),
+    exceptions.NotAcceptable: _("Format refusé : l’API répond en JSON."),
+    exceptions.PermissionDenied: _("Accès refusé."),
+}
+
+
+def exception_handler(exc, context):
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    if isinstance(exc, exceptions.Throttled):
+        response.data = {
+            "detail": _("Trop de requêtes pour ce jeton : réessayez dans %(wait)s s.") % {"wait": round(exc.wait or 1)}
+        }
+    elif type(exc) in FRENCH and exc.detail == type(exc).default_detail:
+        response.data = {"detail": FRENCH[type(exc)]}
+    return response

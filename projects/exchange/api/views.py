@@ -1,0 +1,262 @@
+"""The read-only API (`/api/v1/`): what a service account's token sees is what its memberships show on the pages.
+
+Every view starts from the pages' scope functions (`Call.objects.visible_to`,
+`Application.objects.visible_to`): another department's file answers 404, as on the pages.
+Only a call's published results and its open-data records are answered without a token.
+"""
+
+from django.contrib.auth.decorators import login_not_required
+from django.db.models import Prefetch
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics
+from rest_framework.exceptions import APIException
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from projects.enums import AWARDED_STATUSES, CallStatus
+from projects.exchange.api.filters import ApplicationApiFilter
+from projects.exchange.api.models import ApiCall, ApiToken
+from projects.exchange.api.pagination import ReferenceCursor
+from projects.exchange.api.serializers import (
+    ApplicationSerializer,
+    ApplicationSummarySerializer,
+    CallSerializer,
+    DecisionSerializer,
+    ErrorSerializer,
+    ResultsSerializer,
+    ScdlSerializer,
+)
+from projects.exchange.opendata import FUNDER_CHOICES, SCDL_COLUMNS, FunderIdentityMissing, grantors, scdl_rows
+from projects.exchange.results import call_results
+from projects.models import Application, Call, DecisionLetter, FundingLine
+from projects.permissions import may_download_open_data
+from reviews.models import Review
+
+
+def reference_parameter(description: str, example: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        "reference",
+        OpenApiTypes.STR,
+        OpenApiParameter.PATH,
+        description=description,
+        examples=[OpenApiExample(example, value=example)],
+    )
+
+
+CALL_REFERENCE = [reference_parameter("Référence de l’appel à projets.", "FIPE-OCC-2023")]
+APPLICATION_REFERENCE = [reference_parameter("Référence du dossier.", "FIPE-OCC-2023-011-001")]
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Inconnu ou hors du périmètre du jeton.")
+UNAUTHORISED = OpenApiResponse(ErrorSerializer, description="Jeton absent, inconnu, révoqué ou expiré.")
+BAD_REQUEST = OpenApiResponse(description='Paramètre invalide : la réponse le nomme (`{"status": ["…"]}`).')
+THROTTLED = OpenApiResponse(ErrorSerializer, description="Trop de requêtes pour ce jeton : réessayez plus tard.")
+
+
+class FunderIdentityMissingError(APIException):
+    status_code = 409
+    default_code = "funder_identity_missing"
+
+
+# What the award of a file shows: its amounts per year, its funding lines and their payments.
+AWARD_PREFETCHES = (
+    "award__amounts",
+    Prefetch("award__lines", queryset=FundingLine.objects.prefetch_related("payments")),
+)
+
+
+def visible_calls(user):
+    return (
+        Call.objects.visible_to(user)
+        .select_related("region")
+        .prefetch_related("department_envelopes__department", "department_envelopes__call")
+        .order_by("reference")
+    )
+
+
+class ApiView(generics.GenericAPIView):
+    """Logs every call: token, user, path and the answer's status."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # Read what authentication left, without running it again (it may be what failed).
+        auth, user = getattr(request, "_auth", None), getattr(request, "_user", None)
+        ApiCall.objects.create(
+            token=auth if isinstance(auth, ApiToken) else None,
+            user=user if user is not None and user.is_authenticated else None,
+            method=request.method[:10],
+            path=request.get_full_path()[:500],
+            status=response.status_code,
+        )
+        return response
+
+
+class VisibleCalls:
+    serializer_class = CallSerializer
+
+    def get_queryset(self):
+        return visible_calls(self.request.user)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary=_("Appels à projets"), responses={200: CallSerializer(many=True), 401: UNAUTHORISED, 429: THROTTLED}
+    )
+)
+class CallList(VisibleCalls, ApiView, generics.ListAPIView):
+    """The calls of the regions the token sees, with their envelopes and what their awards commit."""
+
+    pagination_class = None
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary=_("Un appel à projets"),
+        parameters=CALL_REFERENCE,
+        responses={200: CallSerializer, 401: UNAUTHORISED, 404: NOT_FOUND, 429: THROTTLED},
+    )
+)
+class CallDetail(VisibleCalls, ApiView, generics.RetrieveAPIView):
+    lookup_field = "reference"
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary=_("Dossiers"),
+        responses={200: ApplicationSummarySerializer(many=True), 400: BAD_REQUEST, 401: UNAUTHORISED, 429: THROTTLED},
+    )
+)
+class ApplicationList(ApiView, generics.ListAPIView):
+    """The files of the departments the token sees, by reference, 50 a page (`page_size` up to 200)."""
+
+    serializer_class = ApplicationSummarySerializer
+    pagination_class = ReferenceCursor
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ApplicationApiFilter
+
+    def get_queryset(self):
+        return Application.objects.visible_to(self.request.user).select_related("call", "department", "applicant")
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary=_("Un dossier"),
+        parameters=APPLICATION_REFERENCE,
+        responses={200: ApplicationSerializer, 401: UNAUTHORISED, 404: NOT_FOUND, 429: THROTTLED},
+    )
+)
+class ApplicationDetail(ApiView, generics.RetrieveAPIView):
+    """A file with its amounts, the submitted reviews, the committee's proposal, the award, payments and letters."""
+
+    serializer_class = ApplicationSerializer
+    lookup_field = "reference"
+
+    def get_queryset(self):
+        return (
+            Application.objects.visible_to(self.request.user)
+            .select_related("call", "department", "applicant", "proposal__meeting", "award")
+            .prefetch_related(
+                "requested_amounts",
+                Prefetch("reviews", queryset=Review.objects.submitted().order_by("kind")),
+                "proposal__amounts",
+                *AWARD_PREFETCHES,
+                Prefetch("letters", queryset=DecisionLetter.objects.order_by("kind", "version")),
+            )
+        )
+
+
+def visible_call(request, reference: str) -> Call:
+    return get_object_or_404(Call.objects.visible_to(request.user).select_related("region"), reference=reference)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary=_("Décisions d’attribution d’un appel"),
+        parameters=CALL_REFERENCE,
+        responses={
+            200: DecisionSerializer(many=True),
+            400: BAD_REQUEST,
+            401: UNAUTHORISED,
+            404: NOT_FOUND,
+            429: THROTTLED,
+        },
+    )
+)
+class CallDecisions(ApiView, generics.ListAPIView):
+    """The laureates of the call in the departments the token sees, with their award and funding lines."""
+
+    serializer_class = DecisionSerializer
+    pagination_class = ReferenceCursor
+
+    def get_queryset(self):
+        call = visible_call(self.request, self.kwargs["reference"])
+        return (
+            Application.objects.visible_to(self.request.user)
+            .filter(call=call, status__in=AWARDED_STATUSES, award__isnull=False)
+            .select_related("department", "applicant", "award")
+            .prefetch_related(*AWARD_PREFETCHES)
+        )
+
+
+class PublicApiView(ApiView):
+    """Answered without a token; a token, if sent, must still be valid."""
+
+    permission_classes = [AllowAny]
+
+
+@extend_schema(
+    summary=_("Résultats publiés d’un appel"),
+    parameters=CALL_REFERENCE,
+    responses={200: ResultsSerializer, 401: UNAUTHORISED, 404: NOT_FOUND, 429: THROTTLED},
+    auth=[{}, {"jeton": []}],
+)
+class CallResults(PublicApiView):
+    """The laureates by department, once the regional prefecture has published the results (public)."""
+
+    serializer_class = ResultsSerializer
+
+    def get(self, request, reference: str):
+        call = get_object_or_404(
+            Call.objects.select_related("region"), reference=reference, status=CallStatus.RESULTS_PUBLISHED
+        )
+        return Response(ResultsSerializer(call_results(call)).data)
+
+
+@extend_schema(
+    summary=_("Données ouvertes SCDL d’un appel"),
+    parameters=CALL_REFERENCE,
+    responses={
+        200: ScdlSerializer,
+        401: UNAUTHORISED,
+        404: NOT_FOUND,
+        409: OpenApiResponse(ErrorSerializer, description="SIRET d’un financeur manquant."),
+        429: THROTTLED,
+    },
+    auth=[{}, {"jeton": []}],
+)
+class CallScdl(PublicApiView):
+    """The SCDL « Subventions » 2.1.1 records of the call, as JSON: public once its results are published,
+    before for those who may export every department of its region (as the CSV file)."""
+
+    serializer_class = ScdlSerializer
+
+    def get(self, request, reference: str):
+        call = get_object_or_404(Call.objects.select_related("region"), reference=reference)
+        if not may_download_open_data(request.user, call):
+            raise Http404
+        try:
+            rows = list(scdl_rows(call, grantors(call, FUNDER_CHOICES["both"])))
+        except FunderIdentityMissing as error:
+            raise FunderIdentityMissingError(error.message) from None
+        records = [dict(zip(SCDL_COLUMNS, row, strict=True)) for row in rows]
+        return Response({"call": call.reference, "schema": "scdl/subventions 2.1.1", "records": records})
+
+
+@login_not_required
+@require_GET
+def not_found(request):
+    return JsonResponse({"detail": _("Adresse inconnue de l’API.")}, status=404)

@@ -1,0 +1,16 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from projects.journal.services import find_break
+
+
+class Command(BaseCommand):
+    help = (
+        "Recalcule la chaîne d’empreintes du journal des actes, de la première entrée à la dernière. "
+        "Sort avec le statut 1 en nommant la première entrée modifiée, supprimée ou déplacée."
+    )
+
+    def handle(self, *args, **options):
+        count, broken = find_break()
+        if broken is not None:
+            raise CommandError(f"Journal altéré : {broken}.")
+        self.stdout.write(self.style.SUCCESS(f"Journal intact : {count} entrée(s), chaîne d’empreintes vérifiée."))
