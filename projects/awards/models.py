@@ -14,7 +14,7 @@ from projects.enums import (
     Funder,
 )
 from projects.models import MONEY, Application, YearAmount, positive_amount
-from projects.money import format_euros
+from projects.money import format_euros, requires_convention
 
 
 class Award(models.Model):
@@ -38,9 +38,8 @@ class Award(models.Model):
 
     @property
     def requires_convention(self) -> bool:
-        from projects.money import CONVENTION_THRESHOLD
-
-        return self.total > CONVENTION_THRESHOLD
+        """Above the threshold in any one year (read from the amounts, prefetched by the pages that list awards)."""
+        return requires_convention(amount.amount for amount in self.amounts.all())
 
 
 class AwardAmount(YearAmount):

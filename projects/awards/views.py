@@ -35,7 +35,7 @@ from projects.awards.services import approve_selection, record_payment, reject_a
 from projects.enums import Funder, Status
 from projects.exceptions import DomainError, SelectionRefused
 from projects.models import Application, Award, Call, FundingLine, Payment
-from projects.money import format_euros
+from projects.money import format_euros, requires_convention
 from projects.shortcuts import visible_application
 from projects.workflow import TRANSITIONS
 from reviews.enums import ProposalDecision, ReviewerKind
@@ -322,9 +322,11 @@ def award_tab_context(application: Application, user, *, payment_form=None, comm
     paid = sum((line.paid for line in lines), Decimal("0"))
     if can_manage and payment_form is None and any(line.remaining > 0 for line in lines):
         payment_form = PaymentForm(lines=lines)
+    amounts = list(award.amounts.all())
     return {
         "award": award,
-        "award_amounts": list(award.amounts.all()),
+        "award_amounts": amounts,
+        "award_requires_convention": requires_convention(amount.amount for amount in amounts),
         "award_lines": rows,
         "award_payments": payments,
         "award_paid": paid,

@@ -35,7 +35,7 @@ from fipe.pdf import render_pdf
 from projects.enums import AWARDED_STATUSES, Funder, LetterKind, Status
 from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
 from projects.models import Application, Call, DecisionLetter, Signatory, StatusChange
-from projects.money import CONVENTION_THRESHOLD, format_euros, to_cents
+from projects.money import CONVENTION_THRESHOLD, format_euros, requires_convention, to_cents
 
 logger = logging.getLogger(__name__)
 
@@ -215,7 +215,7 @@ def letter_context(application: Application, kind: str, sources: LetterSources) 
             cnaf_total=format_euros(award.total - state_total),
             state_percent=_percent(call.state_share),
             cnaf_percent=_percent(call.cnaf_share),
-            requires_convention=award.requires_convention,
+            requires_convention=requires_convention(_yearly_totals(lines).values()),
             convention_threshold=format_euros(CONVENTION_THRESHOLD),
         )
     else:
@@ -225,6 +225,14 @@ def letter_context(application: Application, kind: str, sources: LetterSources) 
             reasons=rejection.comment if rejection else "",
         )
     return context
+
+
+def _yearly_totals(lines) -> dict[int, Decimal]:
+    """The award's amount per year, from its funding lines (already read with the application)."""
+    totals: dict[int, Decimal] = {}
+    for line in lines:
+        totals[line.year] = totals.get(line.year, Decimal("0")) + line.amount
+    return totals
 
 
 def _percent(share: Decimal) -> str:

@@ -1,0 +1,197 @@
+"""The payment schedule of a funding line and the one rule that says whether a payment may be recorded.
+
+The schedule is not stored: it follows from the call's terms (FollowupTerms), the line, what was
+paid and recovered on it, and the award's facts (convention signed, letter notified, reports
+accepted). Every entry point that records a payment (page, admin, command, demo) goes through
+`payment_refusal`, called by projects.awards.services.record_payment.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from projects.enums import Status
+from projects.money import format_euros, requires_convention, to_cents
+
+ZERO = Decimal("0")
+WAITING, PAYABLE, PAID = "waiting", "payable", "paid"
+STATE_LABELS = {WAITING: _("En attente"), PAYABLE: _("Versable"), PAID: _("Versé")}
+
+
+@dataclass(frozen=True)
+class AwardFacts:
+    """What the conditions of an award's payments depend on."""
+
+    requires_convention: bool
+    convention_signed: bool
+    notified: bool
+    accepted_years: frozenset[int]
+
+
+@dataclass
+class Installment:
+    """One scheduled payment of a line: the year's advance, its balance, or the whole line without terms."""
+
+    kind: str  # "advance", "balance" or "whole"
+    label: str
+    amount: Decimal
+    condition: str
+    met: bool  # its condition and those of the installments before it: the balance never goes before the advance
+    paid: Decimal
+    waiting_on: str = ""  # the first condition not met, its own or an earlier installment's
+
+    @property
+    def state(self) -> str:
+        if self.paid >= self.amount:
+            return PAID
+        return PAYABLE if self.met else WAITING
+
+    @property
+    def state_label(self) -> str:
+        return str(STATE_LABELS[self.state])
+
+    @property
+    def due(self) -> Decimal:
+        return self.amount - self.paid
+
+    @property
+    def why(self) -> str:
+        if self.state == PAID:
+            return _("Versé en totalité.")
+        if self.met:
+            return _("Condition remplie : %(condition)s.") % {"condition": self.condition}
+        return _("Attend : %(condition)s.") % {"condition": self.waiting_on}
+
+
+def facts_for(awards: QuerySet) -> dict[int, AwardFacts]:
+    """The facts of every award of the queryset, in four queries whatever their number."""
+    from projects.followup.models import Convention, ReportStatus, YearlyReport
+    from projects.models import Award, AwardAmount
+
+    amounts = defaultdict(list)
+    for award_id, amount in AwardAmount.objects.filter(award__in=awards).values_list("award_id", "amount"):
+        amounts[award_id].append(amount)
+    signed = set(
+        Convention.objects.filter(award__in=awards, countersigned_at__isnull=False).values_list("award_id", flat=True)
+    )
+    accepted = defaultdict(set)
+    for award_id, year in YearlyReport.objects.filter(award__in=awards, status=ReportStatus.ACCEPTED).values_list(
+        "award_id", "year"
+    ):
+        accepted[award_id].add(year)
+    facts = {}
+    for award_id, status in Award.objects.filter(pk__in=awards.values("pk")).values_list("pk", "application__status"):
+        facts[award_id] = AwardFacts(
+            requires_convention=requires_convention(amounts[award_id]),
+            convention_signed=award_id in signed,
+            notified=status == Status.NOTIFIED,
+            accepted_years=frozenset(accepted[award_id]),
+        )
+    return facts
+
+
+def advance_percents(calls: QuerySet) -> dict[int, Decimal]:
+    """The advance share of each call that sets follow-up terms (one query)."""
+    from projects.followup.models import FollowupTerms
+
+    return dict(FollowupTerms.objects.filter(call__in=calls).values_list("call_id", "advance_percent"))
+
+
+def installments(
+    line, *, facts: AwardFacts, advance_percent: Decimal | None, paid: Decimal, recovered: Decimal
+) -> list[Installment]:
+    """The line's scheduled payments, with what was paid allocated to them in order."""
+    ceiling = line.amount - recovered
+    label = line.label
+    if advance_percent is None:
+        parts = [("whole", _("Versement %(line)s") % {"line": label}, ceiling, _("aucune condition"), True)]
+    else:
+        advance = min(to_cents(line.amount * advance_percent / 100), ceiling)
+        if facts.requires_convention:
+            start = (_("convention signée par les parties"), facts.convention_signed)
+        else:
+            start = (_("lettre d’attribution notifiée"), facts.notified)
+        report = _("compte rendu %(year)s accepté") % {"year": line.year}
+        parts = [
+            ("advance", _("Avance %(line)s") % {"line": label}, advance, *start),
+            (
+                "balance",
+                _("Solde %(line)s") % {"line": label},
+                ceiling - advance,
+                report,
+                line.year in facts.accepted_years,
+            ),
+        ]
+    result = []
+    left = paid
+    waiting_on = ""
+    for kind, name, amount, condition, met in parts:
+        allocated = min(left, amount)
+        left -= allocated
+        if not met and not waiting_on:
+            waiting_on = condition
+        result.append(Installment(kind, name, amount, condition, not waiting_on, allocated, waiting_on))
+    return result
+
+
+def payable_now(items: list[Installment]) -> Decimal:
+    """What may be paid today on the line: the unpaid part of the installments whose condition is met."""
+    allowed = sum((item.amount for item in items if item.met), ZERO)
+    paid = sum((item.paid for item in items), ZERO)
+    return max(allowed - paid, ZERO)
+
+
+def line_state(line) -> tuple[list[Installment], Decimal]:
+    """The schedule of one line and what is recovered on it, read from the database (a few queries)."""
+    from projects.followup.models import Recovery
+    from projects.models import Award, Payment
+
+    awards = Award.objects.filter(pk=line.award_id)
+    facts = facts_for(awards)[line.award_id]
+    percent = advance_percents(awards.values("application__call"))
+    paid = Payment.objects.filter(line_id=line.pk).aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+    recovered = Recovery.objects.filter(line_id=line.pk).aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+    advance = next(iter(percent.values()), None)
+    return installments(line, facts=facts, advance_percent=advance, paid=paid, recovered=recovered), recovered
+
+
+def payment_refusal(line, *, amount: Decimal, reference: str) -> str | None:
+    """Why `amount` may not be paid on the line now, or None. Call with the line row locked.
+
+    Payments never exceed the line minus recoveries; within that, only the installments whose
+    condition is met may be paid.
+    """
+    items, recovered = line_state(line)
+    paid = sum((item.paid for item in items), ZERO)
+    ceiling = line.amount - recovered
+    if paid + amount > ceiling:
+        message = _(
+            "Versement refusé : %(amount)s dépasse le reste à verser sur la ligne %(line)s du dossier "
+            "%(reference)s (%(remaining)s : %(scheduled)s prévus, %(paid)s déjà versés"
+        ) % {
+            "amount": format_euros(amount),
+            "line": line.label,
+            "reference": reference,
+            "remaining": format_euros(max(ceiling - paid, ZERO)),
+            "scheduled": format_euros(line.amount),
+            "paid": format_euros(paid),
+        }
+        if recovered:
+            message += _(", %(recovered)s à reverser") % {"recovered": format_euros(recovered)}
+        return message + ")."
+    if amount > payable_now(items):
+        waiting = next(item for item in items if not item.met and item.paid < item.amount)
+        return _(
+            "Versement refusé : %(installment)s (%(due)s) attend la condition « %(condition)s », qui n’est pas "
+            "remplie ; versable aujourd’hui sur cette ligne : %(payable)s."
+        ) % {
+            "installment": waiting.label,
+            "due": format_euros(waiting.due),
+            "condition": waiting.waiting_on,
+            "payable": format_euros(payable_now(items)),
+        }
+    return None
