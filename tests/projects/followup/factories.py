@@ -69,5 +69,3 @@ def accepted_report(application, *, year=2023, **kwargs):
 
 def pay_day() -> datetime.date:
     return datetime.date(2024, 2, 15)
-
-
