@@ -143,6 +143,27 @@ def report_due_on(year: int) -> datetime.date:
     return datetime.date(year + 1, 6, 30)
 
 
+# Reports are announced this long before they are due.
+REMINDER_WINDOW = datetime.timedelta(days=30)
+
+
+def report_state(*, year: int, status: str | None, today: datetime.date) -> str:
+    """Where one report stands on `today`: accepted, filed, late, today, soon or later (corrections before due).
+
+    A report sent back for corrections is late as one never filed once its due date has passed.
+    """
+    if status in (ReportStatus.ACCEPTED, ReportStatus.FILED):
+        return status
+    due = report_due_on(year)
+    if today > due:
+        return "late"
+    if today == due:
+        return "today"
+    if due - today <= REMINDER_WINDOW:
+        return "soon"
+    return status or "later"
+
+
 class YearlyReport(models.Model):
     """The compte rendu financier and the activity of one laureate for one programme year."""
 

@@ -6,15 +6,17 @@ accepted). Every entry point that records a payment (page, admin, command, demo)
 `payment_refusal`, called by projects.awards.services.record_payment.
 """
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from projects.enums import Status
+from projects.followup.models import ReportStatus, report_state
 from projects.money import format_euros, requires_convention, to_cents
 
 ZERO = Decimal("0")
@@ -67,40 +69,6 @@ class Installment:
         return _("Attend : %(condition)s.") % {"condition": self.waiting_on}
 
 
-def facts_for(awards: QuerySet) -> dict[int, AwardFacts]:
-    """The facts of every award of the queryset, in four queries whatever their number."""
-    from projects.followup.models import Convention, ReportStatus, YearlyReport
-    from projects.models import Award, AwardAmount
-
-    amounts = defaultdict(list)
-    for award_id, amount in AwardAmount.objects.filter(award__in=awards).values_list("award_id", "amount"):
-        amounts[award_id].append(amount)
-    signed = set(
-        Convention.objects.filter(award__in=awards, countersigned_at__isnull=False).values_list("award_id", flat=True)
-    )
-    accepted = defaultdict(set)
-    for award_id, year in YearlyReport.objects.filter(award__in=awards, status=ReportStatus.ACCEPTED).values_list(
-        "award_id", "year"
-    ):
-        accepted[award_id].add(year)
-    facts = {}
-    for award_id, status in Award.objects.filter(pk__in=awards.values("pk")).values_list("pk", "application__status"):
-        facts[award_id] = AwardFacts(
-            requires_convention=requires_convention(amounts[award_id]),
-            convention_signed=award_id in signed,
-            notified=status == Status.NOTIFIED,
-            accepted_years=frozenset(accepted[award_id]),
-        )
-    return facts
-
-
-def advance_percents(calls: QuerySet) -> dict[int, Decimal]:
-    """The advance share of each call that sets follow-up terms (one query)."""
-    from projects.followup.models import FollowupTerms
-
-    return dict(FollowupTerms.objects.filter(call__in=calls).values_list("call_id", "advance_percent"))
-
-
 def installments(
     line, *, facts: AwardFacts, advance_percent: Decimal | None, paid: Decimal, recovered: Decimal
 ) -> list[Installment]:
@@ -145,18 +113,104 @@ def payable_now(items: list[Installment]) -> Decimal:
     return max(allowed - paid, ZERO)
 
 
-def line_state(line) -> tuple[list[Installment], Decimal]:
-    """The schedule of one line and what is recovered on it, read from the database (a few queries)."""
-    from projects.followup.models import Recovery
-    from projects.models import Award, Payment
+@dataclass
+class LineFollowup:
+    line: object
+    paid: Decimal
+    recovered: Decimal
+    installments: list[Installment]
 
-    awards = Award.objects.filter(pk=line.award_id)
-    facts = facts_for(awards)[line.award_id]
-    percent = advance_percents(awards.values("application__call"))
-    paid = Payment.objects.filter(line_id=line.pk).aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
-    recovered = Recovery.objects.filter(line_id=line.pk).aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
-    advance = next(iter(percent.values()), None)
-    return installments(line, facts=facts, advance_percent=advance, paid=paid, recovered=recovered), recovered
+    @property
+    def payable(self) -> Decimal:
+        return payable_now(self.installments)
+
+
+@dataclass
+class AwardFollowup:
+    """Where one laureate stands: its convention, each line's schedule, each year's report."""
+
+    award: object
+    facts: AwardFacts
+    amounts: dict[int, Decimal]
+    lines: list[LineFollowup]
+    reports: dict[int, object]  # year -> YearlyReport, for the years that have one
+    convention: object | None
+
+    def report_state(self, year: int, today: datetime.date) -> str:
+        report = self.reports.get(year)
+        return report_state(year=year, status=report.status if report else None, today=today)
+
+
+def followups(awards: QuerySet) -> list[AwardFollowup]:
+    """The follow-up of every award of the queryset, in six queries whatever their number.
+
+    Payments and recoveries are summed by correlated subqueries, so neither multiplies the other.
+    """
+    from projects.followup.models import Convention, FollowupTerms, Recovery, YearlyReport
+    from projects.models import AwardAmount, FundingLine, Payment
+
+    awards = list(awards.select_related("application"))
+    ids = [award.pk for award in awards]
+    amounts = defaultdict(dict)
+    for award_id, year, amount in AwardAmount.objects.filter(award_id__in=ids).values_list(
+        "award_id", "year", "amount"
+    ):
+        amounts[award_id][year] = amount
+    conventions = {c.award_id: c for c in Convention.objects.filter(award_id__in=ids)}
+    reports = defaultdict(dict)
+    for report in YearlyReport.objects.filter(award_id__in=ids):
+        reports[report.award_id][report.year] = report
+    percents = dict(
+        FollowupTerms.objects.filter(call_id__in={a.application.call_id for a in awards}).values_list(
+            "call_id", "advance_percent"
+        )
+    )
+    lines = defaultdict(list)
+    for line in (
+        FundingLine.objects.filter(award_id__in=ids)
+        .annotate(paid_sum=_line_sum(Payment), recovered_sum=_line_sum(Recovery))
+        .order_by("year", "-funder")
+    ):
+        lines[line.award_id].append(line)
+    result = []
+    for award in awards:
+        convention = conventions.get(award.pk)
+        accepted = frozenset(year for year, r in reports[award.pk].items() if r.status == ReportStatus.ACCEPTED)
+        facts = AwardFacts(
+            requires_convention=requires_convention(amounts[award.pk].values()),
+            convention_signed=bool(convention and convention.is_signed),
+            notified=award.application.status == Status.NOTIFIED,
+            accepted_years=accepted,
+        )
+        percent = percents.get(award.application.call_id)
+        line_followups = []
+        for line in lines[award.pk]:
+            line.award = award
+            paid, recovered = to_cents(line.paid_sum), to_cents(line.recovered_sum)
+            items = installments(line, facts=facts, advance_percent=percent, paid=paid, recovered=recovered)
+            line_followups.append(LineFollowup(line, paid, recovered, items))
+        result.append(AwardFollowup(award, facts, amounts[award.pk], line_followups, reports[award.pk], convention))
+    return result
+
+
+def _line_sum(model) -> Coalesce:
+    return Coalesce(
+        Subquery(
+            model.objects.filter(line=OuterRef("pk")).order_by().values("line").annotate(t=Sum("amount")).values("t"),
+            output_field=DecimalField(max_digits=14, decimal_places=2),
+        ),
+        ZERO,
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+
+
+def line_state(line) -> tuple[list[Installment], Decimal]:
+    """The schedule of one line and what is recovered on it, read from the database."""
+    from projects.models import Award
+
+    followup = followups(Award.objects.filter(pk=line.award_id))[0]
+    current = next(item for item in followup.lines if item.line.pk == line.pk)
+    return current.installments, current.recovered
 
 
 def payment_refusal(line, *, amount: Decimal, reference: str) -> str | None:

@@ -32,6 +32,7 @@ from projects.followup.models import (
     YearlyReport,
     default_indicators,
     report_due_on,
+    report_state,
 )
 from projects.letters.pipeline import LetterSources, amount_in_words, letter_applications, letter_context
 from projects.models import Award, AwardAmount, FundingLine, Payment
@@ -418,9 +419,6 @@ def record_recovery(*, line: FundingLine, by, amount, reason: str, report: Yearl
 
 # Reminders -----------------------------------------------------------------------
 
-REMINDER_WINDOW = datetime.timedelta(days=30)
-
-
 @dataclass
 class DueReport:
     award: Award
@@ -435,20 +433,6 @@ class ReminderSummary:
 
     def count(self, kind: str) -> int:
         return sum(1 for item in self.due if item.kind == kind)
-
-
-def report_state(*, year: int, status: str | None, today: datetime.date) -> str:
-    """Where one report stands on `today`: accepted, filed, corrections, late, today, soon or later."""
-    if status in (ReportStatus.ACCEPTED, ReportStatus.FILED):
-        return status
-    due = report_due_on(year)
-    if today > due:
-        return "late"
-    if today == due:
-        return "today"
-    if due - today <= REMINDER_WINDOW:
-        return "soon"
-    return status or "later"
 
 
 def due_reports(*, today: datetime.date, awards=None) -> list[DueReport]:
