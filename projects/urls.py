@@ -8,6 +8,7 @@ from django.urls import path
 from projects import views
 from projects.awards import urls as awards_urls
 from projects.exchange import urls as exchange_urls
+from projects.followup import urls as followup_urls
 from projects.letters import urls as letters_urls
 
 app_name = "projects"
@@ -29,4 +30,5 @@ urlpatterns = [
     *awards_urls.urlpatterns,
     *letters_urls.urlpatterns,
     *exchange_urls.urlpatterns,
+    *followup_urls.urlpatterns,
 ]

@@ -164,6 +164,17 @@ def report_state(*, year: int, status: str | None, today: datetime.date) -> str:
     return status or "later"
 
 
+REPORT_STATE_LABELS = {
+    "accepted": _("Accepté"),
+    "filed": _("Déposé, à examiner"),
+    "corrections": _("Corrections demandées"),
+    "late": _("En retard"),
+    "today": _("À déposer aujourd’hui"),
+    "soon": _("À déposer sous 30 jours"),
+    "later": _("À venir"),
+}
+
+
 class YearlyReport(models.Model):
     """The compte rendu financier and the activity of one laureate for one programme year."""
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from projects.enums import Status
 from projects.followup.models import ReportStatus, report_state
@@ -21,7 +22,7 @@ from projects.money import format_euros, requires_convention, to_cents
 
 ZERO = Decimal("0")
 WAITING, PAYABLE, PAID = "waiting", "payable", "paid"
-STATE_LABELS = {WAITING: _("En attente"), PAYABLE: _("Versable"), PAID: _("Versé")}
+STATE_LABELS = {WAITING: gettext_lazy("En attente"), PAYABLE: gettext_lazy("Versable"), PAID: gettext_lazy("Versé")}
 
 
 @dataclass(frozen=True)

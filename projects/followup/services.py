@@ -419,6 +419,7 @@ def record_recovery(*, line: FundingLine, by, amount, reason: str, report: Yearl
 
 # Reminders -----------------------------------------------------------------------
 
+
 @dataclass
 class DueReport:
     award: Award
