@@ -64,6 +64,12 @@ POST_REFUSED: dict[str, tuple[int | None, ...]] = {
     "projects:letter_generate": (302, 403, 403, 403, 404, None, None),
     "projects:letter_mark_sent": (302, 403, 403, 403, 404, None, None),
     "reviews:proposal_delete": (302, 403, 403, None, 404, 403, None),
+    # Follow-up of the laureates
+    "projects:report_review": (302, None, None, 403, 404, 403, None),
+    "projects:recovery_create": (302, None, None, 403, 404, 403, None),
+    "projects:convention_generate": (302, 403, 403, 403, 404, None, None),
+    "projects:convention_signed_copy": (302, 403, 403, 403, 404, None, None),
+    "projects:convention_step": (302, 403, 403, 403, 404, None, None),
 }
 
 
