@@ -36,13 +36,15 @@ class ReportForm(DsfrBaseForm):
         max_length=5000,
     )
     comment = forms.CharField(
-        label=_("Commentaire libre sur l’activité"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("Commentaire libre sur l’activité"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5000,
     )
 
     def __init__(self, *args, years: list[int], indicators: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = [(year, str(year)) for year in years]
-        self.fields["comment"].max_length = 5000
         self.table = []
         for section, section_label, categories in SECTIONS:
             rows = []
