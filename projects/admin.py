@@ -21,7 +21,7 @@ from projects.models import (
     RequestedAmount,
     StatusChange,
 )
-from projects.money import format_euros
+from projects.money import check_year_amounts, format_euros
 
 
 def committed_under_lock(*, call: Call, department: Department | None = None) -> Decimal:
@@ -137,20 +137,17 @@ class RequestedAmountFormSet(BaseInlineFormSet):
 
     def clean(self):
         super().clean()
-        years = set(self.instance.call.programme_years)
-        seen = set()
+        amounts = {}
         for form in self.forms:
             if not form.cleaned_data or form.cleaned_data.get("DELETE"):
                 continue
             year = form.cleaned_data["year"]
-            if year not in years:
-                raise ValidationError(
-                    _("%(year)s n’est pas une année du programme de l’appel (%(first)s à %(last)s).")
-                    % {"year": year, "first": self.instance.call.first_year, "last": self.instance.call.last_year}
-                )
-            if year in seen:
+            if year in amounts:
                 raise ValidationError(_("Une seule ligne par année."))
-            seen.add(year)
+            amounts[year] = form.cleaned_data.get("amount")
+        checked = check_year_amounts(amounts, years=self.instance.call.programme_years)
+        if checked.problems:
+            raise ValidationError(list(checked.problems.values()))
 
 
 class RequestedAmountInline(admin.TabularInline):

@@ -62,6 +62,10 @@ OPEN_STATUSES = frozenset(
 AWARDED_STATUSES = frozenset({Status.LAUREATE, Status.NOTIFIED})
 # Once instruction starts, reviewers score what was filed: the file itself no longer changes.
 EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.SUBMITTED})
+# The Caf and the DDETS review a file once it is filed and until their instruction is closed.
+REVIEWABLE_STATUSES = frozenset({Status.SUBMITTED, Status.IN_REVIEW})
+# A decision letter answers each of these: an award, or a refusal.
+DECIDED_STATUSES = AWARDED_STATUSES | {Status.REJECTED}
 
 
 class Funder(models.TextChoices):

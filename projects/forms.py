@@ -10,41 +10,8 @@ from departments.enums import Action
 from departments.models import Department
 from departments.permissions import get_scope
 from projects.models import Applicant, Application, Call
-from projects.money import format_euros, parse_amount
+from projects.money import AmountField, check_year_amounts, format_euros
 from projects.uploads import ACCEPT_ATTRIBUTE, validate_attachment
-
-
-class AmountField(forms.DecimalField):
-    """A euro amount as French users type it (`12 345,67`, `12345.67`, `12 345 €`), never negative."""
-
-    widget = forms.TextInput
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_digits", 14)
-        kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("min_value", Decimal("0"))
-        super().__init__(**kwargs)
-        self.error_messages["min_value"] = _("Le montant ne peut pas être négatif.")
-        self.widget.attrs.setdefault("inputmode", "decimal")
-
-    def to_python(self, value):
-        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
-            return None
-        try:
-            return parse_amount(value)
-        except ValueError:
-            raise forms.ValidationError(
-                _("« %(value)s » n’est pas un montant : écrivez par exemple 12 345,67."),
-                code="invalid",
-                params={"value": value},
-            ) from None
-
-    def widget_attrs(self, widget):
-        # No HTML min/step: the browser would reject "12 345,67" before the server could read it.
-        attrs = super().widget_attrs(widget)
-        attrs.pop("min", None)
-        attrs.pop("step", None)
-        return attrs
 
 
 class ApplicantForm(DsfrBaseForm, forms.ModelForm):
@@ -183,15 +150,12 @@ class ApplicationForm(DsfrBaseForm, forms.ModelForm):
                     % {"department": department, "region": call.region},
                 )
         if call is not None:
-            programme = call.programme_years
-            for year in self.years:
-                name = amount_field_name(year)
-                if year not in programme and cleaned.get(name):
-                    self.add_error(
-                        name,
-                        _("%(year)s n’est pas une année du programme de l’appel (%(first)s à %(last)s).")
-                        % {"year": year, "first": call.first_year, "last": call.last_year},
-                    )
+            typed = {year: cleaned.get(amount_field_name(year)) for year in self.years}
+            checked = check_year_amounts(
+                {year: amount for year, amount in typed.items() if amount}, years=call.programme_years
+            )
+            for year, problem in checked.problems.items():
+                self.add_error(amount_field_name(year), problem)
         amounts = [cleaned.get(amount_field_name(year)) for year in self.years]
         first_amount = amount_field_name(self.years[0]) if self.years else None
         if first_amount and not any(amounts) and not self.has_error(first_amount):

@@ -23,7 +23,7 @@ from projects.enums import (
     Status,
 )
 from projects.exceptions import PermissionRefused, TransitionNotAllowed
-from projects.money import DEFAULT_STATE_SHARE, MAX_DIGITS, format_euros
+from projects.money import DEFAULT_STATE_SHARE, MAX_DIGITS, check_year_amounts, format_euros
 from projects.workflow import TRANSITIONS
 
 MONEY = {"max_digits": MAX_DIGITS, "decimal_places": 2}
@@ -370,15 +370,12 @@ class Application(models.Model):
 
     def set_requested_amounts(self, amounts_by_year: dict[int, Decimal]) -> None:
         """Replace the amounts requested per programme year (validated by the caller's form)."""
-        years = set(self.call.programme_years)
-        outside = sorted(set(amounts_by_year) - years)
-        if outside:
-            raise ValidationError(
-                _("Années hors du programme de l’appel : %(years)s.") % {"years": ", ".join(map(str, outside))}
-            )
-        # Checked here too: the database constraint would otherwise answer with an IntegrityError.
-        if any(amount < 0 for amount in amounts_by_year.values()):
-            raise ValidationError(_("Le montant ne peut pas être négatif."))
+        # Checked here too: every entry point (form, admin, import) ends here, and the database
+        # constraint would otherwise answer with an IntegrityError.
+        checked = check_year_amounts(amounts_by_year, years=self.call.programme_years)
+        if checked.problems:
+            raise ValidationError(list(checked.problems.values()))
+        amounts_by_year = checked.amounts
         with transaction.atomic():
             self.requested_amounts.all().delete()
             RequestedAmount.objects.bulk_create(

@@ -1,8 +1,11 @@
 """Money rules, in one place. Amounts are Decimal with two places, never floats."""
 
 import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django import forms
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -101,3 +104,112 @@ def above_requested(*, what: str, year: int, amount: Decimal, requested: dict[in
     return _(
         "Le montant %(what)s pour %(year)s (%(amount)s) dépasse le montant demandé cette année-là (%(ceiling)s)."
     ) % {"what": what, "year": year, "amount": format_euros(amount), "ceiling": format_euros(ceiling)}
+
+
+def amount_input_value(amount: Decimal | None) -> str:
+    """How an amount is prefilled in a text field: `12000,50`, without grouping, so it reads back as typed."""
+    return "" if amount is None else f"{amount:.2f}".replace(".", ",")
+
+
+class AmountField(forms.CharField):
+    """A euro amount as French users type it (`12 345,67`, `12345.67`, `12 345 €`), read by parse_amount.
+
+    Never negative; zero only with `allow_zero`. A text input: with type="number" the browser would
+    refuse "12 345,67" before the server could read it.
+    """
+
+    def __init__(self, *, allow_zero: bool = True, **kwargs):
+        self.allow_zero = allow_zero
+        # What a model's DecimalField hands its form field: the money rules (parse_amount) already bound it.
+        for bound in ("max_digits", "decimal_places", "max_value", "min_value", "step_size"):
+            kwargs.pop(bound, None)
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "inputmode": "decimal", "autocomplete": "off", "maxlength": "30"}
+
+    def prepare_value(self, value):
+        return amount_input_value(value) if isinstance(value, Decimal) else value
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            amount = parse_amount(value)
+        except ValueError:
+            raise forms.ValidationError(
+                _("« %(value)s » n’est pas un montant : écrivez par exemple 12 345,67."),
+                code="invalid",
+                params={"value": value},
+            ) from None
+        if amount < 0:
+            raise forms.ValidationError(_("Le montant ne peut pas être négatif."), code="min_value")
+        if amount == 0 and not self.allow_zero:
+            raise forms.ValidationError(_("Le montant doit être supérieur à zéro."), code="min_value")
+        return amount
+
+
+@dataclass
+class YearAmounts:
+    """Amounts per programme year once read and checked; `problems` keyed by year (None: a year unreadable)."""
+
+    amounts: dict[int, Decimal] = field(default_factory=dict)
+    problems: dict[int | None, str] = field(default_factory=dict)
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.amounts.values(), Decimal("0"))
+
+
+def check_year_amounts(
+    raw_by_year: Mapping,
+    *,
+    years: Sequence[int],
+    requested: Mapping[int, Decimal] | None = None,
+    what: str = "",
+    required_years: Collection[int] = (),
+) -> YearAmounts:
+    """The one check of an amount per programme year, for every entry point (forms, services, admin, imports).
+
+    Each year must be one of the programme's, each amount readable, never negative and, when
+    `requested` is given, never above what was requested that year; each of `required_years`
+    must have an answer (0 is one). Empty years are left out of `amounts`.
+    """
+    checked = YearAmounts()
+    programme = set(years)
+    for raw_year, raw in raw_by_year.items():
+        try:
+            year = int(raw_year)
+        except (TypeError, ValueError):
+            checked.problems[None] = _("« %(year)s » n’est pas une année du programme.") % {"year": raw_year}
+            continue
+        if year not in programme:
+            checked.problems[year] = _("L’année %(year)s est hors du programme de l’appel (%(first)s–%(last)s).") % {
+                "year": year,
+                "first": min(years),
+                "last": max(years),
+            }
+            continue
+        if raw is None or raw == "":
+            continue
+        try:
+            amount = parse_amount(raw)
+        except ValueError as error:
+            checked.problems[year] = _("Montant %(year)s : %(error)s.") % {"year": year, "error": error}
+            continue
+        if amount < 0:
+            checked.problems[year] = _("Le montant de %(year)s ne peut pas être négatif.") % {"year": year}
+            continue
+        refusal = requested is not None and above_requested(what=what, year=year, amount=amount, requested=requested)
+        if refusal:
+            checked.problems[year] = refusal
+            continue
+        checked.amounts[year] = amount
+    for year in required_years:
+        if year not in checked.amounts and year not in checked.problems:
+            checked.problems[year] = _("Indiquez le montant %(what)s pour %(year)s (0 si aucun).") % {
+                "what": what,
+                "year": year,
+            }
+    return checked

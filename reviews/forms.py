@@ -3,31 +3,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from projects.money import format_euros, parse_amount
+from projects.money import AmountField, format_euros
 from reviews.instruction.services import amount_key
-
-
-class AmountField(forms.CharField):
-    """An amount in euros as French users type it (`12 345,67`); empty means no amount."""
-
-    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
-
-    def prepare_value(self, value):
-        # Shown back as typed in France and as parse_amount reads it: 12500,50.
-        if isinstance(value, Decimal):
-            return f"{value:.2f}".replace(".", ",")
-        return value
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if not value:
-            return None
-        try:
-            return parse_amount(value)
-        except ValueError:
-            raise forms.ValidationError(
-                _("Indiquez un montant en euros, par exemple 12 500 ou 12 500,50."), code="invalid_amount"
-            ) from None
 
 
 def add_amount_fields(

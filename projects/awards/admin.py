@@ -17,7 +17,6 @@ from projects.models import (
 from projects.money import format_euros
 
 
-# — Awards, funding lines, payments (issue 5) —
 class ReadOnlyInline(admin.TabularInline):
     """Amounts, lines and payments change only through the services (approval, payment form)."""
 

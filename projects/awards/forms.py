@@ -10,42 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
 from projects.enums import Funder
-from projects.money import format_euros, parse_amount
-
-
-def amount_input_value(amount: Decimal | None) -> str:
-    """How an amount is prefilled in a text field: `12000,50`, without grouping, so it reads back as typed."""
-    return "" if amount is None else f"{amount:.2f}".replace(".", ",")
-
-
-class AmountField(forms.CharField):
-    """An amount in euros typed the French way (`12 345,67`), cleaned with money.parse_amount."""
-
-    def __init__(self, *, allow_zero: bool = False, **kwargs):
-        self.allow_zero = allow_zero
-        super().__init__(**kwargs)
-
-    def widget_attrs(self, widget):
-        return {**super().widget_attrs(widget), "inputmode": "decimal", "autocomplete": "off", "maxlength": "30"}
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value in self.empty_values:
-            return None
-        try:
-            amount = parse_amount(value)
-        except ValueError:
-            raise ValidationError(
-                _("« %(value)s » n’est pas un montant en euros (par exemple 12 500,00)."),
-                code="invalid",
-                params={"value": value},
-            ) from None
-        if amount < 0 or (amount == 0 and not self.allow_zero):
-            message = (
-                _("Le montant doit être positif.") if self.allow_zero else _("Le montant doit être supérieur à zéro.")
-            )
-            raise ValidationError(message, code="min_value")
-        return amount
+from projects.money import AmountField, amount_input_value, format_euros
 
 
 class ProposalRowForm(forms.Form):
@@ -64,7 +29,7 @@ class ProposalRowForm(forms.Form):
         self.years = years
         for year in years:
             self.fields[f"amount_{year}"] = AmountField(
-                label=_("Montant retenu pour %(year)s") % {"year": year}, required=False, allow_zero=True
+                label=_("Montant retenu pour %(year)s") % {"year": year}, required=False
             )
 
     @property
@@ -167,7 +132,7 @@ class PaymentForm(DsfrBaseForm):
         label=_("Date du versement"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    amount = AmountField(label=_("Montant versé (€)"), help_text=_("Par exemple 12 500,00"))
+    amount = AmountField(label=_("Montant versé (€)"), help_text=_("Par exemple 12 500,00"), allow_zero=False)
     reference = forms.CharField(
         label=_("Référence du versement"),
         required=False,

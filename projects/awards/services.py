@@ -33,7 +33,7 @@ from projects.models import (
     Payment,
     StatusChange,
 )
-from projects.money import above_requested, format_euros, parse_amount, split
+from projects.money import check_year_amounts, format_euros, parse_amount, split
 
 
 def committed_total(*, call: Call, department: Department | None = None) -> Decimal:
@@ -50,26 +50,10 @@ def clean_award_amounts(*, call: Call, amounts_by_year: Mapping) -> dict[int, De
     Refuses (DomainError, in French) a year outside the programme, an amount that is not a
     number, negative or with more than two decimals, and a total of zero.
     """
-    years = set(call.programme_years)
-    amounts: dict[int, Decimal] = {}
-    for raw_year, raw_amount in amounts_by_year.items():
-        try:
-            year = int(raw_year)
-        except (TypeError, ValueError):
-            raise DomainError(_("« %(year)s » n’est pas une année du programme.") % {"year": raw_year}) from None
-        if year not in years:
-            raise DomainError(
-                _("L’année %(year)s est hors du programme de l’appel (%(first)s–%(last)s).")
-                % {"year": year, "first": call.first_year, "last": call.last_year}
-            )
-        try:
-            amount = parse_amount(raw_amount)
-        except ValueError as error:
-            raise DomainError(_("Montant %(year)s : %(error)s.") % {"year": year, "error": error}) from None
-        if amount < 0:
-            raise DomainError(_("Le montant de %(year)s ne peut pas être négatif.") % {"year": year})
-        if amount > 0:
-            amounts[year] = amount
+    checked = check_year_amounts(amounts_by_year, years=call.programme_years)
+    if checked.problems:
+        raise DomainError(next(iter(checked.problems.values())))
+    amounts = {year: amount for year, amount in checked.amounts.items() if amount > 0}
     if not amounts:
         raise DomainError(_("Le montant attribué doit être supérieur à zéro."))
     return amounts
@@ -77,11 +61,14 @@ def clean_award_amounts(*, call: Call, amounts_by_year: Mapping) -> dict[int, De
 
 def _check_requested(*, application: Application, amounts: Mapping[int, Decimal]) -> None:
     """Refuse a year awarded more than was requested for it, as the reviews and the committee are refused."""
-    requested = application.requested_by_year()
-    for year, amount in sorted(amounts.items()):
-        refusal = above_requested(what=_("attribué"), year=year, amount=amount, requested=requested)
-        if refusal:
-            raise DomainError(refusal)
+    checked = check_year_amounts(
+        dict(sorted(amounts.items())),
+        years=application.call.programme_years,
+        requested=application.requested_by_year(),
+        what=_("attribué"),
+    )
+    if checked.problems:
+        raise DomainError(next(iter(checked.problems.values())))
 
 
 def _check_envelopes(*, call: Call, application: Application, amount: Decimal) -> None:

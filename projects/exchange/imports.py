@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from departments.enums import Action
 from departments.models import Department
 from departments.permissions import get_scope
-from projects.enums import Category, LegalForm, Status
+from projects.enums import EDITABLE_STATUSES, Category, LegalForm, Status
 from projects.exchange.spreadsheets import UnreadableFile, file_format, read_table, write_table
 from projects.models import Applicant, Application, Call, RequestedAmount, StatusChange
 from projects.money import format_euros, parse_amount
@@ -29,7 +29,6 @@ from projects.services import allocate_references
 from projects.workflow import TRANSITIONS
 
 # Applications still in these statuses may be corrected by a new import; later ones belong to the reviewers.
-UPDATABLE_STATUSES = frozenset({Status.DRAFT, Status.SUBMITTED})
 APPLICANT_FIELDS = [
     "legal_name",
     "legal_form",
@@ -568,7 +567,7 @@ def _plan(call, parsed: list[_ParsedRow], columns: dict[str, Column], report: Im
             action, reference = "create", ""
         else:
             action, reference = _compare(row, match), match["reference"]
-            if action == "update" and match["status"] not in UPDATABLE_STATUSES:
+            if action == "update" and match["status"] not in EDITABLE_STATUSES:
                 report.problems.append(
                     Problem(
                         row.line,

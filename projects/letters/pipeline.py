@@ -278,7 +278,7 @@ def render_pool(processes: int, letters: int):
     return multiprocessing.get_context("fork").Pool(min(processes, letters))
 
 
-def submit(pool, htmls: list[str]) -> Iterator[tuple[int, bytes | None, str]]:
+def render_in_pool(pool, htmls: list[str]) -> Iterator[tuple[int, bytes | None, str]]:
     """(index, pdf, error) for each HTML, in completion order. A pool starts rendering at once."""
     if pool is None:
         return map(_render_job, enumerate(htmls))
@@ -521,7 +521,7 @@ def _generate(missing, sources: LetterSources, by, pool, zipped, chunk_size: int
             except Exception as error:
                 logger.exception("letter HTML failed for %s", application.reference)
                 yield LetterOutcome(application.reference, kind, "failed", f"{type(error).__name__}: {error}")
-        submitted = (jobs, submit(pool, htmls))
+        submitted = (jobs, render_in_pool(pool, htmls))
         if pending:
             yield from _store_rendered(*pending, sources, by, zipped)
         pending = submitted

@@ -14,7 +14,7 @@ from departments.enums import Action
 from departments.models import Department
 from departments.permissions import get_scope
 from fipe.web import posted_data, stored_file_response
-from projects.enums import AWARDED_STATUSES, BatchStatus, LetterKind, Status
+from projects.enums import AWARDED_STATUSES, DECIDED_STATUSES, BatchStatus, LetterKind, Status
 from projects.exceptions import DomainError
 from projects.letters.forms import LetterBatchForm
 from projects.letters.pipeline import (
@@ -30,9 +30,6 @@ from projects.letters.pipeline import (
 from projects.letters.tasks import start_letter_batch
 from projects.models import Application, Call, DecisionLetter, LetterBatch
 from projects.shortcuts import visible_application
-
-LETTER_STATUSES = AWARDED_STATUSES | {Status.REJECTED}
-
 
 # Rules ----------------------------------------------------------------------
 
@@ -173,7 +170,7 @@ def letters_home(request):
     has_award = Exists(DecisionLetter.objects.filter(application=OuterRef("pk"), kind=LetterKind.AWARD))
     has_refusal = Exists(DecisionLetter.objects.filter(application=OuterRef("pk"), kind=LetterKind.REFUSAL))
     rows = (
-        Application.objects.filter(call__in=calls, department_id__in=allowed, status__in=LETTER_STATUSES)
+        Application.objects.filter(call__in=calls, department_id__in=allowed, status__in=DECIDED_STATUSES)
         .values("call_id")
         .annotate(
             laureates=Count("pk", filter=Q(status__in=AWARDED_STATUSES)),
@@ -218,7 +215,7 @@ def call_letters(request, call_reference):
     for batch in batches:
         batch.interrupt_if_stale(now=now)
     applications = (
-        Application.objects.filter(call=call, department_id__in=allowed, status__in=LETTER_STATUSES)
+        Application.objects.filter(call=call, department_id__in=allowed, status__in=DECIDED_STATUSES)
         .select_related("applicant", "department")
         .annotate(
             award_version=Max("letters__version", filter=Q(letters__kind=LetterKind.AWARD)),

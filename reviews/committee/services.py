@@ -51,11 +51,13 @@ def _check_secretary(meeting: CommitteeMeeting, by) -> None:
 def _locked_open_meeting(meeting: CommitteeMeeting) -> CommitteeMeeting:
     locked = CommitteeMeeting.objects.select_for_update().select_related("call", "department").get(pk=meeting.pk)
     if not locked.is_open:
-        raise DomainError(_("La séance du %(date)s est close : elle ne peut plus être modifiée.") % _date(locked))
+        raise DomainError(
+            _("La séance du %(date)s est close : elle ne peut plus être modifiée.") % _date_params(locked)
+        )
     return locked
 
 
-def _date(meeting: CommitteeMeeting) -> dict:
+def _date_params(meeting: CommitteeMeeting) -> dict:
     return {"date": meeting.date.strftime("%d/%m/%Y")}
 
 
@@ -81,7 +83,7 @@ def create_meeting(*, call: Call, department: Department, date: datetime.date, p
         if current is not None:
             raise DomainError(
                 _("Une séance est déjà ouverte pour cet appel dans ce département (le %(date)s) : clôturez-la d’abord.")
-                % _date(current)
+                % _date_params(current)
             )
         return CommitteeMeeting.objects.create(call=call, department=department, date=date, place=place, created_by=by)
 
@@ -171,7 +173,7 @@ def record_proposal(
         if existing is not None and existing.meeting_id != meeting.pk:
             raise DomainError(
                 _("Le dossier %(reference)s a déjà une proposition du CDSF (séance du %(date)s).")
-                % {"reference": locked.reference, **_date(existing.meeting)}
+                % {"reference": locked.reference, **_date_params(existing.meeting)}
             )
         if locked.status != Status.REVIEWED:
             raise TransitionNotAllowed(
@@ -263,13 +265,13 @@ def close_meeting(*, meeting: CommitteeMeeting, by) -> CommitteeMeeting:
                     proposal.application.propose(
                         by=by,
                         comment=_("Proposé par le CDSF du %(date)s, rang %(rank)s.")
-                        % {**_date(meeting), "rank": proposal.rank},
+                        % {**_date_params(meeting), "rank": proposal.rank},
                     )
                 else:
                     proposal.application.not_propose(
                         by=by,
                         comment=_("Non proposé par le CDSF du %(date)s : %(reasons)s")
-                        % {**_date(meeting), "reasons": proposal.reasons},
+                        % {**_date_params(meeting), "reasons": proposal.reasons},
                     )
             meeting.status = MeetingStatus.CLOSED
             meeting.closed_at = timezone.now()

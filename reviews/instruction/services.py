@@ -7,10 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projects.enums import Status
+from projects.enums import REVIEWABLE_STATUSES, Status
 from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
 from projects.models import Application, Call
-from projects.money import above_requested, parse_amount
+from projects.money import check_year_amounts
 from reviews.enums import DEFAULT_CRITERIA, Opinion, ReviewerKind
 from reviews.models import (
     CommitteeProposal,
@@ -24,7 +24,6 @@ from reviews.models import (
 from reviews.permissions import can_run_committee, is_reviewer, review_kinds
 
 # A review may be written while the file is being instructed (and once it is filed).
-REVIEWABLE_STATUSES = frozenset({Status.SUBMITTED, Status.IN_REVIEW})
 
 
 def score_key(code: str) -> str:
@@ -136,35 +135,19 @@ def _checked_amounts(
 
     `complete`: every year with an amount requested must have one (0 is an answer).
     """
-    years = call.programme_years
-    outside = sorted(set(amounts_by_year) - set(years))
-    if outside:
-        errors.setdefault(NON_FIELD_ERRORS, []).append(
-            _("Années hors du programme de l’appel : %(years)s.") % {"years": ", ".join(map(str, outside))}
-        )
-    amounts = {}
-    for year in years:
-        raw = amounts_by_year.get(year)
-        if raw is None or raw == "":
-            if complete and requested.get(year):
-                errors[amount_key(year)] = _("Indiquez le montant %(what)s pour %(year)s (0 si aucun).") % {
-                    "what": what,
-                    "year": year,
-                }
-            continue
-        try:
-            amount = parse_amount(raw)
-        except ValueError:
-            errors[amount_key(year)] = _("Indiquez un montant en euros, avec au plus deux décimales.")
-            continue
-        refusal = above_requested(what=what, year=year, amount=amount, requested=requested)
-        if amount < 0:
-            errors[amount_key(year)] = _("Le montant ne peut pas être négatif.")
-        elif refusal:
-            errors[amount_key(year)] = refusal
+    checked = check_year_amounts(
+        amounts_by_year,
+        years=call.programme_years,
+        requested=requested,
+        what=what,
+        required_years=[year for year in call.programme_years if complete and requested.get(year)],
+    )
+    for year, problem in checked.problems.items():
+        if year in call.programme_years:
+            errors[amount_key(year)] = problem
         else:
-            amounts[year] = amount
-    return amounts
+            errors.setdefault(NON_FIELD_ERRORS, []).append(problem)
+    return checked.amounts
 
 
 def _whole_number(raw) -> int | None:

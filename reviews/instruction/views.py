@@ -10,13 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from fipe.web import posted_data
-from projects.enums import Status
+from projects.enums import REVIEWABLE_STATUSES, Status
 from projects.exceptions import DomainError
 from reviews.access import application_or_404, kind_or_404
 from reviews.enums import MeetingStatus, ReviewerKind
 from reviews.instruction.forms import ConflictDeclarationForm, ReopenReviewForm, ReviewForm
 from reviews.instruction.services import (
-    REVIEWABLE_STATUSES,
     amount_key,
     declare_conflict,
     reopen_review,

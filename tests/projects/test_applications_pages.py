@@ -658,7 +658,7 @@ def test_edit_form_shows_the_current_amounts(client, db):
     application = ApplicationFactory(submitted=True)
     client.force_login(regional_approver())
     response = client.get(reverse("projects:application_edit", kwargs={"reference": application.reference}))
-    assert response.context["application_form"]["amount_2024"].value() == Decimal("10000.00")
+    assert response.context["application_form"]["amount_2024"].value() == "10000,00"
     assert "submit_now" not in response.context["application_form"].fields
 
 

@@ -113,7 +113,7 @@ def test_an_amount_for_a_year_outside_the_programme_is_refused(client, db):
     response = post_create(
         client, regional_approver(), application_form_data(call, department("30"), amount_2026="5 000")
     )
-    assert "2026 n’est pas une année du programme de l’appel (2023 à 2025)" in field_errors(
+    assert "L’année 2026 est hors du programme de l’appel (2023–2025)." in field_errors(
         response, "application_form", "amount_2026"
     )
     assert_nothing_saved()

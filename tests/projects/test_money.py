@@ -1,11 +1,12 @@
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from projects.enums import Funder
 from projects.models import FundingLine
-from projects.money import CENT, parse_amount, split
+from projects.money import CENT, AmountField, check_year_amounts, parse_amount, split
 from tests.departments.factories import regional_approver
 from tests.projects.awards.factories import laureate
 from tests.projects.factories import CallFactory
@@ -136,3 +137,70 @@ def test_parse_amount_refuses_more_digits_than_the_database_keeps(raw):
     with pytest.raises(ValueError) as refusal:
         parse_amount(raw)
     assert str(refusal.value) == f"« {raw} » dépasse le montant maximal (999\u00a0999\u00a0999\u00a0999,99\u00a0€)"
+
+
+# — The one per-year check and the one amount field ————————————————————————————————
+
+YEARS = [2023, 2024, 2025]
+
+
+def test_a_year_outside_the_programme_is_refused_on_that_year():
+    checked = check_year_amounts({2026: "5000"}, years=YEARS)
+    assert checked.problems == {2026: "L’année 2026 est hors du programme de l’appel (2023–2025)."}
+    assert checked.amounts == {}
+
+
+def test_a_year_that_is_not_a_number_is_refused_for_the_whole():
+    assert check_year_amounts({"an deux": "5"}, years=YEARS).problems == {
+        None: "« an deux » n’est pas une année du programme."
+    }
+
+
+def test_a_negative_year_amount_is_refused_naming_the_year():
+    assert check_year_amounts({2024: "-1"}, years=YEARS).problems == {
+        2024: "Le montant de 2024 ne peut pas être négatif."
+    }
+
+
+def test_an_unreadable_year_amount_is_refused_naming_the_year():
+    assert check_year_amounts({2023: "beaucoup"}, years=YEARS).problems == {
+        2023: "Montant 2023 : « beaucoup » n’est pas un montant."
+    }
+
+
+def test_a_year_above_its_request_is_refused_only_when_the_request_is_given():
+    requested = {2023: Decimal("1000")}
+    refused = check_year_amounts({2023: "1000,01"}, years=YEARS, requested=requested, what="proposé")
+    assert refused.problems[2023].startswith("Le montant proposé pour 2023 (1\xa0000,01\xa0€) dépasse")
+    assert check_year_amounts({2023: "1000,01"}, years=YEARS).amounts == {2023: Decimal("1000.01")}
+
+
+def test_a_required_year_left_empty_is_asked_for_and_zero_is_an_answer():
+    checked = check_year_amounts({2023: "", 2024: "0"}, years=YEARS, what="recommandé", required_years=[2023, 2024])
+    assert checked.problems == {2023: "Indiquez le montant recommandé pour 2023 (0 si aucun)."}
+    assert checked.amounts == {2024: Decimal("0.00")}
+
+
+def test_the_checked_amounts_add_up_to_their_total():
+    assert check_year_amounts({2023: "1 000,50", 2025: "99,50"}, years=YEARS).total == Decimal("1100.00")
+
+
+@pytest.mark.parametrize(
+    ("typed", "allow_zero", "error"),
+    [
+        ("-5", True, "Le montant ne peut pas être négatif."),
+        ("0", False, "Le montant doit être supérieur à zéro."),
+        ("abc", True, "« abc » n’est pas un montant : écrivez par exemple 12 345,67."),
+    ],
+)
+def test_the_amount_field_refuses_what_is_not_an_amount_it_accepts(typed, allow_zero, error):
+    field = AmountField(allow_zero=allow_zero)
+    with pytest.raises(ValidationError) as refused:
+        field.clean(typed)
+    assert refused.value.messages == [error]
+
+
+def test_the_amount_field_reads_french_amounts_and_shows_them_back_as_typed():
+    field = AmountField()
+    assert field.clean("12 345,67 €") == Decimal("12345.67")
+    assert field.prepare_value(Decimal("12345.60")) == "12345,60"

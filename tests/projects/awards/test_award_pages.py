@@ -151,8 +151,8 @@ def test_a_bad_amount_in_the_selection_is_shown_on_its_field_and_nothing_is_appr
     client.force_login(approver)
     response = client.post(approval_url(call), {"action": "approve", **row_data(application, ("-5", "1", "abc"))})
     assert response.status_code == 200
-    assert "Le montant doit être positif." in response.text
-    assert "« abc » n’est pas un montant en euros" in response.text
+    assert "Le montant ne peut pas être négatif." in response.text
+    assert "« abc » n’est pas un montant : écrivez par exemple 12 345,67." in response.text
     assert 'aria-invalid="true"' in response.text
     assert not Award.objects.exists()
 
@@ -301,7 +301,7 @@ def test_a_payment_form_without_its_fields_names_them(client, approver):
     client.force_login(approver)
     response = client.post(reverse("projects:award_payment", args=[application.reference]), {"amount": "beaucoup"})
     assert response.status_code == 400
-    assert "« beaucoup » n’est pas un montant en euros" in response.text
+    assert "« beaucoup » n’est pas un montant : écrivez par exemple 12 345,67." in response.text
     assert "Ce champ est obligatoire." in response.text
 
 

@@ -83,7 +83,7 @@ def test_an_amount_outside_the_programme_is_refused_in_the_admin(client, superus
     url = reverse("admin:projects_application_change", args=[application.pk])
     response = client.post(url, change_data(application, {2023: "5000", 2024: "1000", 2026: "10"}))
     assert response.status_code == 200
-    assert "2026 n’est pas une année du programme" in response.text
+    assert "L’année 2026 est hors du programme de l’appel (2023–2025)." in response.text
     application.refresh_from_db()
     assert application.requested_total == Decimal("30000.00")
 

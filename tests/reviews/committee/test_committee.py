@@ -129,7 +129,9 @@ def test_a_proposed_amount_too_large_to_count_in_cents_is_refused_on_its_field(d
     opened = meeting("11")
     with pytest.raises(ValidationError) as refused:
         propose(opened, application, amounts={2023: Decimal("1e30")})
-    assert refused.value.message_dict["amount_2023"] == ["Indiquez un montant en euros, avec au plus deux décimales."]
+    assert refused.value.message_dict["amount_2023"] == [
+        "Montant 2023 : « 1E+30 » dépasse le montant maximal (999\xa0999\xa0999\xa0999,99\xa0€)."
+    ]
     assert not CommitteeProposal.objects.exists()
 
 
