@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
 from projects.followup.services import EXPENSE_CATEGORIES, INCOME_CATEGORIES
-from projects.forms import AmountField
+from projects.money import AmountField
 
 SECTIONS = (("expenses", _("Charges"), EXPENSE_CATEGORIES), ("income", _("Produits"), INCOME_CATEGORIES))
 COLUMNS = (("planned", _("prévu")), ("actual", _("réalisé")))
