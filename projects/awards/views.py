@@ -34,6 +34,8 @@ from projects.awards.forms import (
 from projects.awards.services import approve_selection, record_payment, reject_application, set_commitment_number
 from projects.enums import Funder, Status
 from projects.exceptions import DomainError, SelectionRefused
+from projects.followup.dashboard import funder_year_table
+from projects.followup.schedule import followups
 from projects.models import Application, Award, Call, FundingLine, Payment
 from projects.money import format_euros, requires_convention
 from projects.shortcuts import visible_application
@@ -494,6 +496,10 @@ def funding_dashboard(request, reference):
             "department_chart": _department_chart(dashboard),
             "consumption_chart": _consumption_chart(dashboard) if dashboard.complete else None,
             "can_approve": get_scope(request.user).can_anywhere(Action.APPROVE),
+            # The payment schedule's figures, from the follow-up's one rule.
+            "schedule": funder_year_table(
+                followups(Award.objects.filter(application__call=call, application__department_id__in=department_ids))
+            ),
             "breadcrumb_data": breadcrumb(call.reference, (_("Financements"), reverse("projects:funding_calls"))),
         },
     )

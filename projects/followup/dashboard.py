@@ -116,31 +116,38 @@ class FollowupDashboard:
         )
 
 
+def funder_year_table(found: list[AwardFollowup]) -> list[FunderYear]:
+    """Scheduled (the lines less recoveries), payable, paid and recovered, per funder and year."""
+    cells: dict[tuple[str, int], FunderYear] = {}
+    for followup in found:
+        for item in followup.lines:
+            line = item.line
+            cell = cells.setdefault((line.funder, line.year), FunderYear(line.funder, line.year))
+            cell.scheduled += line.amount - item.recovered
+            cell.payable += item.payable
+            cell.paid += item.paid
+            cell.recovered += item.recovered
+    return sorted(cells.values(), key=lambda cell: (cell.year, cell.funder != Funder.STATE))
+
+
 def followup_dashboard(
     *, call: Call, department_ids, department_code: str = "", today: datetime.date
 ) -> FollowupDashboard:
     departments = list(Department.objects.filter(region_id=call.region_id, pk__in=department_ids).order_by("code"))
     department = next((d for d in departments if d.code == department_code), None)
     shown = [department.pk] if department else [d.pk for d in departments]
-    awards = (
-        Award.objects.filter(application__call=call, application__department_id__in=shown)
-        .select_related("application__department", "application__applicant")
-        .order_by("application__department__code", "application__reference")
-    )
+    awards = Award.objects.filter(application__call=call, application__department_id__in=shown)
     dashboard = FollowupDashboard(call, departments, department, today)
-    cells: dict[tuple[str, int], FunderYear] = {}
     indicator_sums: dict[str, int] = defaultdict(int)
-    for followup in followups(awards):
+    found = followups(awards)
+    found.sort(key=lambda followup: (followup.award.application.department.code, followup.award.application.reference))
+    for followup in found:
         row = LaureateRow(followup, ZERO, ZERO, ZERO, ZERO, "", {}, call.programme_years)
         for item in followup.lines:
-            line = item.line
-            cell = cells.setdefault((line.funder, line.year), FunderYear(line.funder, line.year))
-            scheduled = line.amount - item.recovered
-            for target in (row, cell):
-                target.scheduled += scheduled
-                target.payable += item.payable
-                target.paid += item.paid
-                target.recovered += item.recovered
+            row.scheduled += item.line.amount - item.recovered
+            row.payable += item.payable
+            row.paid += item.paid
+            row.recovered += item.recovered
         if followup.facts.requires_convention:
             row.convention = followup.convention.stage if followup.convention else "missing"
             if not followup.facts.convention_signed:
@@ -154,7 +161,7 @@ def followup_dashboard(
                 for code, value in (report.indicators or {}).items():
                     indicator_sums[code] += int(value or 0)
         dashboard.rows.append(row)
-    dashboard.by_funder_year = sorted(cells.values(), key=lambda cell: (cell.year, cell.funder != Funder.STATE))
+    dashboard.by_funder_year = funder_year_table(found)
     dashboard.indicators = [(code, label, indicator_sums.get(code, 0)) for code, label in indicators_of(call)]
     return dashboard
 

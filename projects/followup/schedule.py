@@ -143,54 +143,55 @@ class AwardFollowup:
 
 
 def followups(awards: QuerySet) -> list[AwardFollowup]:
-    """The follow-up of every award of the queryset, in six queries whatever their number.
+    """The follow-up of every award of the queryset, in two queries whatever their number.
 
-    Payments and recoveries are summed by correlated subqueries, so neither multiplies the other.
+    The lines are read with their award, application, convention and call terms; payments and
+    recoveries are summed by correlated subqueries, so neither multiplies the other. An award's
+    amount per year is the sum of its lines (they always add up to it).
     """
-    from projects.followup.models import Convention, FollowupTerms, Recovery, YearlyReport
-    from projects.models import AwardAmount, FundingLine, Payment
+    from projects.followup.models import Recovery, YearlyReport
+    from projects.models import FundingLine, Payment
 
-    awards = list(awards.select_related("application"))
-    ids = [award.pk for award in awards]
-    amounts = defaultdict(dict)
-    for award_id, year, amount in AwardAmount.objects.filter(award_id__in=ids).values_list(
-        "award_id", "year", "amount"
-    ):
-        amounts[award_id][year] = amount
-    conventions = {c.award_id: c for c in Convention.objects.filter(award_id__in=ids)}
     reports = defaultdict(dict)
-    for report in YearlyReport.objects.filter(award_id__in=ids):
+    for report in YearlyReport.objects.filter(award__in=awards):
         reports[report.award_id][report.year] = report
-    percents = dict(
-        FollowupTerms.objects.filter(call_id__in={a.application.call_id for a in awards}).values_list(
-            "call_id", "advance_percent"
+    lines = (
+        FundingLine.objects.filter(award__in=awards)
+        .select_related(
+            "award__convention",
+            "award__application__call__followup_terms",
+            "award__application__department",
+            "award__application__applicant",
         )
-    )
-    lines = defaultdict(list)
-    for line in (
-        FundingLine.objects.filter(award_id__in=ids)
         .annotate(paid_sum=_line_sum(Payment), recovered_sum=_line_sum(Recovery))
-        .order_by("year", "-funder")
-    ):
-        lines[line.award_id].append(line)
+        .order_by("award__application__reference", "year", "-funder")
+    )
+    by_award: dict[int, list] = {}
+    for line in lines:
+        by_award.setdefault(line.award_id, []).append(line)
     result = []
-    for award in awards:
-        convention = conventions.get(award.pk)
+    for award_lines in by_award.values():
+        award = award_lines[0].award
+        amounts: dict[int, Decimal] = defaultdict(Decimal)
+        for line in award_lines:
+            amounts[line.year] += line.amount
+        convention = getattr(award, "convention", None)
         accepted = frozenset(year for year, r in reports[award.pk].items() if r.status == ReportStatus.ACCEPTED)
         facts = AwardFacts(
-            requires_convention=requires_convention(amounts[award.pk].values()),
+            requires_convention=requires_convention(amounts.values()),
             convention_signed=bool(convention and convention.is_signed),
             notified=award.application.status == Status.NOTIFIED,
             accepted_years=accepted,
         )
-        percent = percents.get(award.application.call_id)
+        terms = getattr(award.application.call, "followup_terms", None)
+        percent = terms.advance_percent if terms else None
         line_followups = []
-        for line in lines[award.pk]:
+        for line in award_lines:
             line.award = award
             paid, recovered = to_cents(line.paid_sum), to_cents(line.recovered_sum)
             items = installments(line, facts=facts, advance_percent=percent, paid=paid, recovered=recovered)
             line_followups.append(LineFollowup(line, paid, recovered, items))
-        result.append(AwardFollowup(award, facts, amounts[award.pk], line_followups, reports[award.pk], convention))
+        result.append(AwardFollowup(award, facts, dict(amounts), line_followups, reports[award.pk], convention))
     return result
 
 
