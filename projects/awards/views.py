@@ -36,7 +36,7 @@ from projects.enums import Funder, Status
 from projects.exceptions import DomainError, SelectionRefused
 from projects.followup.dashboard import funder_year_table
 from projects.followup.schedule import followups
-from projects.models import Application, Award, Call, FundingLine, Payment
+from projects.models import Application, Award, Call, FundingLine, Payment, Recovery
 from projects.money import format_euros, requires_convention
 from projects.shortcuts import visible_application
 from projects.workflow import TRANSITIONS
@@ -306,7 +306,15 @@ def award_tab_context(application: Application, user, *, payment_form=None, comm
         return {"award": None}
     award.application = application
     # Per year, the State's line before the Cnaf's ("state" sorts after "cnaf").
-    lines = list(FundingLine.objects.filter(award=award).with_paid().order_by("year", "-funder"))
+    recovered = (
+        Recovery.objects.filter(line=OuterRef("pk")).order_by().values("line").annotate(t=Sum("amount")).values("t")
+    )
+    lines = list(
+        FundingLine.objects.filter(award=award)
+        .with_paid()
+        .annotate(recovered=Subquery(recovered, output_field=DecimalField(max_digits=14, decimal_places=2)))
+        .order_by("year", "-funder")
+    )
     lines_by_pk = {line.pk: line for line in lines}
     payments = list(Payment.objects.filter(line__award=award).select_related("recorded_by").order_by("paid_on", "pk"))
     for payment in payments:

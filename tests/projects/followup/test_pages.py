@@ -152,3 +152,19 @@ def test_a_signed_copy_that_is_not_a_pdf_is_refused_on_its_field(client, approve
     real = SimpleUploadedFile("signee.pdf", pdf_bytes(), content_type="application/pdf")
     assert client.post(url, {"signed_copy": real}).status_code == 302
     assert Convention.objects.get().signed_received_at is not None
+
+
+def test_a_recovery_shows_on_the_line_and_in_the_award_decisions_export(client, application, approver):
+    from projects.exchange.exports import award_rows, awards_of, headers_for
+    from projects.followup.services import record_recovery
+
+    line = line_of(application)
+    pay_line(line, by=approver, amount=Decimal("2500"))
+    record_recovery(line=line, by=caf_instructor("11"), amount="750", reason="Non utilisé.")
+    client.force_login(approver)
+    response = client.get(reverse("projects:award_detail", args=[application.reference]))
+    assert response.status_code == 200
+    assert "750,00\u00a0€" in response.text
+    years = application.call.programme_years
+    assert headers_for(years)[-1] == "À reverser (€)"
+    assert [row[-1] for row in award_rows(awards_of(call=application.call), years)] == [Decimal("750.00")]
