@@ -267,4 +267,5 @@ class DepartmentEnvelopeAdmin(admin.ModelAdmin):
 
 # The capabilities' admin pages register themselves on import: Django only discovers this module.
 from projects.awards import admin as awards_admin  # noqa: E402, F401
+from projects.followup import admin as followup_admin  # noqa: E402, F401
 from projects.letters import admin as letters_admin  # noqa: E402, F401
