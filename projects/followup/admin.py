@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from projects.followup.models import Convention, ConventionVersion, FollowupTerms, Recovery, YearlyReport
+from projects.letters.admin import ReadOnlyAdmin
 
 
 class FollowupTermsForm(forms.ModelForm):
@@ -33,17 +34,6 @@ class FollowupTermsForm(forms.ModelForm):
 class FollowupTermsAdmin(admin.ModelAdmin):
     form = FollowupTermsForm
     list_display = ("call", "advance_percent")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ConventionVersionInline(admin.TabularInline):

@@ -10,16 +10,11 @@ from departments.enums import OrganisationKind
 from projects.followup.models import Convention, Recovery, ReportStatus, ReportVersion, YearlyReport
 from projects.followup.schedule import PAYABLE, WAITING, line_state
 from projects.followup.services import generate_convention, mark_convention_sent
-from tests.departments.factories import caf_instructor, organisation, regional_approver
+from tests.departments.factories import caf_instructor, organisation
 from tests.projects.awards.factories import pay_line
 from tests.projects.followup.factories import filed_report, laureate_under_terms, line_of
 from tests.projects.letters.factories import signatory
 from tests.projects.sample_files import pdf_bytes
-
-
-@pytest.fixture
-def approver(db):
-    return regional_approver()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from projects.exceptions import DomainError, PermissionRefused
 from projects.followup.models import Recovery, ReportStatus, ReportVersion, YearlyReport, report_due_on
 from projects.followup.services import due_reports, file_report, record_recovery, report_state, review_report
-from tests.departments.factories import caf_instructor, ddets_instructor, regional_approver
+from tests.departments.factories import caf_instructor, ddets_instructor
 from tests.projects.awards.factories import pay_line
 from tests.projects.followup.factories import (
     filed_report,
@@ -18,11 +18,6 @@ from tests.projects.followup.factories import (
     line_of,
     signed_convention,
 )
-
-
-@pytest.fixture
-def approver(db):
-    return regional_approver()
 
 
 @pytest.fixture

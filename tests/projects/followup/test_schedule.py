@@ -9,7 +9,7 @@ from projects.exceptions import DomainError
 from projects.followup.schedule import PAID, PAYABLE, WAITING, line_state
 from projects.followup.services import record_recovery
 from projects.models import Payment
-from tests.departments.factories import caf_instructor, regional_approver
+from tests.departments.factories import caf_instructor
 from tests.projects.awards.factories import laureate
 from tests.projects.followup.factories import (
     accepted_report,
@@ -21,11 +21,6 @@ from tests.projects.followup.factories import (
 )
 
 BIG = {2023: Decimal("30000"), 2024: Decimal("20000"), 2025: Decimal("10000")}
-
-
-@pytest.fixture
-def approver(db):
-    return regional_approver()
 
 
 def pay(line, approver, amount):
