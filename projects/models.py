@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -23,12 +23,16 @@ from projects.enums import (
     Status,
 )
 from projects.exceptions import PermissionRefused, TransitionNotAllowed
-from projects.money import DEFAULT_STATE_SHARE, MAX_DIGITS, check_year_amounts, format_euros
+from projects.money import (
+    DEFAULT_STATE_SHARE,
+    MONEY,
+    YearAmount,
+    check_year_amounts,
+    non_negative_amount,
+    positive_amount,
+)
 from projects.workflow import TRANSITIONS
 
-MONEY = {"max_digits": MAX_DIGITS, "decimal_places": 2}
-positive_amount = MinValueValidator(Decimal("0.01"), message=_("Le montant doit être supérieur à zéro."))
-non_negative_amount = MinValueValidator(Decimal("0"), message=_("Le montant ne peut pas être négatif."))
 validate_rna = RegexValidator(
     r"^W\d{9}$", _("Le numéro RNA s’écrit W suivi de 9 chiffres (par exemple W313012345)."), code="invalid_rna"
 )
@@ -387,18 +391,6 @@ class Application(models.Model):
             self.save(update_fields=["requested_total", "updated_at"])
 
 
-class YearAmount(models.Model):
-    year = models.PositiveSmallIntegerField(_("année"))
-    amount = models.DecimalField(_("montant (€)"), **MONEY, validators=[non_negative_amount])
-
-    class Meta:
-        abstract = True
-        ordering = ["year"]
-
-    def __str__(self):
-        return f"{self.year} : {format_euros(self.amount)}"
-
-
 class RequestedAmount(YearAmount):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="requested_amounts")
 
@@ -516,8 +508,11 @@ __all__ = [
     "RequestedAmount",
     "Signatory",
     "StatusChange",
+    "MONEY",
     "YearAmount",
     "YearlyReport",
+    "non_negative_amount",
+    "positive_amount",
     "attachment_path",
     "file_sha256",
     "letter_path",

@@ -6,14 +6,21 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
+from django.core.validators import MinValueValidator
+from django.db import models
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 CENT = Decimal("0.01")
 # Every amount column is NUMERIC(14, 2): twelve digits before the decimal point.
 MAX_DIGITS = 14
 MAX_AMOUNT = Decimal("999999999999.99")
 DEFAULT_STATE_SHARE = Decimal("0.5")
+# What every amount column is, and the two floors an amount may have.
+MONEY = {"max_digits": MAX_DIGITS, "decimal_places": 2}
+positive_amount = MinValueValidator(Decimal("0.01"), message=gettext_lazy("Le montant doit être supérieur à zéro."))
+non_negative_amount = MinValueValidator(Decimal("0"), message=gettext_lazy("Le montant ne peut pas être négatif."))
 # Above this amount in one year a convention is compulsory (loi n° 2000-321 art. 10; décret n° 2001-495
 # sets the threshold on the annual amount, not on the total over the programme).
 CONVENTION_THRESHOLD = Decimal("23000")
@@ -213,3 +220,15 @@ def check_year_amounts(
                 "year": year,
             }
     return checked
+
+
+class YearAmount(models.Model):
+    year = models.PositiveSmallIntegerField(gettext_lazy("année"))
+    amount = models.DecimalField(gettext_lazy("montant (€)"), **MONEY, validators=[non_negative_amount])
+
+    class Meta:
+        abstract = True
+        ordering = ["year"]
+
+    def __str__(self):
+        return f"{self.year} : {format_euros(self.amount)}"

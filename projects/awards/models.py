@@ -13,14 +13,13 @@ from django.utils.translation import gettext_lazy as _
 from projects.enums import (
     Funder,
 )
-from projects.models import MONEY, Application, YearAmount, positive_amount
-from projects.money import format_euros, requires_convention
+from projects.money import MONEY, YearAmount, format_euros, positive_amount, requires_convention
 
 
 class Award(models.Model):
     """The approved grant of a laureate; its amounts per year and its funding lines are rows below it."""
 
-    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="award")
+    application = models.OneToOneField("projects.Application", on_delete=models.PROTECT, related_name="award")
     total = models.DecimalField(_("montant total attribué (€)"), **MONEY, validators=[positive_amount])
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("validé par")

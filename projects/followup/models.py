@@ -10,9 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from projects.money import MAX_DIGITS, format_euros
-
-MONEY = {"max_digits": MAX_DIGITS, "decimal_places": 2}
+from projects.money import MONEY, format_euros
 
 # The indicators a call asks for when it sets none of its own (code, label).
 DEFAULT_INDICATORS = [

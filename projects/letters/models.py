@@ -12,7 +12,6 @@ from projects.enums import (
     BatchStatus,
     LetterKind,
 )
-from projects.models import Application, Call
 
 
 class Signatory(models.Model):
@@ -44,7 +43,7 @@ def letter_path(instance, filename):
 class DecisionLetter(models.Model):
     """One generated version of a decision letter; earlier versions are kept."""
 
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="letters")
+    application = models.ForeignKey("projects.Application", on_delete=models.PROTECT, related_name="letters")
     kind = models.CharField(_("type de courrier"), max_length=10, choices=LetterKind.choices)
     version = models.PositiveSmallIntegerField(_("version"))
     file = models.FileField(_("fichier PDF"), upload_to=letter_path)
@@ -81,7 +80,7 @@ UNFINISHED_BATCH_STATUSES = (BatchStatus.PENDING, BatchStatus.RUNNING)
 class LetterBatch(models.Model):
     """A batch of letters generated in the background; the page polls its progress."""
 
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="letter_batches")
+    call = models.ForeignKey("projects.Call", on_delete=models.CASCADE, related_name="letter_batches")
     department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     kind = models.CharField(_("courriers"), max_length=10, default="all")
     status = models.CharField(_("statut"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.PENDING)
