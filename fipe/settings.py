@@ -50,6 +50,9 @@ def database_from_env() -> dict:
         # Without a busy timeout, two writers (the web server and the task worker) fail at once.
         config["OPTIONS"] = {"timeout": 20}
         config["CONN_MAX_AGE"] = 0
+    # A connection the server dropped (restart, failover, idle timeout) is replaced before the
+    # request uses it, rather than failing that request with a 500.
+    config["CONN_HEALTH_CHECKS"] = True
     return config
 
 
@@ -101,6 +104,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "fipe.middleware.NoStoreMiddleware",
+    "fipe.middleware.DiskFullMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it turns a lockout into the lockout page.
@@ -111,10 +116,18 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Login throttling: five failures for one account from one address lock it for 15 minutes.
+# Login throttling (fipe/security.py): five failures for one account from one address lock
+# that account from that address for 15 minutes; LOGIN_ADDRESS_FAILURE_LIMIT failures from one
+# address, whatever the accounts (one password sprayed over many), lock the address.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "fipe.security.LoginThrottle"
+AXES_CLIENT_IP_CALLABLE = "fipe.security.client_ip"
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
+# Addresses or networks of the reverse proxies in front of the application (e.g. 127.0.0.1,
+# 10.0.0.0/8): only they are believed when they say, in X-Forwarded-For, who the client is.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -169,7 +182,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media-not-served/"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "fipe.storage.CleanFileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

@@ -1,38 +1,26 @@
-from decimal import Decimal
-
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from departments.models import Department
-from projects.awards.services import committed_total
+from projects.awards.services import check_call_funding, check_department_envelope
+from projects.enums import CallStatus
+from projects.exceptions import DomainError
 from projects.exchange.admin import ApplicationImportAdminMixin, CallResultsAdminMixin
+from projects.forms import ApplicantForm, SharedApplicantRule
 from projects.models import (
     Applicant,
     Application,
     Attachment,
-    Award,
     Call,
     DepartmentEnvelope,
     RequestedAmount,
     StatusChange,
 )
-from projects.money import check_year_amounts, format_euros
-
-
-def committed_under_lock(*, call: Call, department: Department | None = None) -> Decimal:
-    """What the call (or one of its departments) has committed, read with the call's row locked.
-
-    approve_laureate locks the same row, and the admin validates and saves in one transaction:
-    an approval under way is either counted here or waits for the save, so an envelope can never
-    be saved below what ends up committed.
-    """
-    Call.objects.select_for_update().values_list("pk", flat=True).get(pk=call.pk)
-    return committed_total(call=call, department=department)
+from projects.money import check_year_amounts
 
 
 class DepartmentEnvelopeForm(forms.ModelForm):
@@ -46,18 +34,16 @@ class DepartmentEnvelopeForm(forms.ModelForm):
         call = cleaned.get("call") or (self.instance.call if self.instance.call_id else None)
         department, amount = cleaned.get("department"), cleaned.get("amount")
         if call and department and amount is not None:
-            committed = committed_under_lock(call=call, department=department)
-            if amount < committed:
-                self.add_error(
-                    "amount",
-                    _("Le département a déjà %(committed)s engagés : l’enveloppe ne peut pas être inférieure.")
-                    % {"committed": format_euros(committed)},
-                )
+            check_department_envelope(call=call, department=department, amount=amount)
         return cleaned
 
 
 class CallForm(forms.ModelForm):
-    """A call as administrators edit it: what the approvals have already committed bounds the changes."""
+    """A call as administrators edit it: what the approvals have already committed bounds the changes.
+
+    Its status and publication date are not here: they move through publish_results (the
+    « Publier les résultats » action), which checks that the results may be published.
+    """
 
     class Meta:
         model = Call
@@ -65,12 +51,10 @@ class CallForm(forms.ModelForm):
             "reference",
             "title",
             "region",
-            "status",
             "opens_on",
             "closes_on",
             "first_year",
             "last_year",
-            "results_published_at",
             "envelope",
             "state_share",
             "state_budget_reference",
@@ -79,25 +63,7 @@ class CallForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if self.instance.pk is None:
-            return cleaned
-        committed = committed_under_lock(call=self.instance)
-        envelope = cleaned.get("envelope")
-        if envelope is not None and envelope < committed:
-            self.add_error(
-                "envelope",
-                _("L’appel a déjà %(committed)s engagés : l’enveloppe ne peut pas être inférieure.")
-                % {"committed": format_euros(committed)},
-            )
-        # The funding lines were split with the share in force at approval, and they never change.
-        if "state_share" in self.changed_data and Award.objects.filter(application__call=self.instance).exists():
-            self.add_error(
-                "state_share",
-                _(
-                    "Des subventions de cet appel sont déjà réparties entre l’État et la Cnaf selon cette part : "
-                    "elle ne peut plus changer."
-                ),
-            )
+        check_call_funding(call=self.instance, envelope=cleaned.get("envelope"), state_share=cleaned.get("state_share"))
         return cleaned
 
 
@@ -108,9 +74,29 @@ class DepartmentEnvelopeInline(admin.TabularInline):
     autocomplete_fields = ["department"]
 
 
+def _filing_action(status: CallStatus, description):
+    @admin.action(description=description)
+    def action(modeladmin, request, queryset):
+        for call in queryset:
+            try:
+                call.set_filing(status)
+            except DomainError as error:
+                modeladmin.message_user(request, error.message, messages.ERROR)
+            else:
+                modeladmin.message_user(request, f"{call.reference} : {CallStatus(status).label}", messages.SUCCESS)
+
+    action.__name__ = f"set_{status}"
+    return action
+
+
 @admin.register(Call)
 class CallAdmin(CallResultsAdminMixin, admin.ModelAdmin):
     form = CallForm
+    readonly_fields = ["status", "results_published_at"]
+    actions = [
+        _filing_action(CallStatus.OPEN, _("Ouvrir aux dépôts de dossiers")),
+        _filing_action(CallStatus.CLOSED, _("Clore les dépôts de dossiers")),
+    ]
     list_display = ["reference", "title", "region", "opens_on", "closes_on", "envelope", "status"]
     list_filter = ["status", "region"]
     search_fields = ["reference", "title"]
@@ -125,18 +111,46 @@ class CallAdmin(CallResultsAdminMixin, admin.ModelAdmin):
     ]
 
 
+class ApplicantAdminForm(SharedApplicantRule, forms.ModelForm):
+    class Meta:
+        model = Applicant
+        fields = ApplicantForm.Meta.fields
+
+
 @admin.register(Applicant)
 class ApplicantAdmin(admin.ModelAdmin):
+    form = ApplicantAdminForm
     list_display = ["legal_name", "legal_form", "siret", "rna", "commune"]
     list_filter = ["legal_form"]
     search_fields = ["legal_name", "siret", "rna", "commune"]
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
+
+class ApplicationAdminForm(forms.ModelForm):
+    """The file's corrections, under the pages' rule: only while it is editable."""
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            self.instance.check_editable()
+        except DomainError as error:
+            raise ValidationError(error.message) from None
+        return cleaned
+
 
 class RequestedAmountFormSet(BaseInlineFormSet):
-    """Years of the call's programme only, one row per year."""
+    """Years of the call's programme only, one row per year; none changes once the file is instructed."""
 
     def clean(self):
         super().clean()
+        if self.has_changed():
+            try:
+                self.instance.check_editable()
+            except DomainError as error:
+                raise ValidationError(error.message) from None
         amounts = {}
         for form in self.forms:
             if not form.cleaned_data or form.cleaned_data.get("DELETE"):
@@ -154,6 +168,15 @@ class RequestedAmountInline(admin.TabularInline):
     model = RequestedAmount
     formset = RequestedAmountFormSet
     extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return (obj is None or obj.is_editable) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return (obj is None or obj.is_editable) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return (obj is None or obj.is_editable) and super().has_delete_permission(request, obj)
 
 
 class StatusChangeInline(admin.TabularInline):
@@ -177,6 +200,7 @@ class ApplicationAdmin(ApplicationImportAdminMixin, admin.ModelAdmin):
     """Corrections of a file. The status moves only through the workflow, so it is read-only here;
     files are created on the "Saisir un dossier" page, which allocates their reference."""
 
+    form = ApplicationAdminForm
     list_display = ["reference", "title", "applicant", "department", "requested_total", "status"]
     list_filter = ["status", "call", "department", "category", "qpv"]
     search_fields = ["reference", "title", "applicant__legal_name", "applicant__siret"]
@@ -201,6 +225,11 @@ class ApplicationAdmin(ApplicationImportAdminMixin, admin.ModelAdmin):
         "created_at",
     ]
     inlines = [RequestedAmountInline, StatusChangeInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not obj.is_editable:
+            return self.fields
+        return self.readonly_fields
 
     def has_add_permission(self, request):
         return False

@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 from dsfr.utils import dsfr_input_class_attr
@@ -11,10 +12,32 @@ from departments.models import Department
 from departments.permissions import get_scope
 from projects.models import Applicant, Application, Call
 from projects.money import AmountField, check_year_amounts, format_euros
+from projects.services import refuse_shared_applicant_changes
 from projects.uploads import ACCEPT_ATTRIBUTE, validate_attachment
 
 
-class ApplicantForm(DsfrBaseForm, forms.ModelForm):
+class SharedApplicantRule:
+    """An applicant form that refuses changes to an applicant whose files the user does not all manage.
+
+    `self.user` is who saves; the page's form and the admin's both use it.
+    """
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None:
+            # The instance still holds what is stored: the form's values reach it after clean().
+            changed = [
+                name
+                for name in self._meta.fields
+                if name in cleaned and name != "siret" and cleaned[name] != getattr(self.instance, name)
+            ]
+            refusal = refuse_shared_applicant_changes(changes={self.instance.siret: changed}, by=self.user)
+            if refusal:
+                raise ValidationError(refusal[self.instance.siret])
+        return cleaned
+
+
+class ApplicantForm(SharedApplicantRule, DsfrBaseForm, forms.ModelForm):
     """The applicant of a file. The SIRET identifies it: a known SIRET updates that applicant."""
 
     # Wider than the 14 digits, so that a SIRET typed with spaces reaches clean_siret.
@@ -40,8 +63,9 @@ class ApplicantForm(DsfrBaseForm, forms.ModelForm):
         ]
         help_texts = {"rna": _("Pour une association : W suivi de 9 chiffres.")}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         if self.is_bound:
             # Same SIRET, same applicant; an unknown SIRET is a new applicant, never a renamed one.
             siret = siret_checker.compact(self.data.get(self.add_prefix("siret"), "") or "")

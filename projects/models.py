@@ -31,6 +31,7 @@ from projects.money import (
     non_negative_amount,
     positive_amount,
 )
+from projects.tabs import summary_only
 from projects.workflow import TRANSITIONS
 
 validate_rna = RegexValidator(
@@ -96,6 +97,21 @@ class Call(models.Model):
     def accepts_applications(self) -> bool:
         return self.status in (CallStatus.DRAFT, CallStatus.OPEN)
 
+    def set_filing(self, status: CallStatus) -> None:
+        """Open or close the call to new files. Its results are published only by publish_results,
+        which checks them, and a call whose results are public stays so."""
+        if status not in (CallStatus.DRAFT, CallStatus.OPEN, CallStatus.CLOSED):
+            raise TransitionNotAllowed(_("Les résultats se publient par « Publier les résultats », qui les vérifie."))
+        with transaction.atomic():
+            current = Call.objects.select_for_update().values_list("status", flat=True).get(pk=self.pk)
+            if current == CallStatus.RESULTS_PUBLISHED:
+                raise TransitionNotAllowed(
+                    _("Les résultats de l’appel %(reference)s sont publiés : son statut ne change plus.")
+                    % {"reference": self.reference}
+                )
+            self.status = status
+            self.save(update_fields=["status"])
+
     def budget_reference(self, funder: Funder) -> str:
         return self.state_budget_reference if funder == Funder.STATE else self.cnaf_budget_reference
 
@@ -133,6 +149,18 @@ class DepartmentEnvelope(models.Model):
             )
 
 
+class ApplicantQuerySet(models.QuerySet):
+    def shared_beyond(self, user):
+        """Applicants with a file in a department the user does not manage.
+
+        An applicant's name, address and contact are those of all its files, in every region
+        (the letters of each go there): projects.services.refuse_shared_applicant_changes keeps
+        them for users who manage every one of those files.
+        """
+        outside = Application.objects.exclude(department_id__in=get_scope(user).department_ids(Action.MANAGE))
+        return self.filter(pk__in=outside.values("applicant_id"))
+
+
 class Applicant(models.Model):
     legal_name = models.CharField(_("raison sociale"), max_length=255)
     legal_form = models.CharField(_("forme juridique"), max_length=20, choices=LegalForm.choices)
@@ -146,6 +174,8 @@ class Applicant(models.Model):
     contact_name = models.CharField(_("nom du contact"), max_length=150, blank=True)
     contact_email = models.EmailField(_("courriel du contact"), blank=True)
     contact_phone = models.CharField(_("téléphone du contact"), max_length=20, blank=True)
+
+    objects = ApplicantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("porteur de projet")
@@ -295,7 +325,13 @@ class Application(models.Model):
     def allowed_transitions(self, user) -> list:
         """Transitions the user may apply now, for buttons on pages."""
         scope = get_scope(user)
-        return [t for t in TRANSITIONS.values() if self.status in t.sources and scope.can(t.action, self.department_id)]
+        return [
+            t
+            for t in TRANSITIONS.values()
+            if self.status in t.sources
+            and scope.can(t.action, self.department_id)
+            and not (t.needs_full_file and summary_only(user, self))
+        ]
 
     def _transition(self, name: str, *, by, comment: str = "") -> "StatusChange":
         transition = TRANSITIONS[name]
@@ -312,6 +348,14 @@ class Application(models.Model):
                 raise TransitionNotAllowed(
                     _("Impossible de « %(label)s » : le dossier %(reference)s est au statut « %(status)s ».")
                     % {"label": transition.label, "reference": self.reference, "status": Status(current).label}
+                )
+            if transition.needs_full_file and summary_only(by, self):
+                raise PermissionRefused(
+                    _(
+                        "Déclarez d’abord n’avoir aucun conflit d’intérêts avec le dossier %(reference)s : "
+                        "« %(label)s » n’est possible qu’à qui peut lire le dossier complet."
+                    )
+                    % {"label": transition.label, "reference": self.reference}
                 )
             moved = _moved_fields(transition, timezone.now())
             for field, value in moved.items():
@@ -356,6 +400,16 @@ class Application(models.Model):
     def is_editable(self) -> bool:
         return self.status in EDITABLE_STATUSES
 
+    def check_editable(self) -> None:
+        """Rule: a file (its fields, its applicant, its requested amounts) changes only until its
+        instruction starts; reviews, proposal and award are then made of what it says (an award
+        is never above what was requested)."""
+        if not self.is_editable:
+            raise TransitionNotAllowed(
+                _("Le dossier %(reference)s est au statut « %(status)s » : il ne peut plus être modifié.")
+                % {"reference": self.reference, "status": self.get_status_display()}
+            )
+
     def joined(self, name: str) -> tuple[bool, models.Model | None]:
         """Whether the one-to-one `name` (`proposal`, `award`) was read with the application, and its value.
 
@@ -374,6 +428,7 @@ class Application(models.Model):
 
     def set_requested_amounts(self, amounts_by_year: dict[int, Decimal]) -> None:
         """Replace the amounts requested per programme year (validated by the caller's form)."""
+        self.check_editable()
         # Checked here too: every entry point (form, admin, import) ends here, and the database
         # constraint would otherwise answer with an IntegrityError.
         checked = check_year_amounts(amounts_by_year, years=self.call.programme_years)

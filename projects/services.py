@@ -12,7 +12,6 @@ from departments.models import Department
 from departments.permissions import get_scope
 from projects.exceptions import (
     PermissionRefused,
-    TransitionNotAllowed,
 )
 from projects.models import (
     Applicant,
@@ -42,6 +41,27 @@ def allocate_references(*, call: Call, department: Department, count: int) -> li
     ReferenceCounter.objects.filter(pk=counter.pk).update(last_number=F("last_number") + count)
     last = ReferenceCounter.objects.values_list("last_number", flat=True).get(pk=counter.pk)
     return [f"{call.reference}-{department.padded_code}-{number:03d}" for number in range(last - count + 1, last + 1)]
+
+
+def refuse_shared_applicant_changes(*, changes: dict[str, list[str]], by) -> dict[str, str]:
+    """SIRET → why `by` may not make these changes to that applicant (none when all are allowed).
+
+    `changes` maps the SIRET of known applicants to the names of the fields the user would
+    change. Rule: a user changes an applicant only if they manage every file of it; else the
+    applicant of another region would get this user's address and contact, and its letters
+    with them. Pages, admin and import ask this one function.
+    """
+    sirets = [siret for siret, fields in changes.items() if fields]
+    refused: dict[str, str] = {}
+    for start in range(0, len(sirets), 2000):
+        for applicant in Applicant.objects.filter(siret__in=sirets[start : start + 2000]).shared_beyond(by):
+            labels = ", ".join(str(Applicant._meta.get_field(name).verbose_name) for name in changes[applicant.siret])
+            refused[applicant.siret] = _(
+                "Le porteur de SIRET %(siret)s a aussi des dossiers que vous ne gérez pas : vous ne pouvez pas "
+                "modifier sa fiche (%(fields)s). Reprenez-la telle qu’elle est enregistrée ou demandez la "
+                "modification à un administrateur."
+            ) % {"siret": applicant.siret, "fields": labels}
+    return refused
 
 
 def create_application(
@@ -88,11 +108,7 @@ def update_application(
     """
     if not get_scope(by).can(Action.MANAGE, application.department_id):
         raise PermissionRefused(_("Vous ne pouvez pas modifier les dossiers de ce département."))
-    if not application.is_editable:
-        raise TransitionNotAllowed(
-            _("Le dossier %(reference)s est au statut « %(status)s » : il ne peut plus être modifié.")
-            % {"reference": application.reference, "status": application.get_status_display()}
-        )
+    application.check_editable()
     with transaction.atomic():
         application.applicant = applicant
         for name, value in fields.items():

@@ -38,7 +38,7 @@ from projects.permissions import (
 )
 from projects.services import attach_file, create_application, update_application
 from projects.shortcuts import visible_application
-from projects.tabs import summary_only, tabs_for
+from projects.tabs import tabs_for
 from projects.workflow import TRANSITIONS
 
 PAGE_SIZE = 50
@@ -229,7 +229,7 @@ def application_create(request):
         call = Call.objects.visible_to(request.user).filter(reference=reference).first()
         if call is not None:
             initial["call"] = call.pk
-    applicant_form = ApplicantForm(data, prefix="applicant")
+    applicant_form = ApplicantForm(data, prefix="applicant", user=request.user)
     application_form = ApplicationForm(data, user=request.user, initial=initial)
     if data is not None and applicant_form.is_valid() and application_form.is_valid():
         cleaned = application_form.cleaned_data
@@ -272,7 +272,7 @@ def application_edit(request, reference):
     if not can_edit_application(request.user, application):
         raise PermissionDenied
     data = posted_data(request)
-    applicant_form = ApplicantForm(data, prefix="applicant", instance=application.applicant)
+    applicant_form = ApplicantForm(data, prefix="applicant", instance=application.applicant, user=request.user)
     # The form works on its own copy: a refused edit must not show half-changed values elsewhere on the page.
     application_form = ApplicationForm(
         data, user=request.user, instance=Application.objects.select_related("call").get(pk=application.pk)
@@ -314,7 +314,7 @@ def application_transition(request, reference, name):
     """Apply one of PAGE_TRANSITIONS; a refused move is a message and changes nothing."""
     if name not in PAGE_TRANSITIONS:
         raise Http404
-    application = visible_application(request.user, reference, WITH_AMOUNTS)
+    application = visible_application(request.user, reference, WITH_AMOUNTS, full_file=False)
     transition = TRANSITIONS[name]
     allowed = transition in application.allowed_transitions(request.user)
     if request.method == "GET" and not allowed:
@@ -389,8 +389,6 @@ def attachment_upload(request, reference):
 def attachment_download(request, reference, pk):
     """The file, only to those who see the application; always as a download, never rendered inline."""
     application = visible_application(request.user, reference, WITH_AMOUNTS)
-    if summary_only(request.user, application):
-        raise PermissionDenied
     attachment = get_object_or_404(application.attachments, pk=pk)
     response = stored_file_response(
         attachment.file, filename=attachment.original_name, content_type=attachment.content_type

@@ -23,6 +23,9 @@ class Transition:
     action: Action  # what the actor must be allowed to do on the application's department
     label: Promise
     needs_comment: bool = False
+    # The move starts reading the whole file: refused to whoever must see only its summary
+    # (an instructor who has not declared the absence of a conflict of interest).
+    needs_full_file: bool = False
 
 
 TRANSITIONS: dict[str, Transition] = {
@@ -30,7 +33,12 @@ TRANSITIONS: dict[str, Transition] = {
     for t in [
         Transition("submit", frozenset({Status.DRAFT}), Status.SUBMITTED, Action.MANAGE, _("Déposer le dossier")),
         Transition(
-            "start_review", frozenset({Status.SUBMITTED}), Status.IN_REVIEW, Action.REVIEW, _("Commencer l’instruction")
+            "start_review",
+            frozenset({Status.SUBMITTED}),
+            Status.IN_REVIEW,
+            Action.REVIEW,
+            _("Commencer l’instruction"),
+            needs_full_file=True,
         ),
         Transition(
             "mark_reviewed", frozenset({Status.IN_REVIEW}), Status.REVIEWED, Action.REVIEW, _("Clore l’instruction")

@@ -29,8 +29,18 @@ def can_run_committee(user, department) -> bool:
 
 
 def can_read_minutes(user, meeting) -> bool:
-    """Rule: whoever may see the department's files may read the minutes of its committee."""
-    return get_scope(user).can(Action.VIEW, meeting.department_id)
+    """Rule: whoever may see the department's files may read the minutes of its committee,
+    unless they must see only the summary of one of the files it decided: the minutes carry
+    both bodies' scores and the proposed amounts of every one.
+
+    That is sees_summary_only for all the meeting's files at once (none is a draft).
+    """
+    if not get_scope(user).can(Action.VIEW, meeting.department_id):
+        return False
+    if not review_kinds(user, meeting.department_id):
+        return True
+    cleared = ConflictDeclaration.objects.filter(user=user, has_conflict=False).values("application_id")
+    return not meeting.proposals.exclude(application_id__in=cleared).exists()
 
 
 def sees_summary_only(user, application, declaration) -> bool:

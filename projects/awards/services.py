@@ -44,6 +44,53 @@ def committed_total(*, call: Call, department: Department | None = None) -> Deci
     return awards.aggregate(total=Coalesce(Sum("total"), Decimal("0")))["total"]
 
 
+def check_call_funding(*, call: Call, envelope: Decimal | None, state_share: Decimal | None) -> None:
+    """Refuse (ValidationError by field) a call's envelope or State share that the approvals forbid.
+
+    The envelope never goes below what the call's awards commit; the State share never changes
+    once an award has been split with it (its funding lines never change). Run it in the
+    transaction that saves: it locks the call's row, as approve_laureate does, so an approval
+    under way is either counted here or waits for the save.
+    """
+    if call.pk is None:
+        return
+    Call.objects.select_for_update().values_list("pk", flat=True).get(pk=call.pk)
+    errors = {}
+    committed = committed_total(call=call)
+    if envelope is not None and envelope < committed:
+        errors["envelope"] = _("L’appel a déjà %(committed)s engagés : l’enveloppe ne peut pas être inférieure.") % {
+            "committed": format_euros(committed)
+        }
+    stored_share = Call.objects.values_list("state_share", flat=True).get(pk=call.pk)
+    if (
+        state_share is not None
+        and state_share != stored_share
+        and Award.objects.filter(application__call=call).exists()
+    ):
+        errors["state_share"] = _(
+            "Des subventions de cet appel sont déjà réparties entre l’État et la Cnaf selon cette part : "
+            "elle ne peut plus changer."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_department_envelope(*, call: Call, department: Department, amount: Decimal) -> None:
+    """Refuse (ValidationError on `amount`) a department's envelope below what its awards commit.
+
+    Same lock as check_call_funding, in the transaction that saves.
+    """
+    Call.objects.select_for_update().values_list("pk", flat=True).get(pk=call.pk)
+    committed = committed_total(call=call, department=department)
+    if amount < committed:
+        raise ValidationError(
+            {
+                "amount": _("Le département a déjà %(committed)s engagés : l’enveloppe ne peut pas être inférieure.")
+                % {"committed": format_euros(committed)}
+            }
+        )
+
+
 def clean_award_amounts(*, call: Call, amounts_by_year: Mapping) -> dict[int, Decimal]:
     """The amounts per programme year, in cents, without the years left at zero.
 

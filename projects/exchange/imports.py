@@ -25,7 +25,7 @@ from projects.enums import EDITABLE_STATUSES, Category, LegalForm, Status
 from projects.exchange.spreadsheets import UnreadableFile, file_format, read_table, write_table
 from projects.models import Applicant, Application, Call, RequestedAmount, StatusChange
 from projects.money import format_euros, parse_amount
-from projects.services import allocate_references
+from projects.services import allocate_references, refuse_shared_applicant_changes
 from projects.workflow import TRANSITIONS
 
 # Applications still in these statuses may be corrected by a new import; later ones belong to the reviewers.
@@ -467,7 +467,7 @@ def import_applications(
     if not parsed and not report.problems:
         report.problems.append(Problem(None, "", _("Le fichier ne contient aucune ligne de dossier.")))
 
-    plan = _plan(call, parsed, columns_by_key, report)
+    plan = _plan(call, by, parsed, columns_by_key, report)
     if report.problems or dry_run:
         return report
     try:
@@ -492,7 +492,7 @@ class _Plan:
     updates: list[tuple[_ParsedRow, int]] = field(default_factory=list)
 
 
-def _plan(call, parsed: list[_ParsedRow], columns: dict[str, Column], report: ImportReport) -> _Plan:
+def _plan(call, by, parsed: list[_ParsedRow], columns: dict[str, Column], report: ImportReport) -> _Plan:
     """Match applicants and applications with what exists; report conflicts between rows."""
     plan = _Plan()
     clean_rows = [row for row in parsed if not row.problems and row.department and row.applicant.get("siret")]
@@ -520,6 +520,7 @@ def _plan(call, parsed: list[_ParsedRow], columns: dict[str, Column], report: Im
     }
     first_line_of: dict[str, _ParsedRow] = {}
     seen_applications: dict[tuple, int] = {}
+    changed_fields: dict[str, list[str]] = {}
     for row in clean_rows:
         siret = row.applicant["siret"]
         first = first_line_of.setdefault(siret, row)
@@ -553,11 +554,12 @@ def _plan(call, parsed: list[_ParsedRow], columns: dict[str, Column], report: Im
         if current is None:
             applicant_action = "create"
             plan.new_applicants.setdefault(siret, row.applicant)
-        elif siret in plan.changed_applicants or any(
-            getattr(current, name) != value for name, value in row.applicant.items()
-        ):
+        elif siret in plan.changed_applicants:
+            applicant_action = "update"
+        elif changed := [name for name, value in row.applicant.items() if getattr(current, name) != value]:
             applicant_action = "update"
             plan.changed_applicants[siret] = current
+            changed_fields[siret] = changed
         else:
             applicant_action = "unchanged"
 
@@ -608,6 +610,8 @@ def _plan(call, parsed: list[_ParsedRow], columns: dict[str, Column], report: Im
                 requested_total=sum(row.amounts.values(), Decimal("0")),
             )
         )
+    for siret, message in refuse_shared_applicant_changes(changes=changed_fields, by=by).items():
+        report.problems.append(Problem(first_line_of[siret].line, columns["siret"].header, message))
     return plan
 
 

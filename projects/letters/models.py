@@ -1,5 +1,7 @@
 """Decision letters, their signatories and the batches that produce them."""
 
+import os
+import socket
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -69,6 +71,24 @@ class DecisionLetter(models.Model):
         return f"{self.application.reference} — {self.get_kind_display()} v{self.version}"
 
 
+def current_worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def worker_alive(worker: str) -> bool:
+    """False only when `worker` ran on this host and its process is gone; elsewhere, nobody can tell."""
+    host, _sep, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 # A working batch moves at least once a letter, well under a minute apart. django-tasks never hands a
 # started task to another worker, so a batch that has not moved for this long has lost its worker (killed,
 # restarted) and would otherwise stay "en cours" for ever. A pending one waits for the worker, which takes
@@ -95,6 +115,12 @@ class LetterBatch(models.Model):
     # The heartbeat: the task moves it with every letter (QuerySet.update() does not apply auto_now).
     updated_at = models.DateTimeField(_("dernière activité"), auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The task worker running the batch ("host:pid"): on that host, a pid that no longer runs
+    # means the worker died, and the batch is interrupted at once rather than after BATCH_STALE_AFTER.
+    worker = models.CharField(max_length=200, blank=True)
+    # A batch relaunched after an interrupted one also archives the letters that one produced:
+    # its ZIP holds every letter the request made since then.
+    letters_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("lot de courriers")
@@ -105,8 +131,12 @@ class LetterBatch(models.Model):
         return f"{self.call.reference} — {self.created_at:%d/%m/%Y %H:%M}"
 
     def is_stale(self, now: datetime) -> bool:
-        """Still pending or running, but not moved for BATCH_STALE_AFTER: its worker is gone."""
-        return self.status in UNFINISHED_BATCH_STATUSES and now - self.updated_at >= BATCH_STALE_AFTER
+        """Still pending or running, but not moved for BATCH_STALE_AFTER, or its worker is known dead."""
+        if self.status not in UNFINISHED_BATCH_STATUSES:
+            return False
+        return now - self.updated_at >= BATCH_STALE_AFTER or (
+            self.status == BatchStatus.RUNNING and not worker_alive(self.worker)
+        )
 
     def interrupt_if_stale(self, *, now: datetime) -> None:
         """Close a stale batch as failed, saying so in its report; the letters it produced are kept.
@@ -118,11 +148,17 @@ class LetterBatch(models.Model):
             return
         message = _(
             "Le traitement a été interrompu : le lot n’avait plus avancé depuis %(minutes)s minutes, le service "
-            "de tâches en arrière-plan s’est sans doute arrêté. Les courriers déjà produits sont conservés."
+            "de tâches en arrière-plan s’est sans doute arrêté. Les courriers déjà produits sont conservés ; "
+            "relancez le lot : son archive les contiendra aussi."
         ) % {"minutes": int(BATCH_STALE_AFTER.total_seconds() // 60)}
+        if now - self.updated_at < BATCH_STALE_AFTER:
+            message = _(
+                "Le traitement a été interrompu : le service de tâches en arrière-plan qui le menait s’est arrêté. "
+                "Les courriers déjà produits sont conservés ; relancez le lot : son archive les contiendra aussi."
+            )
         LetterBatch.objects.filter(pk=self.pk, status=self.status, updated_at=self.updated_at).update(
             status=BatchStatus.FAILED,
-            report=[{"outcome": "failed", "message": message}],
+            report=[{"outcome": "failed", "message": str(message)}],
             finished_at=now,
             updated_at=now,
         )

@@ -7,11 +7,13 @@ processes that never touch the database, and store the results back in the paren
 
 import base64
 import datetime
+import errno
 import hashlib
 import logging
 import mimetypes
 import multiprocessing
 import os
+import signal
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import DatabaseError, close_old_connections, transaction
 from django.db.models import Max, Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -267,15 +269,28 @@ def _render_job(job: tuple[int, str]) -> tuple[int, bytes | None, str]:
         return index, None, f"{type(error).__name__}: {error}"
 
 
+def _renderer_started() -> None:
+    """In each renderer: the default signal handlers, not the parent's.
+
+    Forked from the task worker, a renderer would otherwise keep its graceful-shutdown
+    handler, which only notes the signal: the pool's terminate() would then wait for ever on
+    renderers that ignore its SIGTERM, and the worker with them.
+    """
+    for name in ("SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+
+
 def render_pool(processes: int, letters: int):
     """A pool of `processes` PDF renderers, or no pool (None) when one process is enough.
 
     The pool is forked: its workers inherit the loaded code and never use the parent's
-    database connections (they only ever receive HTML strings).
+    database connections (they only ever receive HTML strings). Leaving the `with` block
+    terminates them, whether the batch ended or failed.
     """
     if processes <= 1 or letters <= 1:
         return nullcontext(None)
-    return multiprocessing.get_context("fork").Pool(min(processes, letters))
+    return multiprocessing.get_context("fork").Pool(min(processes, letters), initializer=_renderer_started)
 
 
 def render_in_pool(pool, htmls: list[str]) -> Iterator[tuple[int, bytes | None, str]]:
@@ -460,13 +475,16 @@ def generate_missing_letters(
     processes: int | None = None,
     on_progress: Callable[[BatchSummary], None] | None = None,
     chunk_size: int = 48,
+    archive_since: datetime.datetime | None = None,
 ) -> BatchSummary:
     """Generate every letter the call (or one department) still lacks, and write them to a ZIP.
 
     A letter is missing when the application is eligible for that kind and has no version
     of it yet; the others are reported as skipped. Each letter succeeds or fails on its
     own: a failure is reported with its reason and leaves that application untouched.
-    `archive` is a binary file object the ZIP is written to.
+    `archive` is a binary file object the ZIP is written to. With `archive_since` (a batch
+    relaunched after an interrupted one), the letters `by` produced since then are archived
+    too, so that the ZIP holds every letter of the batch.
     """
     allowed = get_scope(by).department_ids(Action.ISSUE_LETTERS)
     if not Department.objects.filter(region_id=call.region_id, pk__in=allowed).exists():
@@ -479,7 +497,10 @@ def generate_missing_letters(
     candidates = batch_candidates(call=call, by=by, department=department, kind=kind)
     summary = BatchSummary(total=len(candidates))
     missing = []
+    earlier = _earlier_letters(candidates, by, archive_since) if archive_since and archive else {}
     for application, letter_kind in candidates:
+        if (application.pk, letter_kind, application.latest_version) in earlier:
+            continue
         if application.latest_version:
             summary.outcomes.append(
                 LetterOutcome(
@@ -498,6 +519,20 @@ def generate_missing_letters(
         zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) if archive else nullcontext() as zipped,
         render_pool(processes or default_processes(), len(missing)) as pool,
     ):
+        for (_pk, letter_kind, version), (application, letter) in earlier.items():
+            name = archive_name(application, letter_kind, version)
+            with letter.file.open("rb") as stored:
+                zipped.writestr(name, stored.read())
+            summary.outcomes.append(
+                LetterOutcome(
+                    application.reference,
+                    letter_kind,
+                    "generated",
+                    _("produit avant l’interruption du lot"),
+                    version,
+                    name,
+                )
+            )
         if on_progress:
             on_progress(summary)
         for outcome in _generate(missing, sources, by, pool, zipped, chunk_size):
@@ -505,6 +540,22 @@ def generate_missing_letters(
             if on_progress:
                 on_progress(summary)
     return summary
+
+
+def _earlier_letters(candidates, by, since) -> dict[tuple, tuple[Application, DecisionLetter]]:
+    """(application pk, kind, version) → (application, letter) for the candidates' latest letters
+    that `by` produced since `since`: those of an interrupted run of the same batch."""
+    latest = {(application.pk, kind, application.latest_version): application for application, kind in candidates}
+    letters = DecisionLetter.objects.filter(
+        application_id__in=[application.pk for application, _kind in candidates if application.latest_version],
+        generated_by=by,
+        generated_at__gte=since,
+    )
+    return {
+        (letter.application_id, letter.kind, letter.version): (latest[key], letter)
+        for letter in letters
+        if (key := (letter.application_id, letter.kind, letter.version)) in latest
+    }
 
 
 def _generate(missing, sources: LetterSources, by, pool, zipped, chunk_size: int) -> Iterator[LetterOutcome]:
@@ -529,6 +580,17 @@ def _generate(missing, sources: LetterSources, by, pool, zipped, chunk_size: int
         yield from _store_rendered(*pending, sources, by, zipped)
 
 
+def fault_message(error: Exception) -> str:
+    """What a batch reports when the machine, not the letter, failed: a full disk, a lost database."""
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return _("Espace disque insuffisant : le fichier n’a pas été enregistré.")
+    if isinstance(error, DatabaseError):
+        # The connection is closed if it is dead, so the next letter (or report) opens a new one.
+        close_old_connections()
+        return _("Connexion à la base de données perdue : l’enregistrement n’a pas abouti.")
+    return f"{type(error).__name__}: {error}"
+
+
 def _store_rendered(jobs, results, sources: LetterSources, by, zipped) -> Iterator[LetterOutcome]:
     for index, pdf, error in results:
         application, kind = jobs[index]
@@ -544,6 +606,10 @@ def _store_rendered(jobs, results, sources: LetterSources, by, zipped) -> Iterat
             continue
         except DomainError as failure:
             yield LetterOutcome(application.reference, kind, "failed", str(failure.message))
+            continue
+        except (OSError, DatabaseError) as fault:
+            logger.exception("letter %s of %s not stored", kind, application.reference)
+            yield LetterOutcome(application.reference, kind, "failed", fault_message(fault))
             continue
         name = archive_name(application, kind, letter.version)
         if zipped is not None:

@@ -287,8 +287,15 @@ def meeting_close(request, pk):
 def minutes(request, pk):
     """The minutes PDF, for whoever may see the department's files."""
     meeting = visible_meeting_or_404(request.user, pk)
-    if not can_read_minutes(request.user, meeting) or not meeting.minutes:
+    if not meeting.minutes:
         raise Http404
+    if not can_read_minutes(request.user, meeting):
+        raise PermissionDenied(
+            _(
+                "Ce procès-verbal porte les notes de dossiers dont vous ne voyez que le résumé : déclarez d’abord "
+                "n’avoir aucun conflit d’intérêts avec chacun d’eux."
+            )
+        )
     filename = f"proces-verbal-cdsf-{meeting.department.code}-{meeting.date:%Y-%m-%d}.pdf"
     return stored_file_response(meeting.minutes, filename=filename, content_type="application/pdf")
 

@@ -237,7 +237,7 @@ def test_amount_with_more_than_two_decimals_is_refused():
 
 def test_applicant_form_binds_the_known_applicant_by_siret(db):
     known = ApplicantFactory()
-    form = ApplicantForm({"applicant-siret": known.siret}, prefix="applicant")
+    form = ApplicantForm({"applicant-siret": known.siret}, prefix="applicant", user=administrator())
     assert form.instance == known
 
 

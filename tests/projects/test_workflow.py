@@ -11,6 +11,7 @@ from projects.enums import PUBLIC_STATUS_LABELS, Status
 from projects.exceptions import PermissionRefused, TransitionNotAllowed
 from projects.models import Application, StatusChange
 from projects.workflow import TRANSITIONS
+from reviews.models import ConflictDeclaration
 from tests.departments.factories import (
     UserFactory,
     administrator,
@@ -20,6 +21,7 @@ from tests.departments.factories import (
     regional_approver,
 )
 from tests.projects.factories import ApplicationFactory
+from tests.reviews.factories import declared_caf_instructor
 
 S = Status
 OPEN = {S.DRAFT, S.SUBMITTED, S.IN_REVIEW, S.REVIEWED, S.PROPOSED, S.NOT_PROPOSED}
@@ -67,6 +69,8 @@ def test_transition_by_role_and_status(db, name, status, role):
     sources, target, roles = EXPECTED[name]
     actor = ROLES[role]()
     application = ApplicationFactory(status=status)
+    # Instructing starts with reading the whole file, which needs a « no conflict » declaration.
+    ConflictDeclaration.objects.create(user=actor, application=application, has_conflict=False)
     move = getattr(application, name)
 
     if role in roles and status in sources:
@@ -127,7 +131,7 @@ def test_a_failed_history_row_leaves_the_status_unchanged(db, monkeypatch):
 
     monkeypatch.setattr(StatusChange.objects, "create", broken_create)
     with pytest.raises(RuntimeError):
-        application.start_review(by=caf_instructor("11"))
+        application.start_review(by=declared_caf_instructor(application))
     application.refresh_from_db()
     assert application.status == Status.SUBMITTED
 
@@ -157,7 +161,7 @@ def test_every_status_has_a_staff_label_and_a_public_label(status):
 
 def test_allowed_transitions_lists_what_the_user_may_do_now(db):
     application = ApplicationFactory(submitted=True)
-    assert {t.name for t in application.allowed_transitions(caf_instructor("11"))} == {"start_review"}
+    assert {t.name for t in application.allowed_transitions(declared_caf_instructor(application))} == {"start_review"}
     assert {t.name for t in application.allowed_transitions(regional_approver())} == {"withdraw"}
     assert application.allowed_transitions(caf_instructor("31")) == []
 

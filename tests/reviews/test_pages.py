@@ -17,6 +17,7 @@ from tests.departments.factories import (
     regional_approver,
 )
 from tests.projects.factories import ApplicationFactory, CallFactory
+from tests.reviews.factories import declared_caf_instructor
 from tests.reviews.situations import meeting, propose, review, reviewed_application
 
 
@@ -332,7 +333,7 @@ def test_closing_on_the_page_then_downloading_the_minutes(client, db):
     application.refresh_from_db()
     assert application.status == Status.PROPOSED
     minutes_url = reverse("reviews:minutes", kwargs={"pk": opened.pk})
-    client.force_login(caf_instructor("11"))
+    client.force_login(declared_caf_instructor(application))
     download = client.get(minutes_url)
     assert download["Content-Type"] == "application/pdf"
     assert b"".join(download.streaming_content).startswith(b"%PDF")
@@ -342,11 +343,12 @@ def test_closing_on_the_page_then_downloading_the_minutes(client, db):
 
 def test_minutes_missing_on_disk_answer_404(client, db):
     opened = meeting("11")
-    propose(opened, reviewed_application("11"))
+    application = reviewed_application("11")
+    propose(opened, application)
     close_meeting(meeting=opened, by=opened.secretary)
     opened.refresh_from_db()
     opened.minutes.storage.delete(opened.minutes.name)
-    client.force_login(caf_instructor("11"))
+    client.force_login(declared_caf_instructor(application))
     assert client.get(reverse("reviews:minutes", kwargs={"pk": opened.pk})).status_code == 404
 
 

@@ -18,6 +18,7 @@ from tests.projects.awards.factories import (
     proposed_application,
 )
 from tests.projects.factories import ApplicationFactory, CallFactory
+from tests.reviews.factories import declared_caf_instructor
 
 
 @pytest.fixture
@@ -253,7 +254,7 @@ def test_award_page_shows_the_lines_with_scheduled_paid_and_remaining(client, ap
 
 def test_award_page_is_read_only_for_departmental_staff_and_hidden_from_other_departments(client, approver):
     application = laureate(by=approver, department="11")
-    client.force_login(caf_instructor("11"))
+    client.force_login(declared_caf_instructor(application))
     response = client.get(award_url(application))
     assert response.status_code == 200
     assert "Enregistrer un versement" not in response.text

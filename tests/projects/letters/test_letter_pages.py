@@ -11,6 +11,7 @@ from projects.letters.views import letters_tab_context
 from projects.models import DecisionLetter
 from tests.departments.factories import caf_instructor, member, regional_approver
 from tests.projects.letters.factories import laureate, rejected, signatory
+from tests.reviews.factories import declared_caf_instructor
 
 
 def url(name, **kwargs):
@@ -43,7 +44,7 @@ def test_preview_shows_the_letter_in_the_browser(client, approver):
 def test_an_instructor_of_the_department_may_preview(client, db):
     signatory()
     application = laureate()
-    client.force_login(caf_instructor("11"))
+    client.force_login(declared_caf_instructor(application))
     response = client.get(url("letter_preview", reference=application.reference, kind=LetterKind.AWARD))
     assert response.status_code == 200
 
@@ -65,7 +66,7 @@ def test_preview_of_a_letter_the_status_does_not_call_for_says_why(client, appro
 
 
 def test_download_sends_the_pdf_as_an_attachment(client, letter):
-    client.force_login(caf_instructor("11"))
+    client.force_login(declared_caf_instructor(letter.application))
     response = client.get(url("letter_download", reference=letter.application.reference, pk=letter.pk))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -83,7 +84,7 @@ def test_download_from_another_department_answers_404(client, letter):
 
 def test_download_of_a_letter_through_another_applications_reference_answers_404(client, letter):
     other = laureate()
-    client.force_login(caf_instructor("11"))
+    client.force_login(declared_caf_instructor(other))
     response = client.get(url("letter_download", reference=other.reference, pk=letter.pk))
     assert response.status_code == 404
 
@@ -157,7 +158,7 @@ def test_the_letters_page_lists_versions_and_actions(client, letter, approver):
 
 
 def test_an_instructor_sees_the_letters_without_the_actions(client, letter):
-    client.force_login(caf_instructor("11"))
+    client.force_login(declared_caf_instructor(letter.application))
     response = client.get(url("application_letters", reference=letter.application.reference))
     assert "Télécharger la v1" in response.text
     assert "Produire une nouvelle version" not in response.text
@@ -254,6 +255,6 @@ def test_letters_are_read_only_in_the_admin(admin_client, letter):
 
 def test_a_letter_missing_on_disk_answers_404(client, letter):
     letter.file.storage.delete(letter.file.name)
-    client.force_login(caf_instructor("11"))
+    client.force_login(declared_caf_instructor(letter.application))
     response = client.get(url("letter_download", reference=letter.application.reference, pk=letter.pk))
     assert response.status_code == 404
