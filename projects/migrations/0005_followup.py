@@ -13,7 +13,7 @@ import projects.followup.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("projects", "0003_rename_awardletter_decisionletter"),
+        ("projects", "0004_letterbatch_worker"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
