@@ -15,6 +15,7 @@ from tests.projects.awards.factories import pay_line
 from tests.projects.followup.factories import filed_report, laureate_under_terms, line_of
 from tests.projects.letters.factories import signatory
 from tests.projects.sample_files import pdf_bytes
+from tests.reviews.factories import declared_caf_instructor
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ def test_the_followup_tab_shows_schedule_reports_and_conditions(
 
 
 def test_an_instructor_files_a_report_for_the_laureate(client, application):
-    client.force_login(caf_instructor("11"))
+    client.force_login(declared_caf_instructor(application))
     url = reverse("projects:report_file", args=[application.reference])
     assert client.get(url + "?annee=2023").status_code == 200
     response = client.post(url, report_data())
@@ -84,7 +85,7 @@ def test_an_instructor_files_a_report_for_the_laureate(client, application):
     ],
 )
 def test_bad_report_figures_are_refused_on_their_field(client, application, field, value):
-    client.force_login(caf_instructor("11"))
+    client.force_login(declared_caf_instructor(application))
     response = client.post(reverse("projects:report_file", args=[application.reference]), report_data(**{field: value}))
     assert response.status_code == 400
     assert response.context["form"].errors[field]
@@ -96,7 +97,7 @@ def test_accepting_the_report_makes_the_balance_payable(client, application, app
     pay_line(line, by=approver, amount=Decimal("2500"))
     filed_report(application)
     assert [item.state for item in line_state(line)[0]] == ["paid", WAITING]
-    client.force_login(caf_instructor("11"))
+    client.force_login(declared_caf_instructor(application))
     response = client.post(
         reverse("projects:report_review", args=[application.reference, 2023]),
         {"review2023-decision": "accept", "review2023-message": ""},
@@ -108,7 +109,7 @@ def test_accepting_the_report_makes_the_balance_payable(client, application, app
 
 def test_corrections_without_a_message_are_refused(client, application):
     filed_report(application)
-    client.force_login(caf_instructor("11"))
+    client.force_login(declared_caf_instructor(application))
     response = client.post(
         reverse("projects:report_review", args=[application.reference, 2023]),
         {"review2023-decision": "corrections", "review2023-message": ""},
@@ -121,7 +122,7 @@ def test_corrections_without_a_message_are_refused(client, application):
 def test_a_recovery_above_what_was_paid_is_refused_on_its_field(client, application, approver):
     line = line_of(application)
     pay_line(line, by=approver, amount=Decimal("2500"))
-    client.force_login(caf_instructor("11"))
+    client.force_login(declared_caf_instructor(application))
     url = reverse("projects:recovery_create", args=[application.reference])
     response = client.post(url, {"line": line.pk, "amount": "2 500,01", "reason": "Non utilisé."})
     assert response.status_code == 400
