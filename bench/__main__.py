@@ -44,9 +44,10 @@ def _run(selected: list[str]) -> int:
     modules = sorted(name for _, name, _ in pkgutil.iter_modules([str(HERE)]) if name.startswith("bench_"))
     if selected:
         modules = [name for name in modules if any(part in name for part in selected)]
-    results = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
-    }
+    # A run of some modules keeps the figures of the others.
+    path = HERE / "results.json"
+    results = json.loads(path.read_text()) if selected and path.exists() else {}
+    results["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
     failed = False
     for name in modules:
         print(f"\n== {name}")
@@ -58,8 +59,8 @@ def _run(selected: list[str]) -> int:
             extra = f"  (floor {row['floor']} {row['unit']}, ratio {row['ratio']:.2f})" if "floor" in row else ""
             extra += f"  {row['queries']} queries" if "queries" in row else ""
             print(f"{row['name']:<72} {row['value']:>12} {row['unit']}{extra}{verdict}")
-    (HERE / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
-    print(f"\nWritten {HERE / 'results.json'}")
+    path.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+    print(f"\nWritten {path}")
     return 1 if failed else 0
 
 

@@ -27,6 +27,7 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "department", "region", "siret"]
     list_filter = ["kind", "region", "department__region"]
     search_fields = ["name", "siret"]
+    fields = ["kind", "name", "department", "region", "siret", "address", "city", "letterhead"]
     inlines = [MembershipInline]
 
 

@@ -73,6 +73,18 @@ class Organisation(models.Model):
     )
     siret = models.CharField(_("SIRET"), max_length=14, blank=True, validators=[validate_siret])
     address = models.TextField(_("adresse"), blank=True)
+    city = models.CharField(
+        _("ville"),
+        max_length=100,
+        blank=True,
+        help_text=_("Lieu d’émission des courriers : « Toulouse, le 1er décembre 2026 »."),
+    )
+    letterhead = models.CharField(
+        _("intitulé du bloc-marque"),
+        max_length=120,
+        blank=True,
+        help_text=_("Par exemple : Préfet de la région Occitanie. Vide : déduit du nom (« Préfecture » → « Préfet »)."),
+    )
 
     objects = OrganisationQuerySet.as_manager()
 
@@ -99,6 +111,14 @@ class Organisation(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def letterhead_title(self) -> str:
+        """What the State's bloc-marque says for this body, as the charter writes it: « Préfet de l’Aude »."""
+        if self.letterhead:
+            return self.letterhead
+        prefix = "Préfecture "
+        return "Préfet " + self.name[len(prefix) :] if self.name.startswith(prefix) else self.name
 
 
 class Membership(models.Model):

@@ -194,6 +194,17 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Electronic signature of the documents (projects.letters.signing). The keys and their passwords live
+# in this folder (or the passwords in FIPE_SIGNING_PASSWORD_<KEY> variables), never in the database.
+SIGNING_KEYS_DIR = Path(os.environ.get("SIGNING_KEYS_DIR", BASE_DIR / "signing"))
+# A time-stamping authority (RFC 3161): when set, signatures are PAdES B-T instead of B-B.
+SIGNING_TSA_URL = os.environ.get("SIGNING_TSA_URL", "")
+# The public address printed (and QR-coded) on every document for its verification page.
+SITE_URL = os.environ.get(
+    "SITE_URL", "http://127.0.0.1:8000" if DEBUG or not ALLOWED_HOSTS else f"https://{ALLOWED_HOSTS[0]}"
+).rstrip("/")
+VERIFY_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+
 # No inline script or style, no third-party origin: every asset is served from our static files.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -234,5 +245,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "ERROR"},
+        "axes": {"level": "WARNING"},
+        # Marianne's CFF table has no ROS entry, which pyHanko notes for every signature it draws.
+        "pyhanko.pdf_utils.font": {"level": "ERROR"},
+    },
 }

@@ -22,7 +22,7 @@ class ProjectsConfig(AppConfig):
         from fipe.navigation import add_nav_item
         from projects import views
         from projects.awards.views import award_tab_context
-        from projects.demo import applications, awards, letters, results
+        from projects.demo import applications, awards, letters, results, signing
         from projects.letters.views import letters_tab_context
         from projects.tabs import Tab, add_tab
 
@@ -50,6 +50,8 @@ class ProjectsConfig(AppConfig):
 
         add_demo_step(applications.load_call_and_applications, order=20)
         add_demo_step(applications.load_attachments, order=30)
+        # Before the committees (40): their minutes are signed as they close.
+        add_demo_step(signing.load_signatories, order=35)
         add_demo_step(awards.load_awards, order=50)
         add_demo_step(letters.load_letters, order=60)
         add_demo_step(results.load_results, order=70)

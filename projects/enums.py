@@ -83,3 +83,18 @@ class BatchStatus(models.TextChoices):
     RUNNING = "running", _("En cours")
     DONE = "done", _("Terminé")
     FAILED = "failed", _("Échec")
+
+
+class ImportStatus(models.TextChoices):
+    CHECK_PENDING = "check_pending", _("Vérification en attente")
+    CHECKING = "checking", _("Vérification en cours")
+    CHECKED = "checked", _("Vérifié : prêt à importer")
+    REFUSED = "refused", _("Refusé : rien n’a été enregistré")
+    IMPORT_PENDING = "import_pending", _("Import en attente")
+    IMPORTING = "importing", _("Import en cours")
+    DONE = "done", _("Importé")
+
+
+UNFINISHED_IMPORT_STATUSES = frozenset(
+    {ImportStatus.CHECK_PENDING, ImportStatus.CHECKING, ImportStatus.IMPORT_PENDING, ImportStatus.IMPORTING}
+)

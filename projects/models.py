@@ -518,6 +518,7 @@ from projects.awards.models import (  # noqa: E402
     FundingLineQuerySet,
     Payment,
 )
+from projects.exchange.models import ImportJob  # noqa: E402
 from projects.followup.models import (  # noqa: E402
     Convention,
     ConventionVersion,
@@ -530,8 +531,12 @@ from projects.letters.models import (  # noqa: E402
     BATCH_STALE_AFTER,
     UNFINISHED_BATCH_STATUSES,
     DecisionLetter,
+    DocumentKind,
+    IssuedDocument,
+    KeySource,
     LetterBatch,
     Signatory,
+    document_path,
     letter_path,
 )
 
@@ -553,8 +558,13 @@ __all__ = [
     "DecisionLetter",
     "DepartmentEnvelope",
     "FollowupTerms",
+    "DocumentKind",
+    "IssuedDocument",
+    "KeySource",
+    "document_path",
     "FundingLine",
     "FundingLineQuerySet",
+    "ImportJob",
     "LetterBatch",
     "Payment",
     "Recovery",

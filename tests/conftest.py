@@ -9,6 +9,13 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _signing_keys_dir(settings, tmp_path_factory):
+    """Signing keys (the demo authority's and the signatories') go to a temporary folder too, outside the
+    test's own tmp_path, which some tests expect to hold only what they wrote."""
+    settings.SIGNING_KEYS_DIR = tmp_path_factory.mktemp("signing")
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Factories create many users; the production hasher would spend most of the suite's time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

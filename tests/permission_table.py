@@ -180,4 +180,6 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "projects:convention_signed_copy": (302, 405, 405, 405, 405, 405, 405),
     "projects:convention_step": (302, 405, 405, 405, 405, 405, 405),
     "projects:convention_download": (302, 200, 200, 200, 404, 200, 200),
+    # letters: the public verification of issued documents, open to anyone
+    "projects:verify_document": (200, 200, 200, 200, 200, 200, 200),
 }

@@ -17,6 +17,7 @@ import datetime
 import io
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from unittest import mock
 from urllib.parse import urlsplit
 
@@ -39,13 +40,13 @@ from projects.enums import LetterKind, Status
 from projects.followup.models import Convention
 from projects.followup.services import file_report
 from projects.letters.pipeline import generate_letter
-from projects.models import Applicant, Application, Call, DecisionLetter, FundingLine
+from projects.models import Applicant, Application, Call, DecisionLetter, DocumentKind, FundingLine, IssuedDocument
 from reviews.committee.services import MemberEntry, create_meeting, record_members, record_proposal
 from reviews.instruction.services import declare_conflict
 from reviews.models import CommitteeMeeting, CommitteeProposal, ConflictDeclaration, Review
 from tests.permission_table import EXPECTED, ROLES, by_title, sample_kwargs, url_names
 from tests.projects.factories import CallFactory, valid_siret
-from tests.projects.sample_files import pdf_bytes
+from tests.projects.sample_files import pdf_bytes, signable_pdf_bytes
 
 # One worker runs them all, so that the demo is loaded once (see pyproject's --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("bad_input")
@@ -77,9 +78,9 @@ def demo_world(django_db_setup, django_db_blocker, tmp_path_factory):
     # The demo's letters and minutes are stored, not read here: a one-page PDF spares seconds of rendering.
     with (
         django_db_blocker.unblock(),
-        override_settings(DEBUG=True, MEDIA_ROOT=media, PASSWORD_HASHERS=fast),
-        mock.patch("projects.letters.pipeline.render_pdf", lambda html: pdf_bytes()),
-        mock.patch("reviews.committee.services.render_minutes", lambda **kwargs: pdf_bytes()),
+        override_settings(DEBUG=True, MEDIA_ROOT=media, PASSWORD_HASHERS=fast, SIGNING_KEYS_DIR=media / "signing"),
+        mock.patch("projects.letters.pipeline.render_pdf", lambda html: signable_pdf_bytes()),
+        mock.patch("reviews.committee.minutes.render_pdf", lambda html: signable_pdf_bytes()),
     ):
         outer = transaction.atomic()
         outer.__enter__()
@@ -96,8 +97,9 @@ def demo_world(django_db_setup, django_db_blocker, tmp_path_factory):
 @pytest.fixture
 def world(demo_world, db, settings):
     settings.DEBUG = True
-    # The demo's attachments, letters and minutes are there.
+    # The demo's attachments, letters and minutes are there, and its signatories' keys.
     settings.MEDIA_ROOT = demo_world["media"]
+    settings.SIGNING_KEYS_DIR = demo_world["media"] / "signing"
     return demo_world
 
 
@@ -722,6 +724,34 @@ def case_convention_signed_copy(world) -> Case:
     )
 
 
+# letters: the public verification page. A typed reference and code redirect to their answer; an upload that
+# is not one of our PDFs is « non reconnu », on the page, whatever it holds.
+def verify_upload(content: bytes, name: str = "lettre.pdf"):
+    return lambda: SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def case_verify_document(world) -> Case:
+    document = IssuedDocument.objects.filter(kind=DocumentKind.AWARD_LETTER).first()
+    return Case(
+        "anonymous",
+        reverse("projects:verify_document"),
+        {"reference": document.reference, "code": document.verification_code},
+        {
+            "document": [
+                (verify_upload(b"MZ\x90\x00 not a pdf", "lettre.exe"), False),
+                (verify_upload(b"%PDF-1.7\n" + b"\x00" * 64), False),
+                (verify_upload(b"%PDF-" + b"A" * (5 * 1024 * 1024)), False),
+                (verify_upload(b""), False),
+                ("pas un fichier", False),
+            ],
+            "reference": text(80, required=False),
+            "code": [(NUL, False), ("x" * 30, True)],
+        },
+        quiet_page=True,
+        silent_redirect=True,
+    )
+
+
 POST_CASES: dict[str, Callable[[dict], Case]] = {
     "login": case_login,
     "logout": case_logout,
@@ -752,6 +782,7 @@ POST_CASES: dict[str, Callable[[dict], Case]] = {
     "projects:convention_generate": case_convention_generate,
     "projects:convention_step": case_convention_step,
     "projects:convention_signed_copy": case_convention_signed_copy,
+    "projects:verify_document": case_verify_document,
 }
 
 
@@ -1044,3 +1075,86 @@ def test_commands_given_bad_arguments_or_files_exit_with_one_line(world, tmp_pat
         if status == 0 or "Traceback" in err or not lines or not one_line or snapshot() != before:
             wrong[" ".join(args)] = (status, err[-300:])
     assert not wrong, "\n".join(f"{k} → {v}" for k, v in wrong.items())
+
+
+# The admin's import screens (django-import-export) and background imports ---------------------------
+
+
+def admin_import_cases(folder) -> dict[str, dict]:
+    """Hostile posts to the upload step: every malformed file, a bomb, no file, a call that is not open."""
+    from tests.projects.exchange.test_import_limits import repeated_rows_bomb
+
+    call = Call.objects.get(reference="FIPE-OCC-2023")
+    cases = {
+        name: {"call": call.pk, "import_file": SimpleUploadedFile(Path(path).name, Path(path).read_bytes())}
+        for name, path in malformed_files(folder).items()
+    }
+    cases["ods bomb"] = {"call": call.pk, "import_file": SimpleUploadedFile("bombe.ods", repeated_rows_bomb())}
+    cases["no file"] = {"call": call.pk}
+    cases["unknown call"] = {"call": "999999", "import_file": SimpleUploadedFile("d.csv", b"a;b\n")}
+    cases["forged format"] = {"call": call.pk, "format": "7", "import_file": SimpleUploadedFile("d.csv", b"a;b\n")}
+    return cases
+
+
+def test_admin_import_refuses_hostile_uploads_with_a_form_error_and_saves_nothing(world, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    url = reverse("admin:projects_application_import")
+    wrong = {}
+    folder = tmp_path / "files"
+    folder.mkdir()
+    for label, body in admin_import_cases(folder).items():
+        before = snapshot()
+        response = signed_in("admin").post(url, body)
+        refused = response.status_code == 200 and "confirm_form" not in response.context
+        shown = 'class="errorlist' in response.text or 'class="errornote"' in response.text
+        if not (refused and shown) or snapshot() != before:
+            wrong[label] = response.status_code
+    assert not wrong
+
+
+def test_admin_import_confirmation_refuses_forged_file_names(world, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    call = Call.objects.get(reference="FIPE-OCC-2023")
+    url = reverse("admin:projects_application_process_import")
+    before = snapshot()
+    for name, fmt in (("../../../etc/passwd", "0"), ("nope", "2"), ("", "0"), ("nope", "9"), ("nope", "x")):
+        body = {"call": call.pk, "import_file_name": name, "original_file_name": "d.csv", "format": fmt}
+        response = signed_in("admin").post(url, body)
+        # The form again, or back to the upload with « Le fichier vérifié n’est plus disponible ».
+        assert response.status_code in (200, 302), (name, fmt)
+    assert signed_in("admin").get(url).status_code == 405
+    assert snapshot() == before
+
+
+def test_admin_import_pages_are_for_importers_and_jobs_for_their_sender(world, tmp_path, settings):
+    from projects.exchange.jobs import start_import_job
+
+    settings.MEDIA_ROOT = tmp_path
+    call = Call.objects.get(reference="FIPE-OCC-2023")
+    job = start_import_job(call=call, by=user("admin"), content=b"a;b\n", filename="d.csv")
+    job_url = reverse("admin:projects_application_import_job", args=[job.pk])
+    for role in ("caf-11", "prefecture-76"):
+        assert signed_in(role).get(reverse("admin:projects_application_import")).status_code in (302, 403)
+        assert signed_in(role).get(job_url).status_code in (302, 403, 404)
+    # A job not yet checked cannot be confirmed: a message, nothing enqueued for import.
+    response = signed_in("admin").post(job_url, follow=True)
+    assert "n’est pas prêt à être confirmé" in response.text
+    assert signed_in("admin").get(reverse("admin:projects_application_import_job", args=[job.pk + 99])).status_code == (
+        404
+    )
+
+
+# letters: /verifier/ answers « non reconnu » to what is not one of our PDFs, never a server error.
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"MZ\x90\x00 not a pdf", b"%PDF-1.7\n%%EOF", b"%PDF-" + b"\xff" * 2048, b"%PDF-" + b"A" * (5 * 1024 * 1024)],
+    ids=["not a PDF", "malformed", "garbage", "huge"],
+)
+def test_the_verification_page_calls_a_foreign_upload_not_recognised(world, content):
+    answer = Client(raise_request_exception=True).post(
+        reverse("projects:verify_document"), {"document": verify_upload(content)()}
+    )
+    assert answer.status_code == 200
+    assert "Document non reconnu" in answer.content.decode()

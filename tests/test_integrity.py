@@ -22,7 +22,7 @@ from fipe.settings import database_from_env
 from projects.awards.services import check_call_funding
 from projects.enums import BatchStatus, CallStatus, LetterKind, Status
 from projects.exceptions import PermissionRefused, TransitionNotAllowed
-from projects.exchange.imports import import_applications
+from projects.exchange.resources import import_applications
 from projects.letters import pipeline
 from projects.letters.pipeline import generate_letter, generate_missing_letters, render_pool
 from projects.letters.tasks import run_letter_batch, start_letter_batch

@@ -7,30 +7,18 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from departments.enums import OrganisationKind
-from departments.models import Department, Organisation
+from departments.models import Department
 from projects.demo.applications import demo_call
 from projects.demo.data import CALL, DEMO_APPLICATIONS
+from projects.demo.signing import regional_signatory
 from projects.enums import BatchStatus, LetterKind, Status
 from projects.letters.pipeline import generate_letter, mark_letter_sent
-from projects.models import BATCH_STALE_AFTER, Application, DecisionLetter, LetterBatch, Signatory
-
-# ILLUSTRATIVE: an invented name, not the real prefect's.
-DEMO_SIGNATORY = {
-    "first_name": "Mathilde",
-    "last_name": "Servant",
-    "capacity": (
-        "Pour le préfet de la région Occitanie et par délégation, la secrétaire générale pour les affaires régionales"
-    ),
-}
+from projects.models import BATCH_STALE_AFTER, Application, DecisionLetter, LetterBatch
 
 
 def load_letters(stdout) -> None:
     call = demo_call()
-    prefecture = Organisation.objects.get(kind=OrganisationKind.REGIONAL_PREFECTURE, region_id=call.region_id)
-    Signatory.objects.get_or_create(
-        organisation=prefecture, last_name=DEMO_SIGNATORY["last_name"], defaults=DEMO_SIGNATORY
-    )
+    regional_signatory(call.region_id)
     # The regional prefecture's approver issues the letters, as in real life.
     issuer = get_user_model().objects.get(username="prefecture-76")
     titles = [entry["title"] for entry in DEMO_APPLICATIONS if entry["target"] == Status.NOTIFIED]

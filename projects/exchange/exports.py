@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from departments.enums import Action
 from departments.permissions import get_scope
 from projects.enums import Funder, LetterKind, Status
-from projects.exchange.spreadsheets import write_table
 from projects.models import Award, Call, DecisionLetter, Payment, Recovery
 from projects.money import to_cents
 
@@ -189,18 +188,6 @@ def award_rows(awards: QuerySet, years: list[int], *, as_text: bool = False):
             amount(to_cents(recovered) if recovered else zero),
         ]
         yield row
-
-
-def write_awards(awards: QuerySet, fmt: str) -> bytes:
-    """The award decisions as a CSV, XLSX or ODS file."""
-    years = years_of(awards)
-    return write_table(
-        headers_for(years),
-        award_rows(awards, years, as_text=fmt == "csv"),
-        fmt=fmt,
-        title=_("Décisions d’attribution"),
-        text_columns=frozenset({1, 4}),
-    )
 
 
 def export_filename(call_reference: str, fmt: str) -> str:

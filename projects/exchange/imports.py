@@ -1,4 +1,4 @@
-"""Import of applications from a spreadsheet (all or nothing), its template, and the same format out.
+"""The rules of the applications import (all or nothing), its template, and the same format out.
 
 One row per application, with its applicant; French headers and French values (labels of
 legal forms and categories, « oui »/« non »). Applicants are matched by SIRET (created or
@@ -6,6 +6,11 @@ updated); an application is matched by its applicant's SIRET and its title withi
 (created, or updated while it is still a draft or merely submitted). Every row is checked
 before anything is written: one bad row and nothing is saved, and the report names every
 problem with its line number and column.
+
+The file is read cell by cell by the django-import-export Resource of
+projects.exchange.resources (one widget per column); what spans a row, the file or the
+database is decided here: the row's own rules (row_problems), the plan that matches rows
+with what exists (plan_import) and the one transaction that writes it (save_import).
 """
 
 import re
@@ -15,20 +20,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from departments.enums import Action
 from departments.models import Department
-from departments.permissions import get_scope
 from projects.enums import EDITABLE_STATUSES, Category, LegalForm, Status
-from projects.exchange.spreadsheets import UnreadableFile, file_format, read_table, write_table
+from projects.exchange.spreadsheets import write_table
 from projects.models import Applicant, Application, Call, RequestedAmount, StatusChange
-from projects.money import format_euros, parse_amount
+from projects.money import format_euros
 from projects.services import allocate_references, refuse_shared_applicant_changes
 from projects.workflow import TRANSITIONS
 
-# Applications still in these statuses may be corrected by a new import; later ones belong to the reviewers.
 APPLICANT_FIELDS = [
     "legal_name",
     "legal_form",
@@ -42,9 +45,10 @@ APPLICANT_FIELDS = [
     "contact_phone",
 ]
 APPLICATION_FIELDS = ["commune", "title", "summary", "category", "qpv", "target_public", "total_budget"]
-TRUE_WORDS = {"oui", "o", "vrai", "true", "1", "x"}
-FALSE_WORDS = {"non", "n", "faux", "false", "0", ""}
 BATCH_SIZE = 500
+# The template's example row carries a SIRET that checks but belongs to no one: a row with it is refused.
+EXAMPLE_SIRET = "88888888000018"
+EXAMPLE_TITLE = "Micro-crèche à horaires atypiques (exemple à remplacer)"
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,7 @@ def normalized(text) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text).strip()
 
 
-def _choice_lookup(choices) -> dict[str, str]:
+def choice_lookup(choices) -> dict[str, str]:
     """Every accepted spelling of a choice: its label, its label's parts (« CCAS », « CIAS »), its code."""
     lookup = {}
     for value, label in choices:
@@ -138,6 +142,10 @@ class PlannedApplication:
     @property
     def action_label(self) -> str:
         return {"create": _("Création"), "update": _("Mise à jour"), "unchanged": _("Inchangé")}[self.action]
+
+    @property
+    def applicant_display(self) -> str:
+        return f"{self.applicant} ({self.applicant_label})"
 
     @property
     def applicant_label(self) -> str:
@@ -206,7 +214,7 @@ class ImportReport:
 # Reading one row ------------------------------------------------------------------------------
 
 
-def _text(value) -> str:
+def cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
@@ -214,82 +222,15 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _code(value, width: int) -> str:
+def cell_code(value, width: int) -> str:
     """A code a spreadsheet may have turned into a number (9100 for 09100): leading zeros restored."""
     if isinstance(value, Decimal) and value == value.to_integral_value():
         return str(int(value)).zfill(width)
-    return re.sub(r"[\s.]", "", _text(value))
-
-
-class _RowReader:
-    """Turns the cells of one row into field values, collecting every problem on the way."""
-
-    def __init__(self, line: int, cells: dict, columns: dict[str, Column]):
-        self.line = line
-        self.cells = cells
-        self.columns = columns
-        self.problems: list[Problem] = []
-
-    def problem(self, key: str, message) -> None:
-        self.problems.append(Problem(self.line, self.columns[key].header, str(message)))
-
-    def present(self, key: str) -> bool:
-        return key in self.cells
-
-    def raw(self, key: str):
-        return self.cells.get(key, "")
-
-    def field_value(self, model, name: str, key: str, value):
-        """The value checked by the model field's own rules (length, format, required, choices)."""
-        try:
-            return model._meta.get_field(name).clean(value, None)
-        except ValidationError as error:
-            self.problem(key, " ".join(error.messages))
-            return None
-
-    def choice(self, key: str, lookup: dict[str, str], choices, what: str):
-        text = _text(self.raw(key))
-        if not text:
-            self.problem(key, _("Ce champ est obligatoire."))
-            return None
-        value = lookup.get(normalized(text))
-        if value is None:
-            self.problem(
-                key,
-                _("%(what)s inconnue « %(value)s ». Valeurs possibles : %(choices)s.")
-                % {"what": what, "value": text, "choices": ", ".join(str(label) for _value, label in choices)},
-            )
-        return value
-
-    def boolean(self, key: str):
-        value = self.raw(key)
-        if isinstance(value, bool):
-            return value
-        word = normalized(_text(value))
-        if word in TRUE_WORDS:
-            return True
-        if word in FALSE_WORDS:
-            return False
-        self.problem(key, _("Indiquez « oui » ou « non » (et non « %(value)s »).") % {"value": _text(value)})
-        return None
-
-    def amount(self, key: str, *, model, name: str, required: bool):
-        value = self.raw(key)
-        if _text(value) == "":
-            if required:
-                self.problem(key, _("Ce champ est obligatoire."))
-                return None
-            return Decimal("0")
-        try:
-            amount = parse_amount(value)
-        except ValueError as error:
-            self.problem(key, _("Montant incorrect : %(error)s.") % {"error": error})
-            return None
-        return self.field_value(model, name, key, amount)
+    return re.sub(r"[\s.]", "", cell_text(value))
 
 
 @dataclass
-class _ParsedRow:
+class ParsedRow:
     line: int
     applicant: dict
     application: dict
@@ -298,96 +239,66 @@ class _ParsedRow:
     problems: list[Problem]
 
 
-def _parse_row(line, cells, columns, call, departments, scope, lookups) -> _ParsedRow:
-    reader = _RowReader(line, cells, columns)
-    applicant, application = {}, {}
-    for key, column in columns.items():
-        if column.target is None or not reader.present(key):
-            continue
-        model_name, name = column.target
-        model = Applicant if model_name == "applicant" else Application
-        target = applicant if model_name == "applicant" else application
-        if name == "legal_form":
-            value = reader.choice(key, lookups["legal_form"], LegalForm.choices, _("Forme juridique"))
-        elif name == "category":
-            value = reader.choice(key, lookups["category"], Category.choices, _("Catégorie"))
-        elif name == "qpv":
-            value = reader.boolean(key)
-        elif name == "total_budget":
-            value = reader.amount(key, model=model, name=name, required=True)
-        else:
-            raw = reader.raw(key)
-            if name == "siret":
-                raw = _code(raw, 14)
-            elif name == "postal_code":
-                raw = _code(raw, 5)
-            elif name == "rna":
-                raw = _text(raw).upper()
-            else:
-                raw = _text(raw)
-            value = reader.field_value(model, name, key, raw)
-        target[name] = value
+def department_problem(*, call: Call, scope, department: Department) -> str | None:
+    """Why `department` may not receive applications of this import, or None."""
+    if department.region_id != call.region_id:
+        return _("Le département %(department)s n’appartient pas à la région %(region)s de l’appel à projets.") % {
+            "department": department,
+            "region": call.region.name,
+        }
+    if not all(scope.can(action, department) for action in (Action.MANAGE, TRANSITIONS["submit"].action)):
+        return _("Vous ne pouvez pas saisir de dossier pour le département %(department)s.") % {
+            "department": department
+        }
+    return None
 
+
+def row_problems(*, call: Call, applicant: dict, application: dict, amounts: dict) -> list[tuple[str, str]]:
+    """(column key, message) for the rules that span the cells of one row.
+
+    A value that could not be read is None here, and the rules that need it are left for the
+    row's next check.
+    """
+    problems = []
+    if applicant.get("siret") == EXAMPLE_SIRET:
+        problems.append(
+            (
+                "siret",
+                _("Cette ligne est l’exemple du modèle de fichier : remplacez-la par vos dossiers ou supprimez-la."),
+            )
+        )
     if applicant.get("legal_form") and applicant.get("rna") == "":
         try:
             Applicant(legal_form=applicant["legal_form"], rna="").clean()
         except ValidationError as error:
-            reader.problem("rna", " ".join(error.message_dict.get("rna", error.messages)))
-
-    department = None
-    if reader.present("department"):
-        code = _code(reader.raw("department"), 2).upper()
-        if len(code) == 1 and code.isdigit():
-            code = code.zfill(2)
-        department = departments.get(code)
-        if not code:
-            reader.problem("department", _("Ce champ est obligatoire."))
-        elif department is None:
-            reader.problem("department", _("Département inconnu « %(code)s » (code INSEE attendu).") % {"code": code})
-        elif department.region_id != call.region_id:
-            reader.problem(
-                "department",
-                _("Le département %(department)s n’appartient pas à la région %(region)s de l’appel à projets.")
-                % {"department": department, "region": call.region.name},
-            )
-            department = None
-        elif not all(scope.can(action, department) for action in (Action.MANAGE, TRANSITIONS["submit"].action)):
-            reader.problem(
-                "department",
-                _("Vous ne pouvez pas saisir de dossier pour le département %(department)s.")
-                % {"department": department},
-            )
-            department = None
-
-    amounts = {}
-    for year in call.programme_years:
-        key = f"year_{year}"
-        if reader.present(key):
-            amounts[year] = reader.amount(key, model=RequestedAmount, name="amount", required=False)
-    year_keys = [key for key in columns if key.startswith("year_")]
+            problems.append(("rna", " ".join(error.message_dict.get("rna", error.messages))))
     if amounts and None not in amounts.values():
         requested = sum(amounts.values(), Decimal("0"))
         if requested <= 0:
-            reader.problem(year_keys[0], _("Aucun montant demandé : indiquez le montant d’au moins une année."))
-        elif application.get("total_budget") and requested > application["total_budget"]:
-            reader.problem(
-                "total_budget",
-                _("Le montant demandé (%(requested)s) dépasse le budget total du projet (%(budget)s).")
-                % {"requested": format_euros(requested), "budget": format_euros(application["total_budget"])},
+            problems.append(
+                (f"year_{call.first_year}", _("Aucun montant demandé : indiquez le montant d’au moins une année."))
             )
-    return _ParsedRow(line, applicant, application, department, amounts, reader.problems)
+        elif application.get("total_budget") and requested > application["total_budget"]:
+            problems.append(
+                (
+                    "total_budget",
+                    _("Le montant demandé (%(requested)s) dépasse le budget total du projet (%(budget)s).")
+                    % {"requested": format_euros(requested), "budget": format_euros(application["total_budget"])},
+                )
+            )
+    return problems
 
 
 # The service ----------------------------------------------------------------------------------
 
 
-def _match_columns(line: int, header_row, columns: list[Column], problems: list[Problem]) -> dict[int, str]:
+def match_columns(line: int, header_row, columns: list[Column], problems: list[Problem]) -> dict[int, str]:
     """Position in the file → column key; missing, unknown and repeated columns are reported."""
     by_name = {normalized(column.header): column for column in columns}
     positions: dict[int, str] = {}
     seen: dict[str, int] = {}
     for position, cell in enumerate(header_row):
-        name = _text(cell)
+        name = cell_text(cell)
         if not name:
             continue
         column = by_name.get(normalized(name))
@@ -415,72 +326,6 @@ def _chunks(items: list, size: int = 2000):
         yield items[start : start + size]
 
 
-def import_applications(
-    *,
-    call: Call,
-    by,
-    rows: list[list] | None = None,
-    file=None,
-    filename: str = "",
-    dry_run: bool = False,
-) -> ImportReport:
-    """Check then create or update the applications of `rows` (header row first) or of `file`.
-
-    `file` is an uploaded or opened binary file (its name gives the format, or pass `filename`).
-    Nothing is written when a single problem is found or when `dry_run` is set; the report
-    then says what would have been created or updated. New applications are submitted: an
-    imported file is one the services have received.
-    """
-    report = ImportReport(call=call, dry_run=dry_run)
-    if rows is None:
-        name = filename or getattr(file, "name", "")
-        try:
-            file_format(name)
-            rows = read_table(file.read(), name)
-        except UnreadableFile as error:
-            report.problems.append(Problem(None, "", error.message))
-            return report
-    if not call.accepts_applications:
-        report.problems.append(
-            Problem(None, "", _("L’appel à projets %(call)s est clos : il n’accepte plus de dossier.") % {"call": call})
-        )
-    columns = columns_for(call)
-    columns_by_key = {column.key: column for column in columns}
-    header_line = next((index for index, row in enumerate(rows) if any(_text(cell) for cell in row)), None)
-    if header_line is None:
-        report.problems.append(Problem(None, "", _("Le fichier est vide.")))
-        return report
-    positions = _match_columns(header_line + 1, rows[header_line], columns, report.problems)
-
-    departments = {department.code: department for department in Department.objects.all()}
-    scope = get_scope(by)
-    lookups = {"legal_form": _choice_lookup(LegalForm.choices), "category": _choice_lookup(Category.choices)}
-    parsed: list[_ParsedRow] = []
-    for index in range(header_line + 1, len(rows)):
-        row = rows[index]
-        if not any(_text(cell) for cell in row):
-            continue
-        cells = {key: row[position] if position < len(row) else "" for position, key in positions.items()}
-        parsed_row = _parse_row(index + 1, cells, columns_by_key, call, departments, scope, lookups)
-        parsed.append(parsed_row)
-        report.problems.extend(parsed_row.problems)
-    if not parsed and not report.problems:
-        report.problems.append(Problem(None, "", _("Le fichier ne contient aucune ligne de dossier.")))
-
-    plan = _plan(call, by, parsed, columns_by_key, report)
-    if report.problems or dry_run:
-        return report
-    try:
-        _save(call, by, plan, report)
-    except IntegrityError:
-        report.problems.append(
-            Problem(
-                None, "", _("Les données ont été modifiées pendant l’import : relancez-le. Rien n’a été enregistré.")
-            )
-        )
-    return report
-
-
 @dataclass
 class _Plan:
     new_applicants: dict[str, dict] = field(default_factory=dict)
@@ -488,11 +333,11 @@ class _Plan:
     applicants: dict[str, Applicant] = field(default_factory=dict)
     # SIRET → the applicant's fields as the file describes them (the same on every row)
     described: dict[str, dict] = field(default_factory=dict)
-    creations: list[_ParsedRow] = field(default_factory=list)
-    updates: list[tuple[_ParsedRow, int]] = field(default_factory=list)
+    creations: list[ParsedRow] = field(default_factory=list)
+    updates: list[tuple[ParsedRow, int]] = field(default_factory=list)
 
 
-def _plan(call, by, parsed: list[_ParsedRow], columns: dict[str, Column], report: ImportReport) -> _Plan:
+def plan_import(*, call: Call, by, parsed: list[ParsedRow], columns: dict[str, Column], report: ImportReport) -> _Plan:
     """Match applicants and applications with what exists; report conflicts between rows."""
     plan = _Plan()
     clean_rows = [row for row in parsed if not row.problems and row.department and row.applicant.get("siret")]
@@ -518,7 +363,7 @@ def _plan(call, by, parsed: list[_ParsedRow], columns: dict[str, Column], report
         for column in columns.values()
         if column.target and column.target[0] == "applicant"
     }
-    first_line_of: dict[str, _ParsedRow] = {}
+    first_line_of: dict[str, ParsedRow] = {}
     seen_applications: dict[tuple, int] = {}
     changed_fields: dict[str, list[str]] = {}
     for row in clean_rows:
@@ -569,6 +414,7 @@ def _plan(call, by, parsed: list[_ParsedRow], columns: dict[str, Column], report
             action, reference = "create", ""
         else:
             action, reference = _compare(row, match), match["reference"]
+            # An application still editable may be corrected by a new import; later ones belong to the reviewers.
             if action == "update" and match["status"] not in EDITABLE_STATUSES:
                 report.problems.append(
                     Problem(
@@ -615,7 +461,7 @@ def _plan(call, by, parsed: list[_ParsedRow], columns: dict[str, Column], report
     return plan
 
 
-def _compare(row: _ParsedRow, existing: dict) -> str:
+def _compare(row: ParsedRow, existing: dict) -> str:
     """ "update" when the row changes anything of the existing application, "unchanged" otherwise."""
     if any(existing[name] != value for name, value in row.application.items()):
         return "update"
@@ -623,7 +469,7 @@ def _compare(row: _ParsedRow, existing: dict) -> str:
     return "update" if requested != existing["amounts"] else "unchanged"
 
 
-def _save(call: Call, by, plan: _Plan, report: ImportReport) -> None:
+def save_import(*, call: Call, by, plan: _Plan, report: ImportReport) -> None:
     with transaction.atomic():
         # Two imports into the same call run one after the other.
         Call.objects.select_for_update().get(pk=call.pk)
@@ -641,10 +487,10 @@ def _save(call: Call, by, plan: _Plan, report: ImportReport) -> None:
                 list(plan.changed_applicants.values()), sorted(changed_fields), batch_size=BATCH_SIZE
             )
 
-        by_department: dict[int, list[_ParsedRow]] = defaultdict(list)
+        by_department: dict[int, list[ParsedRow]] = defaultdict(list)
         for row in plan.creations:
             by_department[row.department.pk].append(row)
-        pairs: list[tuple[_ParsedRow, Application]] = []
+        pairs: list[tuple[ParsedRow, Application]] = []
         for rows in by_department.values():
             references = allocate_references(call=call, department=rows[0].department, count=len(rows))
             for row, reference in zip(rows, references, strict=True):
@@ -680,7 +526,7 @@ def _save(call: Call, by, plan: _Plan, report: ImportReport) -> None:
             batch_size=BATCH_SIZE,
         )
         # In bulk, as Application.submit() would take five queries per application; who may
-        # submit was checked per department as the rows were read (_parse_row).
+        # submit was checked per department as the rows were read (department_problem).
         for chunk in _chunks([application.pk for application in applications]):
             Application.objects.filter(pk__in=chunk).submit(by=by)
 
@@ -702,12 +548,13 @@ def _save(call: Call, by, plan: _Plan, report: ImportReport) -> None:
 
 
 def _example_row(call: Call) -> dict[str, object]:
+    """The template's example: an import recognises it by its SIRET and title, and refuses it."""
     department = call.region.departments.order_by("code").first()
     postal_code = f"{department.code}000"[:5] if department.code.isdigit() else "20000"
     row = {
         "legal_name": _("Communauté de communes du Pays d’exemple"),
         "legal_form": str(LegalForm.EPCI.label),
-        "siret": "20000000800017",
+        "siret": EXAMPLE_SIRET,
         "rna": "",
         "address": _("1 place de la Mairie"),
         "postal_code": postal_code,
@@ -717,7 +564,7 @@ def _example_row(call: Call) -> dict[str, object]:
         "contact_phone": "05 61 00 00 00",
         "department": department.code,
         "commune": _("Exempleville"),
-        "title": _("Micro-crèche à horaires atypiques"),
+        "title": EXAMPLE_TITLE,
         "summary": _("Une micro-crèche de 12 places ouverte de 6 h à 21 h pour les parents aux horaires décalés."),
         "category": str(Category.ATYPICAL_HOURS.label),
         "qpv": False,
@@ -780,7 +627,7 @@ def write_applications(call: Call, fmt: str, applications=None) -> bytes:
 
 
 def write_template(call: Call, fmt: str) -> bytes:
-    """The import file's headers and one example row, which imports as it is."""
+    """The import file's headers and one example row, which an import refuses with a message."""
     columns = columns_for(call)
     example = _example_row(call)
     return write_table(

@@ -20,6 +20,7 @@ from departments.enums import OrganisationKind
 from departments.models import Organisation
 from projects.enums import AWARDED_STATUSES, Funder
 from projects.exceptions import DomainError
+from projects.exchange.spreadsheets import neutralised
 from projects.models import Award, Call
 
 # In the order of the schema.
@@ -135,7 +136,9 @@ def write_scdl(call: Call, funder: str = "both") -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(SCDL_COLUMNS)
-    writer.writerows(rows)
+    # The file is public once the results are published: a title or a name written as a formula
+    # must not run in the spreadsheet of whoever opens it.
+    writer.writerows([neutralised(value) for value in row] for row in rows)
     return buffer.getvalue().encode("utf-8")
 
 

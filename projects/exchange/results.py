@@ -20,6 +20,7 @@ from departments.enums import Action
 from departments.models import Department
 from departments.permissions import get_scope
 from departments.reference import OCCITANIE_DEPARTMENTS
+from fipe.typography import french, french_date
 from projects.enums import AWARDED_STATUSES, CallStatus, Status
 from projects.exceptions import DomainError, PermissionRefused
 from projects.models import Application, Call
@@ -219,7 +220,7 @@ def press_release(results: CallResults) -> PressRelease:
     opening = _(
         "Lancé le %(opens_on)s, l’appel à projets du Fonds d’innovation pour la petite enfance (FIPE) soutient "
         "les initiatives qui accélèrent la mise en place du service public de la petite enfance. "
-    ) % {"opens_on": date_format(call.opens_on, "j F Y")}
+    ) % {"opens_on": french_date(call.opens_on)}
     totals = ngettext(
         "%(in_region)s, %(count)s projet a été retenu, pour un montant total de %(total)s sur la période "
         "%(first)s-%(last)s, %(funders)s.",
@@ -278,14 +279,17 @@ def press_release(results: CallResults) -> PressRelease:
     published = call.results_published_at or timezone.now()
     return PressRelease(
         issuer=_("Préfecture de la région %(region)s") % {"region": region.name},
-        dated=_("Le %(date)s") % {"date": date_format(timezone.localtime(published), "j F Y")},
-        title=ngettext(
-            "Fonds d’innovation pour la petite enfance : %(count)s projet lauréat %(in_region)s",
-            "Fonds d’innovation pour la petite enfance : %(count)s projets lauréats %(in_region)s",
-            count,
-        )
-        % {"count": count, "in_region": in_region[0].lower() + in_region[1:]},
-        paragraphs=paragraphs,
+        dated=_("Le %(date)s") % {"date": french_date(timezone.localtime(published).date())},
+        # French typography on what the page shows and the DOCX holds alike.
+        title=french(
+            ngettext(
+                "Fonds d’innovation pour la petite enfance : %(count)s projet lauréat %(in_region)s",
+                "Fonds d’innovation pour la petite enfance : %(count)s projets lauréats %(in_region)s",
+                count,
+            )
+            % {"count": count, "in_region": in_region[0].lower() + in_region[1:]}
+        ),
+        paragraphs=[french(paragraph) for paragraph in paragraphs],
     )
 
 

@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape
 
 import openpyxl
 import xlsxwriter
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from odf import opendocument, teletype
 from odf.table import Table, TableRow
@@ -33,14 +34,60 @@ FORMATS = {
 # back with its confirmation, base64-encoded (4/3 larger), within DATA_UPLOAD_MAX_MEMORY_SIZE.
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 MAX_UPLOAD_MEGABYTES = MAX_UPLOAD_BYTES // (1024 * 1024)
-# A LibreOffice sheet may declare a non-empty row repeated a million times; nobody means that.
-MAX_REPEATED_ROWS = 1000
-AMOUNT_FORMAT = "#,##0.00"
+# What an import file may hold, checked while it is read and before anything is built from it:
+# rows (the header's included), cells over all rows (with the rows and cells a spreadsheet marks
+# as repeated counted as often as they repeat), columns in one row, and the uncompressed size of
+# a workbook's parts (an 8 Mo XLSX or ODS may inflate a thousandfold).
+MAX_ROWS = 50_001
+MAX_CELLS = 2_000_000
+MAX_COLUMNS = 200
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+AMOUNT_FORMAT = '#,##0.00 "€"'
 DATE_FORMAT = "DD/MM/YYYY"
 
 
 class UnreadableFile(DomainError):
     pass
+
+
+def too_large() -> UnreadableFile:
+    return UnreadableFile(
+        _(
+            "Le fichier dépasse les limites d’un import : %(rows)s lignes, %(columns)s colonnes et "
+            "%(cells)s cellules au plus. Découpez-le en plusieurs fichiers."
+        )
+        % {
+            "rows": number_format(MAX_ROWS - 1, force_grouping=True),
+            "columns": MAX_COLUMNS,
+            "cells": number_format(MAX_CELLS, force_grouping=True),
+        }
+    )
+
+
+class _Counter:
+    """Counts rows and cells as a reader produces them, and stops it past the limits."""
+
+    def __init__(self):
+        self.rows = self.cells = 0
+
+    def add(self, width: int, times: int = 1) -> None:
+        if width > MAX_COLUMNS:
+            raise too_large()
+        self.rows += times
+        self.cells += width * times
+        if self.rows > MAX_ROWS or self.cells > MAX_CELLS:
+            raise too_large()
+
+
+def _check_inflated_size(data: bytes, filename: str) -> None:
+    """A workbook is a zip archive: its parts' declared sizes are checked before any is inflated."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            inflated = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        raise UnreadableFile(_("Le classeur « %(name)s » est illisible.") % {"name": filename}) from None
+    if inflated > MAX_UNCOMPRESSED_BYTES:
+        raise too_large()
 
 
 def file_format(filename: str) -> str:
@@ -69,6 +116,7 @@ def read_table(data: bytes, filename: str) -> list[list]:
             _("Le fichier « %(name)s » n’est pas un classeur %(format)s : enregistrez-le à nouveau dans ce format.")
             % {"name": filename, "format": fmt.upper()}
         )
+    _check_inflated_size(data, filename)
     return _read_xlsx(data, filename) if fmt == "xlsx" else _read_ods(data, filename)
 
 
@@ -87,9 +135,17 @@ def _read_csv(data: bytes) -> list[list]:
     first_line = text.split("\n", 1)[0]
     # The header names contain neither separator, so counting them on the header line is reliable.
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
+    # Bounds taken before parsing: every line break may end a row, every separator open a cell.
+    if text.count("\n") > MAX_ROWS or text.count(delimiter) + text.count("\n") > MAX_CELLS:
+        raise too_large()
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    counter = _Counter()
     try:
-        return [[unescape_formula(cell) for cell in row] for row in reader]
+        rows = []
+        for row in reader:
+            counter.add(len(row))
+            rows.append([unescape_formula(cell) for cell in row])
+        return rows
     except csv.Error:
         # A cell past the csv module's limit (128 Kio) or a stray quote: name the line, not a traceback.
         raise UnreadableFile(
@@ -103,9 +159,21 @@ def _read_xlsx(data: bytes, filename: str) -> list[list]:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
         raise UnreadableFile(_("Le classeur « %(name)s » est illisible.") % {"name": filename}) from None
+    counter = _Counter()
     try:
         sheet = workbook.worksheets[0]
-        return [[_xlsx_value(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        # The sheet's declared dimensions may claim a million rows of 16,384 columns: not trusted.
+        sheet.reset_dimensions()
+        rows = []
+        for row in sheet.iter_rows(values_only=True):
+            values = [_xlsx_value(value) for value in row[: MAX_COLUMNS + 1]]
+            while values and values[-1] == "":
+                values.pop()
+            counter.add(len(values))
+            rows.append(values)
+        return rows
+    except (KeyError, ValueError, TypeError):
+        raise UnreadableFile(_("Le classeur « %(name)s » est illisible.") % {"name": filename}) from None
     finally:
         workbook.close()
 
@@ -128,6 +196,7 @@ def _read_ods(data: bytes, filename: str) -> list[list]:
     except (zipfile.BadZipFile, KeyError, IndexError, ValueError, AttributeError):
         raise UnreadableFile(_("Le classeur « %(name)s » est illisible.") % {"name": filename}) from None
     rows = []
+    counter = _Counter()
     for line, row in enumerate(sheet.getElementsByType(TableRow), start=1):
         try:
             values, repeat = _ods_row(row)
@@ -137,23 +206,38 @@ def _read_ods(data: bytes, filename: str) -> list[list]:
                 _("Le classeur « %(name)s » est illisible à la ligne %(line)s.") % {"name": filename, "line": line}
             ) from None
         if values:
-            rows.extend([list(values) for _ in range(min(repeat, MAX_REPEATED_ROWS))])
+            # Counted as often as the row repeats, before the copies are made: a few kilobytes may
+            # declare thousands of rows repeated thousands of times each.
+            counter.add(len(values), repeat)
+            rows.extend([list(values) for _ in range(repeat)])
     return rows
 
 
 def _ods_row(row) -> tuple[list, int]:
     """The values of one row, without the empty cells at its end, and how many times the row repeats."""
     values = []
+    # Empty cells are kept as a count until a value follows them: those repeated up to the sheet's
+    # last column (16,384 of them) are trailing and never become a list.
+    empty = 0
     for cell in row.childNodes:
         if cell.qname[1] not in ("table-cell", "covered-table-cell"):
             continue
         repeat = int(cell.getAttribute("numbercolumnsrepeated") or 1)
+        if repeat < 1:
+            raise ValueError(repeat)
         value = _ods_value(cell)
-        # Empty cells repeated up to the sheet's last column are trailing: trimmed below.
-        values.extend([value] * min(repeat, 1024))
-    while values and values[-1] == "":
-        values.pop()
-    return values, int(row.getAttribute("numberrowsrepeated") or 1)
+        if value == "":
+            empty += repeat
+            continue
+        if len(values) + empty + repeat > MAX_COLUMNS:
+            raise too_large()
+        values.extend([""] * empty)
+        values.extend([value] * repeat)
+        empty = 0
+    repeat = int(row.getAttribute("numberrowsrepeated") or 1)
+    if repeat < 1:
+        raise ValueError(repeat)
+    return values, repeat
 
 
 def _ods_value(cell):
@@ -172,17 +256,28 @@ def _ods_value(cell):
 
 # Writing -------------------------------------------------------------------------------------
 
-# A spreadsheet opening a CSV file runs a cell starting with one of these as a formula
-# (« CSV injection »): such text cells get a leading apostrophe, which reading removes.
+# A spreadsheet opening a file runs a cell starting with one of these as a formula (« CSV
+# injection »). Every writer asks looks_like_formula() and neutralises such text its format's
+# way: a leading apostrophe in CSV (which reading removes), Excel's quote prefix in XLSX, and in
+# ODS a cell typed as a string, which LibreOffice never evaluates.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Characters XML cannot carry at all; they have no business in a title or an address.
 XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+def looks_like_formula(text: str) -> bool:
+    return text.startswith(FORMULA_STARTS)
+
+
+def neutralised(text: str) -> str:
+    """Text for a CSV file: a formula-looking text gets the apostrophe that keeps it text."""
+    return "'" + text if looks_like_formula(text) else text
+
+
 def french_cell(value) -> str:
     """How a value is written in a French CSV file."""
     if type(value) is str:
-        return "'" + value if value.startswith(FORMULA_STARTS) else value
+        return neutralised(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -201,6 +296,47 @@ def unescape_formula(text: str) -> str:
     return text
 
 
+class _Layout:
+    """What a workbook writer learns from the rows as they pass: each column's widest content
+    (in characters) and, for the amount columns, their sum for the totals row."""
+
+    def __init__(self, headers: list[str]):
+        self.widths = [min(len(header), 40) for header in headers]
+        self.largest: dict[int, Decimal] = {}
+        self.sums: dict[int, Decimal] = {}
+
+    def observe(self, row) -> None:
+        widths, largest, sums = self.widths, self.largest, self.sums
+        for column, value in enumerate(row):
+            kind = type(value)
+            if kind is str:
+                width = len(value)
+            elif kind is Decimal:
+                sums[column] = sums.get(column, 0) + value
+                if abs(value) > largest.get(column, -1):
+                    largest[column] = abs(value)
+                continue
+            else:
+                width = 10  # a date, « oui », a version number
+            if width > widths[column]:
+                widths[column] = width
+
+    def column_widths(self) -> list[float]:
+        """In characters, as spreadsheets count them: an amount as `1 234 567,89 €`, text up to 60."""
+        widths = list(self.widths)
+        for column, value in self.largest.items():
+            digits = len(str(int(max(value, abs(self.sums[column])))))
+            widths[column] = max(widths[column], digits + (digits - 1) // 3 + 5)
+        return [min(width, 60) + 2 for width in widths]
+
+    def totals(self, width: int) -> list:
+        row = [None] * width
+        row[0] = _("Total")
+        for column, total in self.sums.items():
+            row[column] = total
+        return row
+
+
 def write_csv(headers: list[str], rows) -> bytes:
     buffer = io.StringIO()
     buffer.write("\ufeff")
@@ -210,8 +346,11 @@ def write_csv(headers: list[str], rows) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def write_xlsx(headers: list[str], rows, *, title: str, text_columns: frozenset[int] = frozenset()) -> bytes:
-    """A workbook with amounts and dates as real numbers and dates, French-formatted.
+def write_xlsx(
+    headers: list[str], rows, *, title: str, text_columns: frozenset[int] = frozenset(), totals: bool = False
+) -> bytes:
+    """A workbook with amounts (in euros) and dates as real numbers and dates, French-formatted,
+    its columns as wide as their content, with a totals row of the amounts when asked.
 
     XlsxWriter streams the rows (constant memory). The formats are set per column, from the
     first row's values, so that each row is written in one call; the columns in
@@ -227,21 +366,38 @@ def write_xlsx(headers: list[str], rows, *, title: str, text_columns: frozenset[
         "date": workbook.add_format({"num_format": "dd/mm/yyyy"}),
         "text": workbook.add_format({"num_format": "@"}),
     }
+    quoted = workbook.add_format({"quote_prefix": True})
     sheet.write_row(0, 0, headers, workbook.add_format({"bold": True}))
     sheet.freeze_panes(1, 0)
+    layout = _Layout(headers)
+    column_formats: dict[int, object] = {}
     rows = iter(rows)
     first = next(rows, None)
+    number = 0
     if first is not None:
         for column, value in enumerate(first):
             if column in text_columns:
-                sheet.set_column(column, column, None, formats["text"])
+                column_formats[column] = formats["text"]
             elif isinstance(value, Decimal):
-                sheet.set_column(column, column, None, formats["amount"])
+                column_formats[column] = formats["amount"]
             elif isinstance(value, datetime.date):
-                sheet.set_column(column, column, None, formats["date"])
+                column_formats[column] = formats["date"]
+        for column, cell_format in column_formats.items():
+            sheet.set_column(column, column, None, cell_format)
         yes, no = _("oui"), _("non")
         for number, row in enumerate(itertools.chain([first], rows), start=1):
+            layout.observe(row)
             sheet.write_row(number, 0, [(yes if value else no) if type(value) is bool else value for value in row])
+            for column, value in enumerate(row):
+                if type(value) is str and looks_like_formula(value):
+                    sheet.write_string(number, column, value, quoted)
+    if totals and number:
+        bold_amount = workbook.add_format({"num_format": AMOUNT_FORMAT, "bold": True, "top": 1})
+        bold = workbook.add_format({"bold": True, "top": 1})
+        for column, value in enumerate(layout.totals(len(headers))):
+            sheet.write(number + 1, column, value, bold_amount if type(value) is Decimal else bold)
+    for column, width in enumerate(layout.column_widths()):
+        sheet.set_column(column, column, width, column_formats.get(column))
     workbook.close()
     return buffer.getvalue()
 
@@ -262,7 +418,10 @@ ODS_STYLES = (
     '</number:date-style><style:style style:name="amount" style:family="table-cell" style:data-style-name="N2"/>'
     '<style:style style:name="date" style:family="table-cell" style:data-style-name="D1"/>'
     '<style:style style:name="header" style:family="table-cell"><style:text-properties fo:font-weight="bold"/>'
-    "</style:style></office:automatic-styles>"
+    "</style:style>"
+    '<style:style style:name="total" style:family="table-cell" style:data-style-name="N2">'
+    '<style:text-properties fo:font-weight="bold"/></style:style>'
+    "{columns}</office:automatic-styles>"
 )
 ODS_MANIFEST = (
     '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
@@ -295,8 +454,8 @@ def _ods_cell(value) -> str:
         )
     if kind is Decimal:
         return (
-            f'<table:table-cell office:value-type="float" office:value="{value}" table:style-name="amount">'
-            f"<text:p>{french_cell(value)}</text:p></table:table-cell>"
+            f'<table:table-cell office:value-type="currency" office:currency="EUR" office:value="{value}" '
+            f'table:style-name="amount"><text:p>{french_cell(value)}\u00a0€</text:p></table:table-cell>'
         )
     if kind is bool:
         return _ods_cell(_("oui") if value else _("non"))
@@ -313,11 +472,11 @@ def _ods_cell(value) -> str:
     return "<table:table-cell/>" if value is None else _ods_cell(str(value))
 
 
-def write_ods(headers: list[str], rows, *, title: str) -> bytes:
-    """An OpenDocument spreadsheet written as a stream of XML (a DOM of 10,000 rows is far too slow)."""
-    parts = [
-        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NAMESPACES}>{ODS_STYLES}'
-        f'<office:body><office:spreadsheet><table:table table:name="{escape(title[:31], {chr(34): "&quot;"})}">',
+def write_ods(headers: list[str], rows, *, title: str, totals: bool = False) -> bytes:
+    """An OpenDocument spreadsheet written as a stream of XML (a DOM of 10,000 rows is far too slow),
+    with the same column widths, euro amounts and totals row as the XLSX file."""
+    layout = _Layout(headers)
+    body = [
         "<table:table-row>",
         *[
             f'<table:table-cell table:style-name="header" office:value-type="string">{_ods_paragraphs(header)}'
@@ -326,9 +485,37 @@ def write_ods(headers: list[str], rows, *, title: str) -> bytes:
         ],
         "</table:table-row>",
     ]
+    count = 0
     for row in rows:
-        parts.append("<table:table-row>" + "".join(_ods_cell(value) for value in row) + "</table:table-row>")
-    parts.append("</table:table></office:spreadsheet></office:body></office:document-content>")
+        layout.observe(row)
+        count += 1
+        body.append("<table:table-row>" + "".join(_ods_cell(value) for value in row) + "</table:table-row>")
+    if totals and count:
+        cells = [
+            _ods_cell(value).replace('table:style-name="amount"', 'table:style-name="total"')
+            if type(value) is Decimal
+            else _ods_cell(value)
+            for value in layout.totals(len(headers))
+        ]
+        body.append("<table:table-row>" + "".join(cells) + "</table:table-row>")
+    widths = layout.column_widths()
+    # A character of the default font is about 0.21 cm wide.
+    column_styles = "".join(
+        f'<style:style style:name="co{column}" style:family="table-column">'
+        f'<style:table-column-properties style:column-width="{width * 0.21:.2f}cm"/></style:style>'
+        for column, width in enumerate(widths)
+    )
+    columns = "".join(f'<table:table-column table:style-name="co{column}"/>' for column in range(len(widths)))
+    content = "".join(
+        [
+            f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NAMESPACES}>'
+            f"{ODS_STYLES.format(columns=column_styles)}"
+            f'<office:body><office:spreadsheet><table:table table:name="{escape(title[:31], {chr(34): "&quot;"})}">',
+            columns,
+            *body,
+            "</table:table></office:spreadsheet></office:body></office:document-content>",
+        ]
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         # The mimetype comes first and uncompressed, so that tools recognise the file by its first bytes.
@@ -337,15 +524,19 @@ def write_ods(headers: list[str], rows, *, title: str) -> bytes:
         archive.writestr(
             "styles.xml", f'<?xml version="1.0" encoding="UTF-8"?><office:document-styles {ODS_NAMESPACES}/>'
         )
-        archive.writestr("content.xml", "".join(parts))
+        archive.writestr("content.xml", content)
     return buffer.getvalue()
 
 
-def write_table(headers: list[str], rows, *, fmt: str, title: str, text_columns: frozenset[int] = frozenset()):
+def write_table(
+    headers: list[str], rows, *, fmt: str, title: str, text_columns: frozenset[int] = frozenset(), totals=False
+) -> bytes:
+    """The table as a CSV, XLSX or ODS file; `totals` adds a row of the amounts' sums to workbooks
+    (never to a CSV file, which programs read back)."""
     if fmt == "csv":
         return write_csv(headers, rows)
     if fmt == "xlsx":
-        return write_xlsx(headers, rows, title=title, text_columns=text_columns)
+        return write_xlsx(headers, rows, title=title, text_columns=text_columns, totals=totals)
     if fmt == "ods":
-        return write_ods(headers, rows, title=title)
+        return write_ods(headers, rows, title=title, totals=totals)
     raise ValueError(fmt)

@@ -14,7 +14,8 @@ from departments.models import Department
 from departments.permissions import get_scope
 from projects.enums import AWARDED_STATUSES, CallStatus
 from projects.exceptions import DomainError
-from projects.exchange.exports import awards_of, export_filename, write_awards
+from projects.exchange.exports import awards_of, export_filename
+from projects.exchange.resources import awards_file
 from projects.exchange.results import (
     call_results,
     may_publish_results,
@@ -90,7 +91,7 @@ def export_awards(request, reference: str, fmt: str):
         raise Http404
     _require_exporter(request.user)
     call = _exportable_call(request.user, reference)
-    content = write_awards(awards_of(call=call, user=request.user), fmt)
+    content = awards_file(awards_of(call=call, user=request.user), fmt)
     return attachment(content, export_filename(call.reference, fmt), FORMATS[fmt])
 
 

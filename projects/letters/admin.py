@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from projects.models import (
     DecisionLetter,
+    IssuedDocument,
     LetterBatch,
     Signatory,
 )
@@ -9,10 +11,25 @@ from projects.models import (
 
 @admin.register(Signatory)
 class SignatoryAdmin(admin.ModelAdmin):
-    list_display = ["last_name", "first_name", "capacity", "organisation", "is_active"]
+    list_display = ["last_name", "first_name", "capacity", "organisation", "key_source", "key_name", "is_active"]
     list_filter = ["is_active", "organisation__kind", "organisation"]
     search_fields = ["last_name", "first_name", "capacity", "organisation__name"]
     list_select_related = ["organisation"]
+    fieldsets = [
+        (None, {"fields": ["organisation", "first_name", "last_name", "capacity", "signature_image", "is_active"]}),
+        (_("Affaire suivie par"), {"fields": ["service", "case_officer", "phone", "email"]}),
+        (
+            _("Clé de signature électronique"),
+            {
+                "fields": ["key_source", "key_name", "pkcs11_module", "pkcs11_token", "pkcs11_key"],
+                "description": _(
+                    "Le mot de passe ou le code PIN n’est jamais enregistré ici : il est lu dans la variable "
+                    "d’environnement FIPE_SIGNING_PASSWORD_<NOM DE LA CLÉ> ou le fichier <nom>.pass du dossier "
+                    "SIGNING_KEYS_DIR."
+                ),
+            },
+        ),
+    ]
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -56,3 +73,12 @@ class LetterBatchAdmin(ReadOnlyAdmin):
     list_filter = ["status", "call"]
     list_select_related = ["call", "department"]
     exclude = ["archive"]
+
+
+@admin.register(IssuedDocument)
+class IssuedDocumentAdmin(ReadOnlyAdmin):
+    list_display = ["reference", "kind", "version", "issued_at", "issuer", "verification_code", "sha256"]
+    list_filter = ["kind", "issued_at"]
+    search_fields = ["reference", "verification_code", "sha256"]
+    exclude = ["file"]
+    date_hierarchy = "issued_at"

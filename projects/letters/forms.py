@@ -32,3 +32,22 @@ class LetterBatchForm(DsfrBaseForm):
             # region may see a whole-call batch: anyone else chooses a department.
             department.required = True
             department.empty_label = None if len(allowed) == 1 else _("Choisissez un département")
+
+
+class VerifyForm(DsfrBaseForm):
+    """/verifier/: a PDF to check, or the reference and code printed on it."""
+
+    document = forms.FileField(
+        label=_("Document PDF"),
+        required=False,
+        help_text=_("Le fichier reçu, tel quel (5 Mo au plus)."),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
+    )
+    reference = forms.CharField(label=_("Référence"), required=False, max_length=80)
+    code = forms.CharField(label=_("Code de vérification"), required=False, max_length=20)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("document") and not (data.get("reference") and data.get("code")):
+            raise forms.ValidationError(_("Joignez le document PDF, ou saisissez sa référence et son code."))
+        return data

@@ -5,6 +5,7 @@ import socket
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,11 @@ from projects.enums import (
     BatchStatus,
     LetterKind,
 )
+
+
+class KeySource(models.TextChoices):
+    PKCS12 = "pkcs12", _("Fichier PKCS#12")
+    PKCS11 = "pkcs11", _("Jeton PKCS#11 (carte, HSM)")
 
 
 class Signatory(models.Model):
@@ -29,6 +35,28 @@ class Signatory(models.Model):
     )
     signature_image = models.ImageField(_("image de la signature"), upload_to="signatures/", blank=True)
     is_active = models.BooleanField(_("signataire en fonction"), default=True)
+    # « Affaire suivie par »: the service that prepares the signatory's letters and whom to call there.
+    service = models.CharField(_("service"), max_length=200, blank=True)
+    case_officer = models.CharField(_("affaire suivie par"), max_length=150, blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    email = models.EmailField(_("courriel"), blank=True)
+    # The signing key. Its password is never stored here: see projects.letters.signing.
+    key_source = models.CharField(
+        _("support de la clé de signature"), max_length=10, choices=KeySource.choices, default=KeySource.PKCS12
+    )
+    key_name = models.CharField(
+        _("nom de la clé"),
+        max_length=64,
+        blank=True,
+        validators=[RegexValidator(r"^[a-z0-9][a-z0-9-]*$", _("Lettres minuscules, chiffres et tirets seulement."))],
+        help_text=_(
+            "PKCS#12 : le fichier <nom>.p12 du dossier SIGNING_KEYS_DIR ; son mot de passe est lu dans la variable "
+            "d’environnement FIPE_SIGNING_PASSWORD_<NOM> ou le fichier <nom>.pass du même dossier, jamais en base."
+        ),
+    )
+    pkcs11_module = models.CharField(_("module PKCS#11"), max_length=255, blank=True)
+    pkcs11_token = models.CharField(_("jeton PKCS#11"), max_length=100, blank=True)
+    pkcs11_key = models.CharField(_("libellé de la clé PKCS#11"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("signataire")
@@ -36,6 +64,50 @@ class Signatory(models.Model):
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}, {self.capacity}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class DocumentKind(models.TextChoices):
+    AWARD_LETTER = "award_letter", _("Lettre d’attribution")
+    REFUSAL_LETTER = "refusal_letter", _("Lettre de refus")
+    MINUTES = "minutes", _("Procès-verbal du CDSF")
+
+
+def document_path(instance, filename):
+    return f"documents/{instance.kind}/{instance.sha256[:2]}/{instance.sha256}.pdf"
+
+
+class IssuedDocument(models.Model):
+    """Every PDF we issue, as /verifier/ and `verify_letter` know it: who issued it, when, its SHA-256.
+
+    Written by `projects.letters.storage.issue_document` only; never changed afterwards.
+    """
+
+    kind = models.CharField(_("type de document"), max_length=20, choices=DocumentKind.choices)
+    reference = models.CharField(_("référence"), max_length=80, db_index=True)
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    verification_code = models.CharField(_("code de vérification"), max_length=16, unique=True)
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64, db_index=True)
+    file = models.FileField(_("fichier PDF"), upload_to=document_path)
+    subject = models.CharField(_("objet"), max_length=300)
+    issuer = models.CharField(_("émis par"), max_length=200)
+    signed_by = models.CharField(_("signé par"), max_length=300, blank=True)
+    issued_at = models.DateTimeField(_("émis le"), default=timezone.now)
+    amount = models.DecimalField(_("montant"), max_digits=12, decimal_places=2, null=True, blank=True)
+    # A public decision (an award) may be described to anyone who holds it; other documents get
+    # « authentique » or « non reconnu » and nothing more.
+    is_public = models.BooleanField(_("décision publique"), default=False)
+
+    class Meta:
+        verbose_name = _("document émis")
+        verbose_name_plural = _("documents émis")
+        ordering = ["-issued_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.reference} v{self.version}"
 
 
 def letter_path(instance, filename):
@@ -58,6 +130,9 @@ class DecisionLetter(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("généré par")
     )
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    document = models.OneToOneField(
+        IssuedDocument, on_delete=models.PROTECT, null=True, blank=True, related_name="decision_letter"
+    )
 
     class Meta:
         verbose_name = _("courrier de décision")

@@ -1,8 +1,10 @@
-"""Decision letters: HTML from the templates, PDF/A-3b through WeasyPrint, stored versions, batches.
+"""Decision letters: HTML from the templates, signed PDF/A-3b through WeasyPrint and pyHanko, stored
+versions, batches.
 
-The HTML is rendered in the Django process (it needs the database); WeasyPrint only ever
-sees that HTML string, so a batch can hand the PDF rendering — the slow part — to a pool of
-processes that never touch the database, and store the results back in the parent.
+The HTML is rendered in the Django process (it needs the database); WeasyPrint and pyHanko only
+ever see that HTML string and the description of the signatory's key (no secret, see
+`signing.SigningKey`), so a batch can hand the PDF rendering and signing — the slow part — to a
+pool of processes that never touch the database, and store the results back in the parent.
 """
 
 import base64
@@ -20,12 +22,10 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.files.base import ContentFile
 from django.db import DatabaseError, close_old_connections, transaction
 from django.db.models import Max, Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from num2words import num2words
 from weasyprint.urls import FatalURLFetchingError
@@ -34,9 +34,12 @@ from departments.enums import Action, OrganisationKind
 from departments.models import Department, Organisation
 from departments.permissions import get_scope
 from fipe.pdf import render_pdf
+from fipe.typography import french_date
 from projects.enums import AWARDED_STATUSES, Funder, LetterKind, Status
 from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
-from projects.models import Application, Call, DecisionLetter, Signatory, StatusChange
+from projects.letters.documents import issue_document, new_verification_code, verification_context
+from projects.letters.signing import SigningKey, sign_pdf, signing_key
+from projects.models import Application, Call, DecisionLetter, DocumentKind, Signatory, StatusChange
 from projects.money import CONVENTION_THRESHOLD, format_euros, requires_convention, to_cents
 
 logger = logging.getLogger(__name__)
@@ -45,6 +48,7 @@ TEMPLATES = {LetterKind.AWARD: "projects/letters/award.html", LetterKind.REFUSAL
 # Which statuses each kind of letter answers.
 ELIGIBLE_STATUSES = {LetterKind.AWARD: AWARDED_STATUSES, LetterKind.REFUSAL: frozenset({Status.REJECTED})}
 FILE_LABELS = {LetterKind.AWARD: "attribution", LetterKind.REFUSAL: "refus"}
+DOCUMENT_KINDS = {LetterKind.AWARD: DocumentKind.AWARD_LETTER, LetterKind.REFUSAL: DocumentKind.REFUSAL_LETTER}
 ALL_KINDS = "all"
 
 
@@ -75,12 +79,6 @@ def amount_in_words(amount: Decimal) -> str:
     return words
 
 
-def french_date(day: datetime.date) -> str:
-    """« 1er décembre 2023 », « 18 décembre 2023 »."""
-    text = date_format(day, "j F Y")
-    return "1er" + text[1:] if day.day == 1 else text
-
-
 # Who and what a letter needs ---------------------------------------------------
 
 
@@ -91,9 +89,10 @@ def decision_reference(application: Application, kind: str) -> str:
 
 @dataclass(frozen=True)
 class LetterSources:
-    """What every letter of one call shares: signatory, funders' bodies, date. Loaded once per batch."""
+    """What every letter of one call shares: signatory and their key, funders' bodies, date. Loaded once per batch."""
 
     signatory: Signatory
+    key: SigningKey | None  # None for a preview, which is not signed
     signature: str  # the signature image as a data: URI, or ""
     prefecture: Organisation
     cnaf: Organisation | None
@@ -101,7 +100,8 @@ class LetterSources:
     today: datetime.date
 
     @classmethod
-    def for_call(cls, call: Call) -> "LetterSources":
+    def for_call(cls, call: Call, *, signing: bool = True) -> "LetterSources":
+        """Refused (DomainError) without a signatory in office, or, when signing, without a usable key."""
         prefecture = Organisation.objects.filter(
             kind=OrganisationKind.REGIONAL_PREFECTURE, region_id=call.region_id
         ).first()
@@ -126,6 +126,7 @@ class LetterSources:
         cnaf = Organisation.objects.filter(kind=OrganisationKind.CNAF).first()
         return cls(
             signatory=signatory,
+            key=signing_key(signatory) if signing else None,
             signature=signature_data_uri(signatory),
             prefecture=prefecture,
             cnaf=cnaf,
@@ -193,7 +194,9 @@ def letter_context(application: Application, kind: str, sources: LetterSources) 
         "signatory": sources.signatory,
         "signature_data_uri": sources.signature,
         "letter_date": french_date(sources.today),
+        "place": sources.prefecture.city,
         "decision_reference": decision_reference(application, kind),
+        "demonstration": bool(sources.key and sources.key.demonstration),
     }
     if kind == LetterKind.AWARD:
         award = application.award
@@ -250,20 +253,25 @@ def signature_data_uri(signatory: Signatory) -> str:
         return f"data:{mime};base64,{base64.b64encode(image.read()).decode('ascii')}"
 
 
-def render_letter_html(application: Application, kind: str, sources: LetterSources, *, preview: bool = False) -> str:
+def render_letter_html(
+    application: Application, kind: str, sources: LetterSources, *, preview: bool = False, code: str = ""
+) -> str:
+    """The letter's HTML; `code` is its verification code (none in a preview)."""
     context = letter_context(application, kind, sources)
     context["preview"] = preview
+    if code:
+        context["verification"] = verification_context(reference=decision_reference(application, kind), code=code)
     return render_to_string(TEMPLATES[kind], context)
 
 
 # PDF ------------------------------------------------------------------------
 
 
-def _render_job(job: tuple[int, str]) -> tuple[int, bytes | None, str]:
-    """One PDF in a pool worker; an error is returned, not raised, so one letter cannot stop the others."""
-    index, html = job
+def _render_job(job: tuple[int, str, SigningKey]) -> tuple[int, bytes | None, str]:
+    """One signed PDF in a pool worker; an error is returned, not raised, so one letter cannot stop the others."""
+    index, html, key = job
     try:
-        return index, render_pdf(html), ""
+        return index, sign_pdf(render_pdf(html), key=key), ""
     except (Exception, FatalURLFetchingError) as error:
         logger.exception("letter PDF rendering failed")
         return index, None, f"{type(error).__name__}: {error}"
@@ -293,11 +301,12 @@ def render_pool(processes: int, letters: int):
     return multiprocessing.get_context("fork").Pool(min(processes, letters), initializer=_renderer_started)
 
 
-def render_in_pool(pool, htmls: list[str]) -> Iterator[tuple[int, bytes | None, str]]:
+def render_in_pool(pool, htmls: list[str], key: SigningKey) -> Iterator[tuple[int, bytes | None, str]]:
     """(index, pdf, error) for each HTML, in completion order. A pool starts rendering at once."""
+    jobs = [(index, html, key) for index, html in enumerate(htmls)]
     if pool is None:
-        return map(_render_job, enumerate(htmls))
-    return pool.imap_unordered(_render_job, enumerate(htmls))
+        return map(_render_job, jobs)
+    return pool.imap_unordered(_render_job, jobs)
 
 
 def default_processes() -> int:
@@ -308,9 +317,17 @@ def default_processes() -> int:
 
 
 def store_letter(
-    *, application: Application, kind: str, signatory: Signatory, pdf: bytes, by, only_if_missing: bool = False
+    *,
+    application: Application,
+    kind: str,
+    signatory: Signatory,
+    pdf: bytes,
+    code: str,
+    by,
+    only_if_missing: bool = False,
 ) -> DecisionLetter:
-    """Store a new version of the letter; the status is re-checked under a lock on the application.
+    """Store a new version of the letter and its issued document; the status is re-checked under a lock
+    on the application. Earlier versions and their documents stay as they were.
 
     With only_if_missing (batches), a letter produced meanwhile raises LetterAlreadyProduced.
     """
@@ -329,7 +346,20 @@ def store_letter(
             if latest and only_if_missing:
                 raise LetterAlreadyProduced(_("produit entre-temps (version %(version)s)") % {"version": latest})
             letter.version = (latest or 0) + 1
-            letter.file.save(f"{kind}.pdf", ContentFile(pdf), save=False)
+            letter.document = issue_document(
+                kind=DOCUMENT_KINDS[kind],
+                reference=decision_reference(application, kind),
+                version=letter.version,
+                code=code,
+                pdf=pdf,
+                subject=_("Dossier %(reference)s — %(title)s")
+                % {"reference": application.reference, "title": application.title},
+                issuer=signatory.organisation.name,
+                signed_by=f"{signatory.full_name}, {signatory.capacity}",
+                amount=application.award.total if kind == LetterKind.AWARD else None,
+                is_public=kind == LetterKind.AWARD,
+            )
+            letter.file.name = letter.document.file.name
             letter.save()
     except BaseException:
         if letter.file.name:
@@ -349,15 +379,16 @@ def generate_letter(*, application: Application, kind: str, by) -> DecisionLette
     application = letter_applications().get(pk=application.pk)
     check_eligible(application, kind)
     sources = LetterSources.for_call(application.call)
+    code = new_verification_code()
     try:
-        pdf = render_pdf(render_letter_html(application, kind, sources))
+        pdf = sign_pdf(render_pdf(render_letter_html(application, kind, sources, code=code)), key=sources.key)
     except (Exception, FatalURLFetchingError) as error:
         logger.exception("letter generation failed for %s", application.reference)
         raise LetterFailed(
             _("Le courrier du dossier %(reference)s n’a pas pu être produit (%(error)s) ; rien n’a été modifié.")
             % {"reference": application.reference, "error": error}
         ) from error
-    return store_letter(application=application, kind=kind, signatory=sources.signatory, pdf=pdf, by=by)
+    return store_letter(application=application, kind=kind, signatory=sources.signatory, pdf=pdf, code=code, by=by)
 
 
 def mark_letter_sent(*, letter: DecisionLetter, by) -> DecisionLetter:
@@ -567,12 +598,13 @@ def _generate(missing, sources: LetterSources, by, pool, zipped, chunk_size: int
         jobs, htmls = [], []
         for application, kind in missing[start : start + chunk_size]:
             try:
-                htmls.append(render_letter_html(application, kind, sources))
-                jobs.append((application, kind))
+                code = new_verification_code()
+                htmls.append(render_letter_html(application, kind, sources, code=code))
+                jobs.append((application, kind, code))
             except Exception as error:
                 logger.exception("letter HTML failed for %s", application.reference)
                 yield LetterOutcome(application.reference, kind, "failed", f"{type(error).__name__}: {error}")
-        submitted = (jobs, render_in_pool(pool, htmls))
+        submitted = (jobs, render_in_pool(pool, htmls, sources.key))
         if pending:
             yield from _store_rendered(*pending, sources, by, zipped)
         pending = submitted
@@ -593,13 +625,19 @@ def fault_message(error: Exception) -> str:
 
 def _store_rendered(jobs, results, sources: LetterSources, by, zipped) -> Iterator[LetterOutcome]:
     for index, pdf, error in results:
-        application, kind = jobs[index]
+        application, kind, code = jobs[index]
         if pdf is None:
             yield LetterOutcome(application.reference, kind, "failed", error)
             continue
         try:
             letter = store_letter(
-                application=application, kind=kind, signatory=sources.signatory, pdf=pdf, by=by, only_if_missing=True
+                application=application,
+                kind=kind,
+                signatory=sources.signatory,
+                pdf=pdf,
+                code=code,
+                by=by,
+                only_if_missing=True,
             )
         except LetterAlreadyProduced as already:
             yield LetterOutcome(application.reference, kind, "skipped", str(already.message))

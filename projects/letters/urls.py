@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects.letters import views
+from projects.letters import public_views, views
 
 urlpatterns = [
     path("dossiers/<slug:reference>/courriers/", views.application_letters, name="application_letters"),
@@ -13,4 +13,5 @@ urlpatterns = [
     path("courriers/lots/<int:pk>/", views.letter_batch, name="letter_batch"),
     path("courriers/lots/<int:pk>/progression/", views.letter_batch_progress, name="letter_batch_progress"),
     path("courriers/lots/<int:pk>/archive/", views.letter_batch_archive, name="letter_batch_archive"),
+    path("verifier/", public_views.verify_document, name="verify_document"),
 ]

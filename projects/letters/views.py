@@ -109,7 +109,7 @@ def letter_preview(request, reference, kind):
         raise Http404
     try:
         check_eligible(application, kind)
-        sources = LetterSources.for_call(application.call)
+        sources = LetterSources.for_call(application.call, signing=False)
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("projects:application_letters", reference=reference)

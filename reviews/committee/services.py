@@ -1,12 +1,10 @@
 """The CDSF committee: its meetings, members and proposals, and closing a meeting."""
 
 import datetime
-import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +14,7 @@ from projects.enums import Status
 from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
 from projects.models import Application, Call
 from projects.money import parse_amount
-from reviews.committee.minutes import render_minutes
+from reviews.committee.minutes import issue_minutes
 from reviews.enums import MeetingStatus, ProposalDecision
 from reviews.instruction.services import _checked_amounts, amount_key
 from reviews.models import (
@@ -276,10 +274,10 @@ def close_meeting(*, meeting: CommitteeMeeting, by) -> CommitteeMeeting:
             meeting.status = MeetingStatus.CLOSED
             meeting.closed_at = timezone.now()
             meeting.closed_by = by
-            pdf = render_minutes(meeting=meeting, postponed=postponed)
-            meeting.minutes_sha256 = hashlib.sha256(pdf).hexdigest()
-            meeting.minutes.save("minutes.pdf", ContentFile(pdf), save=False)
-            stored = meeting.minutes.name
+            document = issue_minutes(meeting=meeting, postponed=postponed)
+            stored = document.file.name
+            meeting.minutes_sha256 = document.sha256
+            meeting.minutes.name = stored
             meeting.save(update_fields=["status", "closed_at", "closed_by", "minutes", "minutes_sha256"])
     except BaseException:
         # The file storage is not transactional: do not leave the minutes of a meeting that stays open.

@@ -1,5 +1,6 @@
 """Small real files of every accepted kind, built in memory for the upload tests."""
 
+import functools
 import io
 import zipfile
 
@@ -20,6 +21,14 @@ MINIMAL_PDF = (
 
 def pdf_bytes() -> bytes:
     return MINIMAL_PDF
+
+
+@functools.cache
+def signable_pdf_bytes() -> bytes:
+    """A one-line PDF/A with the box a signature goes in: what the pipeline signs, minus seconds of layout."""
+    from fipe.pdf import render_pdf
+
+    return render_pdf('<p>Document</p><div id="signature-field" style="width: 75mm; height: 20mm"></div>')
 
 
 def _image(kind: str) -> bytes:

@@ -9,6 +9,7 @@ from reviews.enums import Opinion, ProposalDecision
 from reviews.instruction.services import declare_conflict, save_review
 from tests.departments.factories import caf_instructor, committee_secretary, ddets_instructor, department
 from tests.projects.factories import ApplicationFactory, CallFactory
+from tests.projects.letters.factories import departmental_signatory
 
 COMMENT = "Avis motivé par l’analyse du dossier."
 
@@ -44,8 +45,10 @@ def reviewed_application(code="11", *, caf_score=4, ddets_score=4, caf=None, dde
 
 
 def meeting(code="11", *, secretary=None, members=1, call=None):
-    """An open CDSF meeting of the department, with `members` members present."""
+    """An open CDSF meeting of the department, with `members` members present, and the departmental
+    prefect in office to sign its minutes."""
     secretary = secretary or committee_secretary(code)
+    departmental_signatory(code)
     opened = create_meeting(
         call=call or CallFactory(),
         department=department(code),

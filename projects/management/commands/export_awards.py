@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from projects.exchange.exports import awards_of, write_awards
+from projects.exchange.exports import awards_of
+from projects.exchange.resources import awards_file
 from projects.exchange.spreadsheets import FORMATS
 from projects.management.commands._calls import get_call, write_output
 
@@ -21,5 +22,5 @@ class Command(BaseCommand):
     def handle(self, *args, call, fmt, output, **options):
         target = get_call(call)
         awards = awards_of(call=target)
-        write_output(output, write_awards(awards, fmt))
+        write_output(output, awards_file(awards, fmt))
         self.stdout.write(self.style.SUCCESS(f"{awards.count()} décision(s) exportée(s) dans {output}."))

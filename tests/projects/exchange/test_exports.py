@@ -8,11 +8,13 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from odf import opendocument, teletype
-from odf.table import Table, TableCell, TableRow
+from odf.style import Style, TableColumnProperties
+from odf.table import Table, TableCell, TableColumn, TableRow
 
 from departments.enums import OrganisationKind, Role
 from departments.models import Region
-from projects.exchange.exports import awards_of, write_awards
+from projects.exchange.exports import awards_of
+from projects.exchange.resources import awards_file as write_awards
 from projects.exchange.spreadsheets import read_table
 from projects.models import Award
 from tests.departments.factories import administrator, caf_instructor, member, regional_approver
@@ -80,7 +82,7 @@ def test_the_three_formats_open_with_the_same_figures(call, approver):
     xlsx_row = dict(zip(headers, [cell.value for cell in sheet[2]], strict=True))
     assert headers == list(csv_row)
     assert xlsx_row["Total attribué (€)"] == 30000
-    assert sheet.cell(row=2, column=headers.index("Total attribué (€)") + 1).number_format == "#,##0.00"
+    assert sheet.cell(row=2, column=headers.index("Total attribué (€)") + 1).number_format == '#,##0.00 "€"'
     assert xlsx_row["Date de la décision"].date() == datetime.date.today()
     assert xlsx_row["SIRET"] == application.applicant.siret
 
@@ -200,5 +202,82 @@ def test_admin_call_action_downloads_the_decisions(client, call, approver):
     response = client.post(
         reverse("admin:projects_call_changelist"), {"action": "download_awards", "_selected_action": [call.pk]}
     )
-    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
-    assert workbook.active.max_row == 2
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    # The header, the laureate, the totals row.
+    assert sheet.max_row == 3 and sheet.cell(row=3, column=1).value == "Total"
+
+
+# The workbooks' layout ----------------------------------------------------------------------------
+
+
+def test_xlsx_export_sizes_columns_formats_euros_and_ends_with_a_totals_row(call, approver):
+    first = laureate(by=approver, amounts_by_year={2023: Decimal("10000.01"), 2024: Decimal("5000")})
+    second = laureate(by=approver, amounts_by_year={2023: Decimal("123456.78")}, title="Un intitulé " + "long " * 20)
+    with_commitments_payment_and_letter(first, by=approver)
+    sheet = openpyxl.load_workbook(io.BytesIO(write_awards(awards_of(call=call), "xlsx"))).active
+    headers = [cell.value for cell in sheet[1]]
+    column = {header: index + 1 for index, header in enumerate(headers)}
+
+    assert sheet.max_row == 4
+    totals = {header: sheet.cell(row=4, column=column[header]).value for header in headers}
+    assert totals["Référence"] == "Total"
+    assert totals["Total attribué (€)"] == pytest.approx(float(first.award.total + second.award.total))
+    assert totals["Total 2023 (€)"] == pytest.approx(133456.79)
+    assert totals["Versé État (€)"] == 1000
+    assert totals["SIRET"] is None and totals["Engagements État"] is None
+    assert sheet.cell(row=4, column=column["Total attribué (€)"]).font.b
+    for row in (2, 3, 4):
+        assert sheet.cell(row=row, column=column["État 2023 (€)"]).number_format == '#,##0.00 "€"'
+    assert isinstance(sheet.cell(row=2, column=column["Total attribué (€)"]).value, (int, float))
+
+    def width(header):
+        return sheet.column_dimensions[openpyxl.utils.get_column_letter(column[header])].width
+
+    # Each column as wide as its widest cell (text capped), never the default 13 characters.
+    assert width("Intitulé du projet") >= 60
+    assert width("SHA-256 du courrier d’attribution") >= 60
+    assert 10 <= width("Code du département") < width("Intitulé du projet")
+    assert width("Total attribué (€)") >= len("123 456,78 €")
+
+
+def test_ods_export_has_euro_amounts_column_widths_and_a_totals_row(call, approver):
+    first = laureate(by=approver)
+    second = laureate(by=approver, amounts_by_year={2023: Decimal("500.50")})
+    document = opendocument.load(io.BytesIO(write_awards(awards_of(call=call), "ods")))
+    table = document.spreadsheet.getElementsByType(Table)[0]
+    rows = table.getElementsByType(TableRow)
+    headers = [teletype.extractText(cell) for cell in rows[0].getElementsByType(TableCell)]
+    assert len(rows) == 4
+    totals = rows[3].getElementsByType(TableCell)
+    total = totals[headers.index("Total attribué (€)")]
+    assert teletype.extractText(totals[0]) == "Total"
+    assert total.getAttribute("valuetype") == "currency" and total.getAttribute("currency") == "EUR"
+    assert Decimal(total.getAttribute("value")) == first.award.total + second.award.total
+    assert len(table.getElementsByType(TableColumn)) == len(headers)
+    styles = document.automaticstyles.getElementsByType(Style)
+    widths = {
+        style.getAttribute("name"): style.getElementsByType(TableColumnProperties)[0].getAttribute("columnwidth")
+        for style in styles
+        if style.getAttribute("family") == "table-column"
+    }
+    title_width = float(widths[f"co{headers.index('Intitulé du projet')}"].removesuffix("cm"))
+    code_width = float(widths[f"co{headers.index('Code du département')}"].removesuffix("cm"))
+    assert title_width > code_width > 2
+
+
+def test_csv_export_has_no_totals_row(call, approver):
+    laureate(by=approver)
+    assert len(csv_rows(write_awards(awards_of(call=call), "csv"))) == 1
+
+
+def test_admin_export_screen_downloads_the_decisions_through_the_resource(client, call, approver):
+    laureate(by=approver, department_code="11")
+    laureate(by=approver, department_code="31")
+    client.force_login(administrator(is_superuser=True))
+    url = reverse("admin:projects_award_export")
+    changelist = client.get(reverse("admin:projects_award_changelist")).text
+    assert url in changelist and reverse("projects:exports") in changelist
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"format": "0", "resource": "0"})
+    assert response["Content-Type"].startswith("text/csv")
+    assert [row["Code du département"] for row in csv_rows(response.content)] == ["11", "31"]

@@ -11,8 +11,9 @@ from odf.text import P
 
 from departments.models import Department
 from projects.enums import Category, LegalForm, Status
-from projects.exchange.imports import columns_for, import_applications, write_applications, write_template
-from projects.exchange.spreadsheets import read_table
+from projects.exchange.imports import columns_for, write_applications, write_template
+from projects.exchange.resources import import_applications
+from projects.exchange.spreadsheets import read_table, write_table
 from projects.models import Applicant, Application, ReferenceCounter, RequestedAmount, StatusChange
 from tests.departments.factories import administrator, caf_instructor
 from tests.projects.factories import ApplicantFactory, ApplicationFactory, CallFactory, valid_siret
@@ -316,9 +317,28 @@ def test_ods_cells_repeated_by_libreoffice_keep_their_columns():
     assert read_table(buffer.getvalue(), "f.ods") == [["A", "", "", "D", Decimal("12345.5")]]
 
 
+def filled_template(call, fmt: str) -> bytes:
+    """The template with its example row made a real one: another applicant's SIRET."""
+    rows = read_table(write_template(call, fmt), f"modele.{fmt}")
+    rows[1][rows[0].index("SIRET")] = valid_siret(7000)
+    return write_table(rows[0], rows[1:], fmt=fmt, title="Dossiers")
+
+
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "ods"])
-def test_the_template_imports_back_unchanged(call, admin_user, fmt):
+def test_the_template_example_row_is_refused_with_a_message(call, admin_user, fmt):
+    before = counts()
     content = write_template(call, fmt)
+    report = import_applications(call=call, by=admin_user, file=io.BytesIO(content), filename=f"modele.{fmt}")
+    assert [str(problem) for problem in report.problems] == [
+        "Ligne 2, colonne « SIRET » : Cette ligne est l’exemple du modèle de fichier : remplacez-la par vos "
+        "dossiers ou supprimez-la."
+    ]
+    assert counts() == before
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "ods"])
+def test_the_template_imports_once_its_example_is_replaced(call, admin_user, fmt):
+    content = filled_template(call, fmt)
     report = import_applications(call=call, by=admin_user, file=io.BytesIO(content), filename=f"modele.{fmt}")
     assert report.saved, [str(problem) for problem in report.problems]
     application = Application.objects.select_related("department").get()
@@ -428,7 +448,7 @@ def test_exported_spreadsheets_open_and_keep_codes_as_text(call):
 def test_command_imports_a_file_and_names_the_user_in_the_history(call, tmp_path, capsys):
     admin_user = administrator(username="operateur")
     path = tmp_path / "dossiers.csv"
-    path.write_bytes(write_template(call, "csv"))
+    path.write_bytes(filled_template(call, "csv"))
     call_command("import_applications", str(path), "--call", call.reference, "--user", "operateur")
     assert "Import réussi : 1 dossier(s) créé(s)" in capsys.readouterr().out
     assert StatusChange.objects.filter(by=admin_user).count() == 2
@@ -437,7 +457,7 @@ def test_command_imports_a_file_and_names_the_user_in_the_history(call, tmp_path
 def test_command_dry_run_prints_the_preview(call, tmp_path, capsys):
     administrator(username="operateur")
     path = tmp_path / "dossiers.xlsx"
-    path.write_bytes(write_template(call, "xlsx"))
+    path.write_bytes(filled_template(call, "xlsx"))
     call_command("import_applications", str(path), "--call", call.reference, "--user", "operateur", "--dry-run")
     out = capsys.readouterr().out
     assert "Ligne 2 : Création" in out and "Simulation" in out
@@ -457,7 +477,7 @@ def test_command_exits_non_zero_with_the_report(call, tmp_path, capsys):
 
 def test_command_defaults_to_the_first_superuser_and_says_when_there_is_none(call, tmp_path):
     path = tmp_path / "dossiers.csv"
-    path.write_bytes(write_template(call, "csv"))
+    path.write_bytes(filled_template(call, "csv"))
     with pytest.raises(CommandError, match="Aucun super-utilisateur"):
         call_command("import_applications", str(path), "--call", call.reference)
 
@@ -495,37 +515,107 @@ def admin_client(client, db):
     return client
 
 
+def upload(content: bytes, name: str) -> io.BytesIO:
+    file = io.BytesIO(content)
+    file.name = name
+    return file
+
+
 def test_admin_import_previews_then_imports_on_confirmation(call, admin_client):
     url = reverse("admin:projects_application_import")
-    upload = io.BytesIO(write_template(call, "xlsx"))
-    upload.name = "dossiers.xlsx"
-    preview = admin_client.post(url, {"call": call.pk, "file": upload})
+    preview = admin_client.post(url, {"call": call.pk, "import_file": upload(filled_template(call, "xlsx"), "d.xlsx")})
     assert preview.status_code == 200
     assert "Simulation : 1 dossier(s) seraient créés" in preview.text
     assert "Micro-crèche à horaires atypiques" in preview.text
     assert not Application.objects.exists()
 
     confirm = preview.context["confirm_form"]
-    response = admin_client.post(
-        url,
-        {
-            "call": call.pk,
-            "content": confirm["content"].value(),
-            "filename": confirm["filename"].value(),
-            "confirm": "1",
-        },
-    )
+    data = {name: confirm[name].value() for name in confirm.fields}
+    response = admin_client.post(reverse("admin:projects_application_process_import"), data)
     assert response.status_code == 302
     assert Application.objects.get().status == Status.SUBMITTED
 
 
+def test_admin_import_with_a_bad_row_names_it_offers_no_confirmation_and_saves_nothing(call, admin_client):
+    before = counts()
+    rows = table(example(call), example(call, **{"SIRET": valid_siret(5001), "Code du département": "99"}))
+    content = write_table(rows[0], rows[1:], fmt="csv", title="Dossiers")
+    response = admin_client.post(
+        reverse("admin:projects_application_import"), {"call": call.pk, "import_file": upload(content, "d.csv")}
+    )
+    assert response.status_code == 200
+    assert "Import refusé : 1 problème(s)" in response.text
+    assert "<td>3</td><td>Code du département</td><td>Département inconnu « 99 » (code INSEE attendu).</td>" in (
+        response.text
+    )
+    assert "confirm_form" not in response.context
+    # The library's own result marks the row invalid, its message keyed by the column.
+    invalid = response.context["result"].invalid_rows
+    assert [(row.number, row.field_specific_errors) for row in invalid] == [
+        (2, {"Code du département": ["Département inconnu « 99 » (code INSEE attendu)."]})
+    ]
+    assert counts() == before
+
+
 def test_admin_import_shows_every_problem(call, admin_client):
-    upload = io.BytesIO(b"SIRET;Code du d\xc3\xa9partement\n123;99\n")
-    upload.name = "dossiers.csv"
-    response = admin_client.post(reverse("admin:projects_application_import"), {"call": call.pk, "file": upload})
+    response = admin_client.post(
+        reverse("admin:projects_application_import"),
+        {"call": call.pk, "import_file": upload(b"SIRET;Code du d\xc3\xa9partement\n123;99\n", "dossiers.csv")},
+    )
     assert "Import refusé : 19 problème(s)" in response.text
     assert "Département inconnu « 99 »" in response.text
     assert "confirm_form" not in response.context
+
+
+def test_admin_confirmation_checks_the_file_again_and_saves_nothing_when_it_no_longer_passes(call, admin_client):
+    preview = admin_client.post(
+        reverse("admin:projects_application_import"),
+        {"call": call.pk, "import_file": upload(filled_template(call, "csv"), "d.csv")},
+    )
+    confirm = preview.context["confirm_form"]
+    data = {name: confirm[name].value() for name in confirm.fields}
+    call.status = "closed"
+    call.save(update_fields=["status"])
+    response = admin_client.post(reverse("admin:projects_application_process_import"), data)
+    assert response.status_code == 200
+    assert not Application.objects.exists()
+
+
+def test_admin_import_refuses_another_kind_of_file_in_french(call, admin_client):
+    response = admin_client.post(
+        reverse("admin:projects_application_import"), {"call": call.pk, "import_file": upload(b"%PDF", "d.pdf")}
+    )
+    assert "Format de fichier non pris en charge : « d.pdf »" in response.text
+    response = admin_client.post(
+        reverse("admin:projects_application_import"), {"call": call.pk, "import_file": upload(b"zz", "d.xlsx")}
+    )
+    assert "n’est pas un classeur XLSX" in response.text
+
+
+@pytest.mark.parametrize("fmt", ["csv", "ods"])
+def test_command_and_admin_share_the_resource_and_give_the_same_report(call, admin_client, tmp_path, fmt):
+    administrator(username="operateur")
+    rows = table(
+        example(call),
+        example(call, **{"SIRET": valid_siret(5001), "Code du département": "99", "QPV (oui/non)": "bof"}),
+        example(call, **{"SIRET": valid_siret(5002), "Montant demandé 2024 (€)": "12,3,4"}),
+    )
+    content = write_table(rows[0], rows[1:], fmt=fmt, title="Dossiers")
+    path = tmp_path / f"dossiers.{fmt}"
+    path.write_bytes(content)
+    with pytest.raises(CommandError) as refused:
+        call_command("import_applications", str(path), "--call", call.reference, "--user", "operateur")
+    response = admin_client.post(
+        reverse("admin:projects_application_import"), {"call": call.pk, "import_file": upload(content, path.name)}
+    )
+    report = response.context["result"].report
+    assert str(refused.value) == report.summary()
+    assert [str(problem) for problem in report.problems] == [
+        "Ligne 3, colonne « Code du département » : Département inconnu « 99 » (code INSEE attendu).",
+        "Ligne 3, colonne « QPV (oui/non) » : Indiquez « oui » ou « non » (et non « bof »).",
+        "Ligne 4, colonne « Montant demandé 2024 (€) » : Montant 2024 : « 12,3,4 » n’est pas un montant.",
+    ]
+    assert not Application.objects.exists()
 
 
 def test_admin_changelist_links_to_the_import_and_the_template_downloads(call, admin_client):
@@ -548,3 +638,14 @@ def test_admin_action_exports_the_selection_in_the_import_format(call, admin_cli
     )
     rows = read_table(response.content, "d.xlsx")
     assert rows[1][rows[0].index("Intitulé du projet")] == application.title
+
+
+def test_admin_upload_page_lists_the_columns_and_says_when_no_call_accepts_files(admin_client, db):
+    url = reverse("admin:projects_application_import")
+    response = admin_client.get(url)
+    assert response.status_code == 200
+    assert "Aucun appel à projets n’accepte de dossier" in response.text
+    call = CallFactory()
+    response = admin_client.get(url)
+    assert "Aucun appel à projets n’accepte de dossier" not in response.text
+    assert [column.header for column in columns_for(call)] == response.context["fields_list"][0][1]

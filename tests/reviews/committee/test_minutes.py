@@ -1,8 +1,14 @@
 import io
+import re
 from decimal import Decimal
 
+import pytest
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
 from pypdf import PdfReader
 
+from projects.exceptions import DomainError
+from projects.models import IssuedDocument, Signatory
 from reviews.committee.services import MemberEntry, close_meeting, record_members
 from reviews.instruction.services import declare_conflict
 from tests.departments.factories import caf_instructor
@@ -52,3 +58,67 @@ def test_the_minutes_list_the_members_and_the_ranked_proposals(db):
     assert "20 000,00 €" in ranked_list.replace("\xa0", " ")
     assert "Projet hors des priorités du FIPE." in ranked_list
     assert f"Dossiers instruits reportés à une prochaine séance {postponed.reference}" in text
+
+
+def minutes_pdf(meeting) -> bytes:
+    with meeting.minutes.open("rb") as stored:
+        return stored.read()
+
+
+def test_the_minutes_are_pdfa_in_marianne_and_signed_by_the_president(db):
+    opened = meeting("31")
+    propose(opened, reviewed_application("31"), rank=1)
+    closed = close_meeting(meeting=opened, by=opened.secretary)
+    reader = PdfReader(io.BytesIO(minutes_pdf(closed)))
+    fonts = {font.get_object()["/BaseFont"] for page in reader.pages for font in page["/Resources"]["/Font"].values()}
+    assert any("Marianne" in name for name in fonts)
+    xml = reader.xmp_metadata.stream.get_data().decode("utf-8")
+    assert re.search(r'pdfaid:part(="|>)3', xml) and re.search(r'pdfaid:conformance(="|>)B', xml)
+    text = pdf_text(closed)
+    assert "PRÉFET DE LA HAUTE-GARONNE" in text
+    assert "Le président du comité" in text and "Étienne Aubrac" in text
+    assert "Le secrétariat du comité" in text
+    signature = PdfFileReader(io.BytesIO(minutes_pdf(closed))).embedded_signatures[0]
+    status = validate_pdf_signature(signature, skip_diff=True)
+    assert status.intact and status.valid
+    assert status.signing_cert.subject.native["common_name"] == "Étienne Aubrac"
+    assert IssuedDocument.objects.get(sha256=closed.minutes_sha256).kind == "minutes"
+
+
+@pytest.mark.parametrize("count", [6, 9, 12])
+def test_no_page_of_the_minutes_is_without_a_table_row(db, count):
+    opened = meeting("31")
+    for rank in range(1, count + 1):
+        propose(opened, reviewed_application("31"), rank=rank, reasons="Motif détaillé du comité. " * 12)
+    closed = close_meeting(meeting=opened, by=opened.secretary)
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(minutes_pdf(closed))).pages]
+    assert len(pages) > 1
+    for page in pages:
+        assert re.search(rf"{closed.call.reference}-\d{{3}}-\d{{3}}", page)  # at least one file's row on every page
+    assert "Total des montants proposés" in pages[-1]
+
+
+def test_without_a_departmental_signatory_the_meeting_stays_open(db):
+    opened = meeting("31")
+    propose(opened, reviewed_application("31"), rank=1)
+    Signatory.objects.filter(organisation__department__code="31").update(is_active=False)
+    with pytest.raises(DomainError, match="Aucun signataire en fonction"):
+        close_meeting(meeting=opened, by=opened.secretary)
+    opened.refresh_from_db()
+    assert opened.is_open and not opened.minutes and not IssuedDocument.objects.exists()
+
+
+def test_a_300_character_word_in_the_reasons_wraps_inside_its_column(db):
+    opened = meeting("31")
+    propose(opened, reviewed_application("31"), rank=1, reasons="Motif" + "z" * 295)
+    closed = close_meeting(meeting=opened, by=opened.secretary)
+    with open("/tmp/i15/minutes.pdf", "wb") as out:
+        out.write(minutes_pdf(closed))
+    lines = [
+        line
+        for page in PdfReader(io.BytesIO(minutes_pdf(closed))).pages
+        for line in page.extract_text().splitlines()
+        if "zzzz" in line
+    ]
+    assert len(lines) >= 5
+    assert sum(line.count("z") for line in lines) == 295

@@ -13,7 +13,7 @@ import projects.followup.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("projects", "0004_letterbatch_worker"),
+        ("projects", "0006_issueddocument_signatory_case_officer_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,104 @@
+"""The letter as a prefecture signs it: the State's bloc-marque, French typography, Marianne, PDF/A-3b,
+any word wrapped, no reversed text, no empty boxes."""
+
+import datetime
+import re
+import subprocess
+from io import BytesIO
+
+from django.utils import timezone
+from PIL import Image
+from pypdf import PdfReader
+
+from projects.enums import LetterKind
+from projects.letters.pipeline import generate_letter
+from tests.departments.factories import regional_approver
+from tests.projects.factories import ApplicantFactory
+from tests.projects.letters.factories import laureate, rejected, signatory
+
+FIRST_OF_DECEMBER = datetime.datetime(2026, 12, 1, 10, 0, tzinfo=datetime.UTC)
+
+
+def stored(letter) -> bytes:
+    with letter.file.open("rb") as file:
+        return file.read()
+
+
+def award_letter_pdf(monkeypatch, **applicant_fields) -> bytes:
+    """The award letter of a laureate whose contact is Anne Lefèvre, generated on 1 December 2026."""
+    monkeypatch.setattr(timezone, "now", lambda: FIRST_OF_DECEMBER)
+    signatory()
+    applicant = ApplicantFactory(**{"contact_name": "Anne Lefèvre", **applicant_fields})
+    return stored(
+        generate_letter(application=laureate(applicant=applicant), kind=LetterKind.AWARD, by=regional_approver())
+    )
+
+
+def page_lines(pdf: bytes) -> list[str]:
+    return [line for page in PdfReader(BytesIO(pdf)).pages for line in page.extract_text().splitlines()]
+
+
+def test_award_letter_has_place_and_date_and_who_follows_the_case(db, monkeypatch):
+    text = " ".join(page_lines(award_letter_pdf(monkeypatch)))
+    assert "Toulouse, le 1er décembre 2026" in text
+    assert "Affaire suivie par" in text
+    assert "Louis Barthe" in text and "05 34 45 34 45" in text and "fipe@occitanie.gouv.fr" in text
+
+
+def test_award_letter_elides_before_a_vowel_and_never_starts_a_line_with_a_closing_quote(db, monkeypatch):
+    lines = page_lines(award_letter_pdf(monkeypatch))
+    assert "À l’attention d’Anne Lefèvre" in " ".join(lines)
+    assert not [line for line in lines if line.lstrip().startswith("»")]
+    assert not [line for line in lines if line.rstrip().endswith("«")]
+
+
+def test_first_page_carries_the_marianne_in_its_top_left_corner(db, monkeypatch, tmp_path):
+    (tmp_path / "letter.pdf").write_bytes(award_letter_pdf(monkeypatch))
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "72", "-f", "1", "-l", "1", tmp_path / "letter.pdf", tmp_path / "page"], check=True
+    )
+    page = Image.open(next(tmp_path.glob("page*.png"))).convert("RGB")
+    corner = page.crop((0, 0, page.width // 4, page.height // 8))
+    colours = corner.getcolors(maxcolors=corner.width * corner.height)
+
+    def near(target):
+        return sum(count for count, rgb in colours if sum(abs(a - b) for a, b in zip(rgb, target, strict=True)) < 60)
+
+    assert near((0x00, 0x00, 0x91)) > 20  # bleu France
+    assert near((0xE1, 0x00, 0x0F)) > 20  # rouge Marianne
+
+
+def test_letter_uses_marianne_and_stays_pdfa_3b_once_signed(db, monkeypatch):
+    reader = PdfReader(BytesIO(award_letter_pdf(monkeypatch)))
+    fonts = {font.get_object()["/BaseFont"] for page in reader.pages for font in page["/Resources"]["/Font"].values()}
+    assert any("Marianne" in name for name in fonts)
+    xml = reader.xmp_metadata.stream.get_data().decode("utf-8")
+    assert re.search(r'pdfaid:part(="|>)3', xml) and re.search(r'pdfaid:conformance(="|>)B', xml)
+    assert reader.trailer["/Root"]["/AcroForm"]["/Fields"]  # and it was signed afterwards
+
+
+def test_a_300_character_word_wraps_inside_the_page(db):
+    signatory()
+    word = "Motif" + "x" * 295
+    letter = generate_letter(
+        application=rejected(reason=f"Refusé : {word}."), kind=LetterKind.REFUSAL, by=regional_approver()
+    )
+    lines = [line for line in page_lines(stored(letter)) if "xxxxxxxx" in line]
+    assert len(lines) >= 3  # broken at the margin, not run off the page in one line
+    assert "".join(line.strip() for line in lines).count("x") == 295  # and nothing lost
+
+
+def test_a_255_character_name_wraps_and_bidi_overrides_are_dropped(db, monkeypatch):
+    name = "Association" + "y" * 244
+    lines = page_lines(
+        award_letter_pdf(monkeypatch, legal_name=name, address="\u202e12 rue des Lilas", commune="Toulouse")
+    )
+    assert sum(line.count("y") for line in lines if "yyyyyy" in line) >= 244
+    assert any("12 rue des Lilas" in line for line in lines)
+    assert not any("\u202e" in line for line in lines)
+
+
+def test_a_character_no_font_draws_is_replaced_visibly(db, monkeypatch):
+    text = " ".join(page_lines(award_letter_pdf(monkeypatch, contact_name="Zoé 漢字 Ελένη")))
+    assert "Ελένη" in text  # Greek is drawn (DejaVu Sans covers it)
+    assert "Zoé \ufffd\ufffd Ελένη" in text

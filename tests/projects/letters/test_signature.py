@@ -1,0 +1,184 @@
+"""Every decision letter is signed (PAdES) by the signatory's certificate; anyone can check it, offline
+with pyHanko, on /verifier/ or with `manage.py verify_letter`; a bad key stops generation cleanly."""
+
+import datetime
+from io import BytesIO
+
+import pytest
+from asn1crypto import keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from django.core.management import call_command
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import timestamps
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleTrustManager
+
+from projects.enums import LetterKind, Status
+from projects.exceptions import DomainError
+from projects.letters import signing
+from projects.letters.pipeline import generate_letter
+from projects.letters.pki import demo_ca, issue_demo_certificate
+from projects.models import DecisionLetter, IssuedDocument
+from tests.departments.factories import regional_approver
+from tests.projects.letters.factories import laureate, rejected, signatory
+
+VERIFY = "/verifier/"
+
+
+def stored(letter) -> bytes:
+    with letter.file.open("rb") as file:
+        return file.read()
+
+
+def signed_letter(kind=LetterKind.AWARD):
+    signatory()
+    application = laureate() if kind == LetterKind.AWARD else rejected()
+    return generate_letter(application=application, kind=kind, by=regional_approver())
+
+
+def demo_trust() -> ValidationContext:
+    _, ca = demo_ca()
+    root = asn1_x509.Certificate.load(ca.public_bytes(serialization.Encoding.DER))
+    return ValidationContext(trust_manager=SimpleTrustManager.build(trust_roots=[root]))
+
+
+def test_pyhanko_finds_an_intact_signature_by_the_demo_signatory(db):
+    letter = signed_letter()
+    signature = PdfFileReader(BytesIO(stored(letter))).embedded_signatures[0]
+    status = validate_pdf_signature(signature, demo_trust())
+    assert status.intact and status.valid and status.trusted
+    assert status.signing_cert.subject.native["common_name"] == "Camille Fontanel"
+    assert signature.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"  # PAdES
+
+
+def test_with_a_time_stamping_authority_the_signature_is_time_stamped(db, monkeypatch):
+    ca_key, ca = demo_ca()
+    tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # pyHanko's test stamper is RSA-only
+    now = datetime.datetime.now(datetime.UTC)
+    tsa_cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Horodatage de test")]))
+        .issuer_name(ca.subject)
+        .public_key(tsa_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    stamper = timestamps.DummyTimeStamper(
+        tsa_cert=asn1_x509.Certificate.load(tsa_cert.public_bytes(serialization.Encoding.DER)),
+        tsa_key=keys.PrivateKeyInfo.load(
+            tsa_key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        ),
+    )
+    monkeypatch.setattr(signing, "timestamper", lambda: stamper)
+    signature = PdfFileReader(BytesIO(stored(signed_letter()))).embedded_signatures[0]
+    status = validate_pdf_signature(signature, demo_trust())
+    assert status.intact and status.valid
+    assert status.timestamp_validity is not None and status.timestamp_validity.intact  # PAdES B-T
+
+
+def test_each_version_keeps_its_own_signed_file_and_hash(db):
+    first = signed_letter()
+    second = generate_letter(application=first.application, kind=LetterKind.AWARD, by=regional_approver())
+    documents = IssuedDocument.objects.filter(reference=f"{first.application.reference}-ATT").order_by("version")
+    assert [(document.version, document.sha256) for document in documents] == [
+        (1, first.document.sha256),
+        (2, second.document.sha256),
+    ]
+    assert first.document.sha256 != second.document.sha256
+    first.refresh_from_db()
+    assert stored(first) and first.file.name != second.file.name
+
+
+def test_the_public_page_describes_an_award_letter_it_recognises(db, client, django_assert_max_num_queries):
+    letter = signed_letter()
+    upload = BytesIO(stored(letter))
+    upload.name = "lettre.pdf"
+    with django_assert_max_num_queries(3):
+        response = client.post(VERIFY, {"document": upload})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Document authentique" in page
+    assert letter.application.reference in page
+    assert "Préfecture de la région Occitanie" in page and "Camille Fontanel" in page
+    assert letter.document.sha256 in page
+    assert "intacte" in page
+
+
+def test_the_code_printed_on_the_letter_is_recognised_too(db, client):
+    letter = signed_letter()
+    response = client.get(
+        VERIFY, {"reference": letter.document.reference, "code": letter.document.verification_code.lower()}
+    )
+    assert response.status_code == 200
+    assert "Document authentique" in response.content.decode()
+    response = client.get(VERIFY, {"reference": letter.document.reference, "code": "AAAA-AAAA"})
+    assert "Document non reconnu" in response.content.decode()
+
+
+def test_a_refusal_letter_is_only_said_authentic(db, client):
+    letter = signed_letter(LetterKind.REFUSAL)
+    upload = BytesIO(stored(letter))
+    upload.name = "refus.pdf"
+    page = client.post(VERIFY, {"document": upload}).content.decode()
+    assert "Document authentique" in page
+    assert letter.application.reference not in page and "Camille Fontanel" not in page
+
+
+def test_one_flipped_byte_is_not_recognised_by_the_command_nor_the_page(db, client, tmp_path):
+    letter = signed_letter()
+    data = bytearray(stored(letter))
+    data[len(data) // 2] ^= 0x01
+    altered = tmp_path / "lettre.pdf"
+    altered.write_bytes(bytes(data))
+    with pytest.raises(SystemExit) as exit_status:
+        call_command("verify_letter", str(altered))
+    assert exit_status.value.code == 1
+    upload = BytesIO(bytes(data))
+    upload.name = "lettre.pdf"
+    assert "Document non reconnu" in client.post(VERIFY, {"document": upload}).content.decode()
+
+
+def test_the_command_describes_the_letter_it_recognises(db, tmp_path, capsys):
+    letter = signed_letter()
+    original = tmp_path / "lettre.pdf"
+    original.write_bytes(stored(letter))
+    call_command("verify_letter", str(original))
+    out = capsys.readouterr().out
+    assert "authentique" in out and letter.document.sha256 in out and "Signature électronique : intacte" in out
+
+
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        (lambda person, keys: setattr(person, "key_name", "") or person.save(), "aucune clé de signature"),
+        (lambda person, keys: (keys / f"{person.key_name}.pass").write_text("faux"), "mot de passe erroné"),
+        (
+            lambda person, keys: issue_demo_certificate(
+                person, not_before=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC), valid_days=365
+            ),
+            "a expiré le 31/12/2020",
+        ),
+    ],
+    ids=["no key", "wrong password", "expired"],
+)
+def test_a_signatory_whose_key_cannot_sign_stops_generation_and_changes_nothing(db, settings, spoil, message):
+    person = signatory()
+    spoil(person, settings.SIGNING_KEYS_DIR)
+    application = laureate()
+    with pytest.raises(DomainError) as refused:
+        generate_letter(application=application, kind=LetterKind.AWARD, by=regional_approver())
+    assert message in str(refused.value.message) and "Camille Fontanel" in str(refused.value.message)
+    assert not DecisionLetter.objects.exists() and not IssuedDocument.objects.exists()
+    application.refresh_from_db()
+    assert application.status == Status.LAUREATE
+    assert not any(settings.MEDIA_ROOT.rglob("*.pdf"))
