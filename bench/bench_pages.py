@@ -55,12 +55,14 @@ def pages(call, instructor_department="31") -> dict[str, list[tuple[str, str]]]:
             *details,
             ("approval screen", f"/appels/{call.reference}/validation/"),
             ("funding dashboard", f"/appels/{call.reference}/tableau-de-bord/"),
+            ("follow-up dashboard", f"/appels/{call.reference}/suivi/"),
         ],
         "instructor": [
             ("application list, first page", f"/dossiers/?call={call.pk}"),
             ("application list, filtered", f"/dossiers/?status=reviewed&category=new_places&call={call.pk}"),
             *details,
             ("funding dashboard", f"/appels/{call.reference}/tableau-de-bord/"),
+            ("follow-up dashboard", f"/appels/{call.reference}/suivi/"),
         ],
     }
 

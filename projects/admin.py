@@ -304,6 +304,7 @@ class DepartmentEnvelopeAdmin(admin.ModelAdmin):
 from projects.applicants import admin as applicants_admin  # noqa: E402, F401
 from projects.awards import admin as awards_admin  # noqa: E402, F401
 from projects.exchange.api import admin as api_admin  # noqa: E402, F401
+from projects.followup import admin as followup_admin  # noqa: E402, F401
 from projects.journal import admin as journal_admin  # noqa: E402, F401
 from projects.letters import admin as letters_admin  # noqa: E402, F401
 from projects.notifications import admin as notifications_admin  # noqa: E402, F401

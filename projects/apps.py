@@ -93,3 +93,11 @@ class ProjectsConfig(AppConfig):
         from projects.demo.api import load_api_account
 
         add_demo_step(load_api_account, order=97)
+
+        # Follow-up of the laureates: conventions, payment schedule, yearly reports, recoveries.
+        from projects.demo import followup as followup_demo
+        from projects.followup.views import followup_tab_context
+
+        add_nav_item("projects:followup_calls", _("Suivi des lauréats"), order=45, visible=_can_anywhere(Action.VIEW))
+        add_tab(Tab("suivi", _("Suivi"), "projects/followup/_tab_followup.html", followup_tab_context, order=55))
+        add_demo_step(followup_demo.load_followup, order=95)

@@ -635,6 +635,14 @@ from projects.awards.models import (  # noqa: E402
 )
 from projects.exchange.api.models import ApiCall, ApiToken, ServiceAccount  # noqa: E402
 from projects.exchange.models import ImportJob  # noqa: E402
+from projects.followup.models import (  # noqa: E402
+    Convention,
+    ConventionVersion,
+    FollowupTerms,
+    Recovery,
+    ReportVersion,
+    YearlyReport,
+)
 from projects.journal.models import JournalEntry, JournalHead  # noqa: E402
 from projects.letters.models import (  # noqa: E402
     BATCH_STALE_AFTER,
@@ -678,8 +686,11 @@ __all__ = [
     "AwardAmount",
     "Call",
     "CallQuerySet",
+    "Convention",
+    "ConventionVersion",
     "DecisionLetter",
     "DepartmentEnvelope",
+    "FollowupTerms",
     "DocumentKind",
     "IssuedDocument",
     "KeySource",
@@ -694,12 +705,15 @@ __all__ = [
     "MessageAttachment",
     "NotificationPreference",
     "Payment",
+    "Recovery",
     "ReferenceCounter",
+    "ReportVersion",
     "RequestedAmount",
     "Signatory",
     "StatusChange",
     "MONEY",
     "YearAmount",
+    "YearlyReport",
     "non_negative_amount",
     "positive_amount",
     "attachment_path",

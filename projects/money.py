@@ -21,8 +21,14 @@ DEFAULT_STATE_SHARE = Decimal("0.5")
 MONEY = {"max_digits": MAX_DIGITS, "decimal_places": 2}
 positive_amount = MinValueValidator(Decimal("0.01"), message=gettext_lazy("Le montant doit être supérieur à zéro."))
 non_negative_amount = MinValueValidator(Decimal("0"), message=gettext_lazy("Le montant ne peut pas être négatif."))
-# Above this amount a convention is compulsory (loi n° 2000-321 art. 10, décret n° 2001-495).
+# Above this amount in one year a convention is compulsory (loi n° 2000-321 art. 10; décret n° 2001-495
+# sets the threshold on the annual amount, not on the total over the programme).
 CONVENTION_THRESHOLD = Decimal("23000")
+
+
+def requires_convention(amounts_by_year) -> bool:
+    """Whether an award of these yearly amounts needs a convention: one year above the threshold is enough."""
+    return any(Decimal(amount) > CONVENTION_THRESHOLD for amount in amounts_by_year)
 
 
 def to_cents(value: Decimal) -> Decimal:

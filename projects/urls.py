@@ -10,6 +10,7 @@ from projects.applicants import urls as applicants_urls
 from projects.awards import urls as awards_urls
 from projects.exchange import urls as exchange_urls
 from projects.exchange.api import urls as api_urls
+from projects.followup import urls as followup_urls
 from projects.letters import urls as letters_urls
 from projects.notifications import urls as notifications_urls
 
@@ -35,4 +36,5 @@ urlpatterns = [
     *notifications_urls.urlpatterns,
     *applicants_urls.urlpatterns,
     *api_urls.urlpatterns,
+    *followup_urls.urlpatterns,
 ]

@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from projects.demo.applications import demo_application
 from projects.demo.data import DEMO_APPLICATIONS
 from projects.enums import BatchStatus
-from projects.models import DecisionLetter, LetterBatch
+from projects.models import ConventionVersion, DecisionLetter, LetterBatch
 from projects.notifications.events import letter_download_token
 from reviews.models import CommitteeMeeting
 
@@ -95,6 +95,23 @@ def sample_kwargs() -> dict[str, dict]:
             "api_application": {"reference": laureate.reference},
         }
     )
+    # Follow-up of the laureates
+    convention_version = ConventionVersion.objects.filter(convention__award__application=laureate).first()
+    kwargs.update(
+        {
+            "followup_calls": {},
+            "followup_dashboard": {"reference": call},
+            "followup_export": {"reference": call, "fmt": "csv"},
+            "followup_detail": {"reference": laureate.reference},
+            "report_file": {"reference": laureate.reference},
+            "report_review": {"reference": laureate.reference, "year": 2023},
+            "recovery_create": {"reference": laureate.reference},
+            "convention_generate": {"reference": laureate.reference},
+            "convention_signed_copy": {"reference": laureate.reference},
+            "convention_step": {"reference": laureate.reference, "step": "envoyee"},
+            "convention_download": {"reference": laureate.reference, "pk": convention_version.pk},
+        }
+    )
     return kwargs
 
 
@@ -168,6 +185,18 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "reviews:proposal_delete": (302, 405, 405, 405, 405, 405, 405),
     "reviews:reopen": (302, 404, 404, 404, 403, 403, 200),
     "reviews:review": (302, 302, 403, 403, 404, 403, 403),
+    # Follow-up of the laureates
+    "projects:followup_calls": (302, 200, 200, 200, 200, 200, 200),
+    "projects:followup_dashboard": (302, 200, 200, 200, 200, 200, 200),
+    "projects:followup_export": (302, 200, 200, 200, 200, 200, 200),
+    "projects:followup_detail": (302, 200, 200, 200, 404, 200, 200),
+    "projects:report_file": (302, 200, 200, 403, 404, 200, 200),
+    "projects:report_review": (302, 405, 405, 405, 405, 405, 405),
+    "projects:recovery_create": (302, 405, 405, 405, 405, 405, 405),
+    "projects:convention_generate": (302, 405, 405, 405, 405, 405, 405),
+    "projects:convention_signed_copy": (302, 405, 405, 405, 405, 405, 405),
+    "projects:convention_step": (302, 405, 405, 405, 405, 405, 405),
+    "projects:convention_download": (302, 200, 200, 200, 404, 200, 200),
     # letters: the public verification of issued documents, open to anyone
     "projects:verify_document": (200, 200, 200, 200, 200, 200, 200),
     # Notifications: everyone's own preferences; a letter's signed link for whoever holds it; the demo's

@@ -37,6 +37,8 @@ from departments.models import Department
 from projects.awards.forms import sign_selection
 from projects.awards.services import reject_application
 from projects.enums import LetterKind, Status
+from projects.followup.models import Convention
+from projects.followup.services import file_report
 from projects.journal.models import JournalAct, JournalEntry
 from projects.letters.pipeline import generate_letter
 from projects.models import Applicant, Application, Call, DecisionLetter, DocumentKind, FundingLine, IssuedDocument
@@ -616,6 +618,106 @@ def case_meeting_close(world) -> Case:
     return Case("cdsf-31", reverse("reviews:meeting_close", kwargs={"pk": meeting.pk}), {})
 
 
+# Follow-up of the laureates ------------------------------------------------------------------
+
+
+def case_report_file(world) -> Case:
+    return Case(
+        "caf-11",
+        reverse("projects:report_file", kwargs=world["report_file"]),
+        {
+            "year": "2024",
+            "subsidy_used": "12 000,00",
+            "expenses-64-planned": "30 000",
+            "expenses-64-actual": "28 000",
+            "indicator-children": "20",
+            "gaps_explanation": "",
+            "comment": "",
+        },
+        {
+            "year": [*choice(), ("2026", True), ("2022", True), ("2023", True)],  # 2023's is already accepted
+            "subsidy_used": AMOUNT,
+            "expenses-64-actual": AMOUNT,
+            "income-74-fipe-planned": AMOUNT,
+            "indicator-children": INTEGER,
+            "gaps_explanation": text(5000, required=False),
+            "comment": text(5000, required=False),
+        },
+    )
+
+
+def case_report_review(world) -> Case:
+    laureate = by_title("ancienne gare")
+    file_report(
+        award=laureate.award,
+        year=2024,
+        by=user("caf-11"),
+        financial={},
+        subsidy_used="1000",
+        indicators={},
+    )
+    prefix = "review2024"
+    return Case(
+        "caf-11",
+        reverse("projects:report_review", kwargs={"reference": laureate.reference, "year": 2024}),
+        {f"{prefix}-decision": "accept", f"{prefix}-message": ""},
+        {
+            f"{prefix}-decision": choice(),
+            f"{prefix}-message": [(NUL, True), ("x" * 5001, True)],
+        },
+    )
+
+
+def case_recovery_create(world) -> Case:
+    laureate = by_title("ancienne gare")
+    line = laureate.award.lines.get(funder="state", year=2023)
+    other = FundingLine.objects.exclude(award=laureate.award).first()
+    return Case(
+        "caf-11",
+        reverse("projects:recovery_create", kwargs=world["recovery_create"]),
+        {"line": line.pk, "amount": "1,00", "reason": "Subvention 2023 non utilisée."},
+        {
+            "line": choice(other.pk),
+            "amount": [*AMOUNT, ("999 999,00", True), ("0", True)],
+            "reason": text(5000),
+        },
+    )
+
+
+def convention_to_sign() -> Convention:
+    """The convention of a laureate not yet notified: sent, waiting for the signed copy."""
+    return Convention.objects.filter(signed_received_at__isnull=True).select_related("award__application").first()
+
+
+def case_convention_generate(world) -> Case:
+    reference = convention_to_sign().award.application.reference
+    return Case("prefecture-76", reverse("projects:convention_generate", kwargs={"reference": reference}), {})
+
+
+def case_convention_step(world) -> Case:
+    convention = convention_to_sign()
+    Convention.objects.filter(pk=convention.pk).update(sent_at=None)
+    kwargs = {"reference": convention.award.application.reference, "step": "envoyee"}
+    return Case("prefecture-76", reverse("projects:convention_step", kwargs=kwargs), {})
+
+
+def case_convention_signed_copy(world) -> Case:
+    reference = convention_to_sign().award.application.reference
+    return Case(
+        "prefecture-76",
+        reverse("projects:convention_signed_copy", kwargs={"reference": reference}),
+        {"signed_copy": pdf_upload("convention-signee.pdf")},
+        {
+            "signed_copy": [
+                (pdf_upload(content=b""), True),
+                (pdf_upload(content=b"MZ\x90\x00 not a pdf"), True),
+                (pdf_upload(name="signee.odt", content=b"PK\x03\x04 zip"), True),
+                ("pas un fichier", True),
+            ]
+        },
+    )
+
+
 # letters: the public verification page. A typed reference and code redirect to their answer; an upload that
 # is not one of our PDFs is « non reconnu », on the page, whatever it holds.
 def verify_upload(content: bytes, name: str = "lettre.pdf"):
@@ -706,6 +808,13 @@ POST_CASES: dict[str, Callable[[dict], Case]] = {
     "reviews:proposal": case_proposal,
     "reviews:proposal_delete": case_proposal_delete,
     "reviews:meeting_close": case_meeting_close,
+    # Follow-up of the laureates
+    "projects:report_file": case_report_file,
+    "projects:report_review": case_report_review,
+    "projects:recovery_create": case_recovery_create,
+    "projects:convention_generate": case_convention_generate,
+    "projects:convention_step": case_convention_step,
+    "projects:convention_signed_copy": case_convention_signed_copy,
     "projects:verify_document": case_verify_document,
     # Notifications.
     "projects:notification_preferences": case_notification_preferences,

@@ -74,6 +74,12 @@ POST_REFUSED: dict[str, tuple[int | None, ...]] = {
     # Work queues, approval and letters sent in bulk
     "projects:call_letters_mark_sent": (302, 403, 403, 403, 403, None, None),
     "extend_session": (302, None, None, None, None, None, None),
+    # Follow-up of the laureates
+    "projects:report_review": (302, None, None, 403, 404, 403, None),
+    "projects:recovery_create": (302, None, None, 403, 404, 403, None),
+    "projects:convention_generate": (302, 403, 403, 403, 404, None, None),
+    "projects:convention_signed_copy": (302, 403, 403, 403, 404, None, None),
+    "projects:convention_step": (302, 403, 403, 403, 404, None, None),
 }
 
 

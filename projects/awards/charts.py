@@ -6,6 +6,7 @@ readers; every chart is followed on the page by the table of its figures, and th
 differ by pattern (solid, hatched, outlined) as well as by colour.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -34,10 +35,11 @@ class Segment:
     # Strings, not Decimals: the template would write a French decimal comma into the SVG.
     x: str
     width: str
+    value_format: Callable[[Decimal], str] = format_euros
 
     @property
     def text(self) -> str:
-        return f"{self.series.label} : {format_euros(self.value)}"
+        return f"{self.series.label} : {self.value_format(self.value)}"
 
 
 @dataclass
@@ -93,11 +95,13 @@ def stacked_bars(
     description: str,
     series: list[Series],
     rows: list[tuple[str, dict[str, Decimal], str, Decimal | None]],
+    value_format: Callable[[Decimal], str] = format_euros,
 ) -> Chart:
     """A chart with one bar per row: (label, value per series key, note written after the bar, scale).
 
     Each bar is drawn against its own scale when one is given (an envelope: the bar then shows
     its consumption), otherwise against the largest row, so that rows compare with each other.
+    `value_format` writes a segment's value in its tooltip (euros unless told: counts, say).
     """
     span = Decimal(WIDTH - LABEL_WIDTH - VALUE_WIDTH)
     largest = max((sum(values.values(), Decimal("0")) for _label, values, _note, _scale in rows), default=Decimal("0"))
@@ -112,7 +116,7 @@ def stacked_bars(
             if value <= 0 or not scale:
                 continue
             width = (span * value / scale).quantize(PIXEL)
-            segments.append(Segment(item, value, str(x), str(width)))
+            segments.append(Segment(item, value, str(x), str(width), value_format))
             x += width
         bars.append(Bar(label, index * ROW_HEIGHT + 6, segments, note))
     return Chart(chart_id, title, description, bars, series)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from projects.enums import (
     Funder,
 )
-from projects.money import MONEY, YearAmount, format_euros, positive_amount
+from projects.money import MONEY, YearAmount, format_euros, positive_amount, requires_convention
 
 
 class Award(models.Model):
@@ -37,9 +37,8 @@ class Award(models.Model):
 
     @property
     def requires_convention(self) -> bool:
-        from projects.money import CONVENTION_THRESHOLD
-
-        return self.total > CONVENTION_THRESHOLD
+        """Above the threshold in any one year (read from the amounts, prefetched by the pages that list awards)."""
+        return requires_convention(amount.amount for amount in self.amounts.all())
 
 
 class AwardAmount(YearAmount):

@@ -22,6 +22,7 @@ from projects.exceptions import (
     SelectionRefused,
     TransitionNotAllowed,
 )
+from projects.followup.schedule import payment_refusal
 from projects.models import (
     Application,
     Award,
@@ -296,7 +297,7 @@ def _line_for_update(line: FundingLine, by, refusal: str) -> FundingLine:
 
 
 def record_payment(*, line: FundingLine, by, paid_on: datetime.date, amount: Decimal, reference: str = "") -> Payment:
-    """Record a payment made on a funding line; a line can never be paid beyond its amount.
+    """Record a payment made on a funding line, when the line's payment schedule allows it.
 
     The line row is locked and its payments re-summed inside the transaction, so two payments
     recorded at the same moment are checked one after the other.
@@ -314,23 +315,11 @@ def record_payment(*, line: FundingLine, by, paid_on: datetime.date, amount: Dec
     if len(reference) > Payment._meta.get_field("reference").max_length:
         raise DomainError(_("La référence du versement est trop longue (100 caractères au plus)."))
     with transaction.atomic():
-        scheduled = FundingLine.objects.select_for_update().values_list("amount", flat=True).get(pk=line.pk)
-        paid = Payment.objects.filter(line_id=line.pk).aggregate(paid=Coalesce(Sum("amount"), Decimal("0")))["paid"]
-        if paid + amount > scheduled:
-            raise DomainError(
-                _(
-                    "Versement refusé : %(amount)s dépasse le reste à verser sur la ligne %(line)s du dossier "
-                    "%(reference)s (%(remaining)s : %(scheduled)s prévus, %(paid)s déjà versés)."
-                )
-                % {
-                    "amount": format_euros(amount),
-                    "line": line.label,
-                    "reference": line.award.application.reference,
-                    "remaining": format_euros(scheduled - paid),
-                    "scheduled": format_euros(scheduled),
-                    "paid": format_euros(paid),
-                }
-            )
+        FundingLine.objects.select_for_update().values_list("pk", flat=True).get(pk=line.pk)
+        # The schedule's rule: never beyond the line minus recoveries, never before the condition is met.
+        refusal = payment_refusal(line, amount=amount, reference=line.award.application.reference)
+        if refusal:
+            raise DomainError(refusal)
         payment = Payment.objects.create(line=line, paid_on=paid_on, amount=amount, reference=reference, recorded_by=by)
         events.payment_recorded(payment)
         return payment

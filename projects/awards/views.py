@@ -35,8 +35,10 @@ from projects.awards.forms import (
 from projects.awards.services import approve_selection, record_payment, reject_application, set_commitment_number
 from projects.enums import Funder, Status
 from projects.exceptions import DomainError, SelectionRefused
-from projects.models import Application, Award, Call, FundingLine, Payment
-from projects.money import format_euros
+from projects.followup.dashboard import funder_year_table
+from projects.followup.schedule import followups
+from projects.models import Application, Award, Call, FundingLine, Payment, Recovery
+from projects.money import format_euros, requires_convention
 from projects.shortcuts import visible_application
 from projects.workflow import TRANSITIONS
 from reviews.enums import ProposalDecision, ReviewerKind
@@ -332,7 +334,15 @@ def award_tab_context(application: Application, user, *, payment_form=None, comm
         return {"award": None}
     award.application = application
     # Per year, the State's line before the Cnaf's ("state" sorts after "cnaf").
-    lines = list(FundingLine.objects.filter(award=award).with_paid().order_by("year", "-funder"))
+    recovered = (
+        Recovery.objects.filter(line=OuterRef("pk")).order_by().values("line").annotate(t=Sum("amount")).values("t")
+    )
+    lines = list(
+        FundingLine.objects.filter(award=award)
+        .with_paid()
+        .annotate(recovered=Subquery(recovered, output_field=DecimalField(max_digits=14, decimal_places=2)))
+        .order_by("year", "-funder")
+    )
     lines_by_pk = {line.pk: line for line in lines}
     payments = list(Payment.objects.filter(line__award=award).select_related("recorded_by").order_by("paid_on", "pk"))
     for payment in payments:
@@ -350,9 +360,11 @@ def award_tab_context(application: Application, user, *, payment_form=None, comm
     paid = sum((line.paid for line in lines), Decimal("0"))
     if can_manage and payment_form is None and any(line.remaining > 0 for line in lines):
         payment_form = PaymentForm(lines=lines)
+    amounts = list(award.amounts.all())
     return {
         "award": award,
-        "award_amounts": list(award.amounts.all()),
+        "award_amounts": amounts,
+        "award_requires_convention": requires_convention(amount.amount for amount in amounts),
         "award_lines": rows,
         "award_payments": payments,
         "award_paid": paid,
@@ -520,6 +532,10 @@ def funding_dashboard(request, reference):
             "department_chart": _department_chart(dashboard),
             "consumption_chart": _consumption_chart(dashboard) if dashboard.complete else None,
             "can_approve": get_scope(request.user).can_anywhere(Action.APPROVE),
+            # The payment schedule's figures, from the follow-up's one rule.
+            "schedule": funder_year_table(
+                followups(Award.objects.filter(application__call=call, application__department_id__in=department_ids))
+            ),
             "breadcrumb_data": breadcrumb(call.reference, (_("Financements"), reverse("projects:funding_calls"))),
         },
     )

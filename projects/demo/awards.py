@@ -20,9 +20,9 @@ REJECTION_REASON = (
     "Le comité régional n’a pas retenu le projet : le plan de financement n’est pas bouclé et le besoin "
     "du territoire est déjà couvert par une offre existante."
 )
-# The first year of the notified laureates was paid early in 2024; one Caf paid only an advance.
+# The advances of the first year of the notified laureates were paid early in 2024: half of each line,
+# as the call's terms say (the balance waits for the year's report; see the follow-up step).
 FIRST_YEAR_PAYMENTS = {Funder.STATE: datetime.date(2024, 2, 15), Funder.CNAF: datetime.date(2024, 3, 20)}
-ADVANCE_ONLY = {19}
 
 
 def commitment_number(line: FundingLine, number: int, department: str) -> str:
@@ -63,8 +63,7 @@ def load_awards(stdout) -> None:
                     line=line, by=approver, number=commitment_number(line, number, entry["department"])
                 )
             if entry["target"] == Status.NOTIFIED and line.year == 2023 and not line.paid:
-                advance = number in ADVANCE_ONLY and line.funder == Funder.CNAF
-                amount = to_cents(line.amount / 2) if advance else line.amount
+                amount = to_cents(line.amount / 2)
                 record_payment(
                     line=line,
                     by=approver,

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from departments.enums import Action
 from departments.permissions import get_scope
 from projects.enums import Funder, LetterKind, Status
-from projects.models import Award, Call, DecisionLetter, Payment
+from projects.models import Award, Call, DecisionLetter, Payment, Recovery
 from projects.money import to_cents
 
 FUNDERS = [Funder.STATE, Funder.CNAF]
@@ -50,6 +50,18 @@ def _paid(funder: str) -> Subquery:
     )
 
 
+def _recovered() -> Subquery:
+    """What the follow-up asks the laureate to pay back, over all its lines."""
+    return Subquery(
+        Recovery.objects.filter(line__award=OuterRef("pk"))
+        .order_by()
+        .values("line__award")
+        .annotate(total=Sum("amount"))
+        .values("total"),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+
+
 def _letter(column: str) -> Subquery:
     return Subquery(
         DecisionLetter.objects.filter(application=OuterRef("application"), kind=LetterKind.AWARD)
@@ -80,6 +92,7 @@ def headers_for(years: list[int]) -> list[str]:
     headers += [_("Engagements %(funder)s") % {"funder": funder_labels[funder]} for funder in FUNDERS]
     headers += [_("Versé %(funder)s (€)") % {"funder": funder_labels[funder]} for funder in FUNDERS]
     headers += [_("Total versé (€)"), _("Version du courrier d’attribution"), _("SHA-256 du courrier d’attribution")]
+    headers.append(_("À reverser (€)"))  # recoveries recorded by the follow-up
     return headers
 
 
@@ -109,10 +122,16 @@ def export_values(awards: QuerySet, years: list[int]) -> QuerySet:
             **{f"paid_{funder}": _paid(funder) for funder in FUNDERS},
             letter_version=_letter("version"),
             letter_sha256=_letter("sha256"),
+            recovered=_recovered(),
         )
         .order_by("application__reference")
         .values_list(
-            *BASE_FIELDS, *fields, *[f"paid_{funder}" for funder in FUNDERS], "letter_version", "letter_sha256"
+            *BASE_FIELDS,
+            *fields,
+            *[f"paid_{funder}" for funder in FUNDERS],
+            "letter_version",
+            "letter_sha256",
+            "recovered",
         )
     )
 
@@ -151,7 +170,7 @@ def award_rows(awards: QuerySet, years: list[int], *, as_text: bool = False):
                 state_commitments.append(f"{year} : {state_commitment}")
             if cnaf_commitment:
                 cnaf_commitments.append(f"{year} : {cnaf_commitment}")
-        state_paid, cnaf_paid, letter_version, letter_sha256 = values[lines_end:]
+        state_paid, cnaf_paid, letter_version, letter_sha256, recovered = values[lines_end:]
         # A sum may come back without its decimal places (SQLite): written like the other amounts.
         state_paid = to_cents(state_paid) if state_paid else zero
         cnaf_paid = to_cents(cnaf_paid) if cnaf_paid else zero
@@ -166,6 +185,7 @@ def award_rows(awards: QuerySet, years: list[int], *, as_text: bool = False):
             amount(state_paid + cnaf_paid),
             letter_version or "",
             letter_sha256 or "",
+            amount(to_cents(recovered) if recovered else zero),
         ]
         yield row
 

@@ -42,7 +42,7 @@ from projects.journal.services import record
 from projects.letters.documents import issue_document, new_verification_code, verification_context
 from projects.letters.signing import SigningKey, sign_pdf, signing_key
 from projects.models import Application, Call, DecisionLetter, DocumentKind, Signatory, StatusChange
-from projects.money import CONVENTION_THRESHOLD, format_euros, to_cents
+from projects.money import CONVENTION_THRESHOLD, format_euros, requires_convention, to_cents
 from projects.notifications import events
 
 logger = logging.getLogger(__name__)
@@ -223,7 +223,7 @@ def letter_context(application: Application, kind: str, sources: LetterSources) 
             cnaf_total=format_euros(award.total - state_total),
             state_percent=_percent(call.state_share),
             cnaf_percent=_percent(call.cnaf_share),
-            requires_convention=award.requires_convention,
+            requires_convention=requires_convention(_yearly_totals(lines).values()),
             convention_threshold=format_euros(CONVENTION_THRESHOLD),
         )
     else:
@@ -233,6 +233,14 @@ def letter_context(application: Application, kind: str, sources: LetterSources) 
             reasons=rejection.comment if rejection else "",
         )
     return context
+
+
+def _yearly_totals(lines) -> dict[int, Decimal]:
+    """The award's amount per year, from its funding lines (already read with the application)."""
+    totals: dict[int, Decimal] = {}
+    for line in lines:
+        totals[line.year] = totals.get(line.year, Decimal("0")) + line.amount
+    return totals
 
 
 def _percent(share: Decimal) -> str:

@@ -67,6 +67,11 @@ KEYBOARD_CHECKED = {
     "reviews:meeting_members",
     "reviews:proposal",
     "projects:notification_preferences",
+    # Follow-up of the laureates
+    "projects:followup_dashboard",
+    "projects:followup_detail",
+    "projects:application_detail?onglet=suivi",
+    "projects:report_file",
 }
 # Cells narrower than two letters' width for a text of more than three: a word would break on every letter.
 SQUEEZED_CELLS = """() => [...document.querySelectorAll('#content th, #content td')].filter(cell => {
@@ -714,5 +719,47 @@ def test_instructor_asks_for_information_and_writes_with_the_keyboard(page, site
         submit="Envoyer la demande",
         fill=request,
         done="Demande de compléments envoyée",
+    )
+    assert not problems, "\n".join(problems)
+
+
+def test_instructor_follows_a_laureate_with_the_keyboard(page, site):
+    laureate = by_title("ancienne gare").reference  # Aude: 2023 report accepted, its lines paid
+    sign_in(page, site, "caf-11")
+
+    def report(page):
+        type_into(page, "Subvention FIPE utilisée (€)", "12 000,00")
+        type_into(page, "64 Charges de personnel — réalisé", "25 000")
+        type_into(page, "Enfants accueillis ou accompagnés", "22")
+
+    def negative(page):
+        type_into(page, "Subvention FIPE utilisée (€)", "-5")
+
+    def recovery(page):
+        type_into(page, "Montant à reverser (€)", "100")
+        type_into(page, "Motif", "Subvention non utilisée.", exact=True)
+
+    def department(page):
+        pick(page, "Département", "11 — Aude")
+
+    problems = form_problems(
+        page,
+        f"{site}/dossiers/{laureate}/suivi/compte-rendu/?annee=2024",
+        submit="Déposer le compte rendu",
+        fill=report,
+        make_wrong=negative,
+        done="Compte rendu 2024 déposé",
+    )
+    for url in (f"{site}/dossiers/{laureate}/suivi/", f"{site}/dossiers/{laureate}/?onglet=suivi"):
+        problems += form_problems(
+            page, url, submit="Enregistrer le reversement", fill=recovery, done="Reversement enregistré"
+        )
+    problems += form_problems(
+        page,
+        f"{site}/appels/FIPE-OCC-2023/suivi/",
+        submit="Afficher",
+        fill=department,
+        blank_is_wrong=False,
+        done="Conventions à signer",
     )
     assert not problems, "\n".join(problems)

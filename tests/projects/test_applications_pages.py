@@ -315,6 +315,7 @@ def test_detail_links_every_tab_and_shows_the_one_asked(client, db):
         ("instruction", False),
         ("comite", False),
         ("subvention", False),
+        ("suivi", False),
         ("courriers", False),
         ("echanges", False),
         ("historique", True),

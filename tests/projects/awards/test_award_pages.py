@@ -267,7 +267,8 @@ def test_award_page_shows_the_lines_with_scheduled_paid_and_remaining(client, ap
     assert "Cnaf 2023" in text
     assert "1\u00a0234,56\u00a0€" in text and "3\u00a0765,44\u00a0€" in text  # paid, remaining on the line
     assert "Enregistrer un versement" in text
-    assert "Au-delà de 23 000 €, une convention" in text
+    # 30,000 € over three years, 10,000 € a year: the annual threshold is not reached, no convention.
+    assert "une convention" not in text
 
 
 def test_award_page_is_read_only_for_departmental_staff_and_hidden_from_other_departments(client, approver):

@@ -310,3 +310,17 @@ def test_letters_read_only_our_static_files():
     for url in ["file:///etc/passwd", "https://example.org/logo.png", f"{PDF_BASE_URL}static/fipe/absent.css"]:
         with pytest.raises(FatalURLFetchingError):
             fetcher.fetch(url)
+
+
+def test_an_award_above_23000_euros_in_total_but_not_in_any_year_mentions_no_convention(db):
+    signatory()
+    application = laureate(amounts_by_year={2023: Decimal("20000"), 2024: Decimal("20000"), 2025: Decimal("20000")})
+    text = letter_text(generate_letter(application=application, kind=LetterKind.AWARD, by=regional_approver()))
+    assert "convention" not in text
+
+
+def test_one_year_above_23000_euros_among_several_requires_a_convention(db):
+    signatory()
+    application = laureate(amounts_by_year={2023: Decimal("1000"), 2024: Decimal("23000.01")})
+    text = letter_text(generate_letter(application=application, kind=LetterKind.AWARD, by=regional_approver()))
+    assert "pour au moins une année du programme" in text

@@ -1,0 +1,44 @@
+import datetime
+import smtplib
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from projects.followup.services import send_reminders
+
+
+def iso_date(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"« {value} » n’est pas une date AAAA-MM-JJ.") from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Relance chaque jour les lauréats dont le compte rendu annuel est dû sous 30 jours, dû aujourd’hui ou en "
+        "retard, et les instructeurs Caf et DDETS de leur département. À lancer une fois par jour."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--date", metavar="AAAA-MM-JJ", help="Le jour considéré (aujourd’hui par défaut ; pour les essais)."
+        )
+
+    def handle(self, *args, date=None, **options):
+        today = iso_date(date) if date else timezone.localdate()
+        try:
+            summary = send_reminders(today=today)
+        except (OSError, smtplib.SMTPException) as error:
+            raise CommandError(f"Envoi des relances impossible : {error}.") from None
+        for item in summary.due:
+            self.stdout.write(
+                f"{item.award.application.reference} — compte rendu {item.year} — {item.kind} "
+                f"(attendu le {item.due_on:%d/%m/%Y})"
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{today:%d/%m/%Y} : {summary.count('soon')} dû(s) sous 30 jours, {summary.count('today')} dû(s) "
+                f"aujourd’hui, {summary.count('late')} en retard."
+            )
+        )

@@ -1,0 +1,112 @@
+"""Conventions: generated as a PDF with the mandatory headings, parties and amounts in words; then tracked."""
+
+import hashlib
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from departments.enums import OrganisationKind
+from projects.exceptions import DomainError, PermissionRefused
+from projects.followup.models import Convention, ConventionVersion
+from projects.followup.services import (
+    countersign_convention,
+    generate_convention,
+    mark_convention_sent,
+    receive_signed_copy,
+)
+from tests.departments.factories import caf_instructor, organisation, regional_approver
+from tests.projects.followup.factories import call_with_terms
+from tests.projects.letters.factories import laureate, pdf_text, signatory
+from tests.projects.sample_files import pdf_bytes
+
+AMOUNTS = {2023: Decimal("30000.00"), 2024: Decimal("23000.01"), 2025: Decimal("12000.50")}
+
+
+@pytest.fixture
+def approver(db):
+    signatory()
+    organisation(OrganisationKind.CAF, "11")
+    return regional_approver()
+
+
+@pytest.fixture
+def award(approver):
+    call_with_terms()
+    return laureate(amounts_by_year=AMOUNTS, by=approver).award
+
+
+def test_the_convention_holds_the_parties_headings_and_amounts_in_words(award, approver):
+    version = generate_convention(award=award, by=approver)
+    with version.file.open("rb") as stored:
+        content = stored.read()
+    assert version.sha256 == hashlib.sha256(content).hexdigest() and version.version == 1
+    text = pdf_text(content)
+    for heading in (
+        "Article 1er — Objet",
+        "Article 2 — Durée",
+        "Article 3 — Montant de la subvention",
+        "Article 4 — Modalités de versement",
+        "Article 5 — Obligations du bénéficiaire",
+        "Compte rendu financier",
+        "Rapport d’activité",
+        "Communication",
+        "Article 6 — Contrôle",
+        "Article 7 — Résiliation",
+        "Article 8 — Recours",
+    ):
+        assert heading in text, heading
+    assert "L’État, représenté par le préfet de la région Occitanie" in text
+    assert "Caisse nationale des allocations familiales (Cnaf), représentée par" in text
+    assert award.application.applicant.legal_name in text
+    assert "trente mille euros" in text  # 2023
+    assert "quinze mille euros" in text  # each funder's half of 2023
+    assert "vingt-trois mille euros et un centime" in text  # 2024
+    assert "douze mille euros et cinquante centimes" in text  # 2025
+    assert "soixante-cinq mille euros et cinquante et un centimes" in text  # the total
+    assert "une avance de 50 %" in text
+
+
+def test_no_convention_for_an_award_never_above_23000_euros_in_a_year(approver):
+    award = laureate(amounts_by_year={2023: Decimal("23000"), 2024: Decimal("23000")}, by=approver).award
+    with pytest.raises(DomainError, match="ne dépasse 23 000 €"):
+        generate_convention(award=award, by=approver)
+    assert not Convention.objects.exists()
+
+
+def test_tracking_sent_signed_copy_countersigned(award, approver):
+    generate_convention(award=award, by=approver)
+    convention = Convention.objects.get()
+    upload = SimpleUploadedFile("signee.pdf", pdf_bytes(), content_type="application/pdf")
+    with pytest.raises(DomainError, match="pas encore été envoyée"):
+        receive_signed_copy(convention=convention, by=approver, uploaded=upload)
+    with pytest.raises(DomainError, match="pas été reçu"):
+        countersign_convention(convention=convention, by=approver)
+    mark_convention_sent(convention=convention, by=approver)
+    upload.seek(0)
+    convention = receive_signed_copy(convention=convention, by=approver, uploaded=upload)
+    assert convention.signed_copy_sha256 == hashlib.sha256(pdf_bytes()).hexdigest()
+    assert convention.stage == "returned" and not convention.is_signed
+    convention = countersign_convention(convention=convention, by=approver)
+    assert convention.is_signed
+    with pytest.raises(DomainError, match="plus être régénérée"):
+        generate_convention(award=award, by=approver)
+    assert ConventionVersion.objects.count() == 1
+
+
+def test_a_signed_copy_that_is_not_a_pdf_is_refused_and_nothing_saved(award, approver):
+    generate_convention(award=award, by=approver)
+    convention = Convention.objects.get()
+    mark_convention_sent(convention=convention, by=approver)
+    fake = SimpleUploadedFile("signee.pdf", b"#!/bin/sh\necho pas un pdf\n", content_type="application/pdf")
+    with pytest.raises(ValidationError) as refusal:
+        receive_signed_copy(convention=convention, by=approver, uploaded=fake)
+    assert "signed_copy" in refusal.value.message_dict
+    convention.refresh_from_db()
+    assert not convention.signed_copy and convention.signed_received_at is None
+
+
+def test_only_those_who_issue_letters_handle_conventions(award):
+    with pytest.raises(PermissionRefused):
+        generate_convention(award=award, by=caf_instructor("11"))
