@@ -70,7 +70,7 @@ def test_the_french_catalog_holds_every_plural_of_the_code(settings):
 
 
 def pages_of(username) -> list[str]:
-    call = Call.objects.get()
+    call = Call.objects.get(reference="FIPE-OCC-2023")
     laureate = Application.objects.filter(status="laureate").first()
     waiting = Application.objects.filter(department__code="11", status__in=("submitted", "in_review"))
     in_review, declared = waiting[0], waiting[1]

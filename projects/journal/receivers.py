@@ -35,7 +35,7 @@ def status_changed(sender, instance, created, raw=False, **kwargs):
         if award is not None:
             data["total"] = award.total
             data["amounts"] = {str(row.year): row.amount for row in award.amounts.all()}
-    record(actor=instance.by, act=act, obj=instance.application, data=data)
+    record(actor=instance.by or instance.by_applicant or None, act=act, obj=instance.application, data=data)
 
 
 def review_saved(sender, instance, created, raw=False, update_fields=None, **kwargs):

@@ -13,11 +13,12 @@ from projects.journal.models import GENESIS_HASH, JournalAct, JournalEntry, Jour
 
 
 def _entry(*, actor, act, at, data, object_type="", object_id="", object_repr="", application_id=None) -> JournalEntry:
+    # A user, an applicant's e-mail address (they have no account), or None for the system.
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     return JournalEntry(
         at=at,
         actor_id=actor.pk if authenticated else None,
-        actor=actor.get_username() if authenticated else "",
+        actor=actor.get_username() if authenticated else (actor if isinstance(actor, str) else ""),
         act=JournalAct(act),
         object_type=object_type,
         object_id=object_id,
@@ -37,7 +38,8 @@ def _object_fields(obj: models.Model | None) -> dict:
         "object_type": obj._meta.label,
         "object_id": str(obj.pk),
         # A file is named by its reference, as the bulk path below names it.
-        "object_repr": obj.reference if is_application else str(obj),
+        # A draft filed online has no reference yet.
+        "object_repr": (obj.reference or f"brouillon {obj.pk}") if is_application else str(obj),
         "application_id": obj.pk if is_application else getattr(obj, "application_id", None),
     }
 

@@ -5,7 +5,6 @@ import io
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
@@ -20,6 +19,7 @@ from projects.models import Application, Call
 from reviews.instruction.services import declare_conflict
 from tests.e2e.applicants import applicant_sign_in
 from tests.e2e.conftest import SCREENSHOTS, serious_violations, sign_in
+from tests.mail import sent_mail
 from tests.permission_table import by_title
 from tests.projects.sample_files import pdf_bytes
 
@@ -91,7 +91,7 @@ def test_an_applicant_files_online_and_the_instructors_receive_it(page, site, ne
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(answer.body())).pages)
     for expected in ("Accusé de réception", filed.reference, "Commune de Quillan", "réputée rejetée", "DDETS"):
         assert expected in text, expected
-    (receipt,) = [message for message in mail.outbox if filed.reference in message.subject]
+    (receipt,) = [message for message in sent_mail() if filed.reference in message.subject]
     assert receipt.to == [EMAIL] and receipt.attachments[0][2] == "application/pdf"
 
     instructor = new_context().new_page()
@@ -130,7 +130,7 @@ def test_a_request_for_information_goes_and_comes_back(page, site, new_context, 
 
     assert send_information_reminders(today=deadline - datetime.timedelta(days=2)) == 1
     email = in_review.applicant.contact_email
-    assert any(message.to == [email] and "Rappel" in message.subject for message in mail.outbox)
+    assert any(message.to == [email] and "Rappel" in message.subject for message in sent_mail())
 
     piece = tmp_path / "devis.pdf"
     piece.write_bytes(pdf_bytes())

@@ -2,7 +2,6 @@ import datetime
 import io
 
 import pytest
-from django.core import mail
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +12,7 @@ from projects.enums import Status
 from projects.exceptions import PermissionRefused, TransitionNotAllowed
 from reviews.instruction.services import declare_conflict
 from tests.departments.factories import caf_instructor, ddets_instructor
+from tests.mail import sent_mail
 from tests.projects.applicants.factories import file_of, signed_in_applicant
 from tests.projects.sample_files import pdf_bytes, upload
 
@@ -62,7 +62,7 @@ def test_request_for_information_round_trip(django_capture_on_commit_callbacks):
     assert application.status == Status.AWAITING_INFORMATION
     asked_row = application.status_changes.get(to_status=Status.AWAITING_INFORMATION)
     assert asked_row.from_status == Status.IN_REVIEW and asked_row.by == instructor
-    assert mail.outbox[-1].to == [EMAIL] and "compléments" in mail.outbox[-1].subject
+    assert sent_mail()[-1].to == [EMAIL] and "compléments" in sent_mail()[-1].subject
     request = InformationRequest.objects.get(application=application)
 
     applicant = signed_in_applicant(EMAIL)
@@ -78,7 +78,7 @@ def test_request_for_information_round_trip(django_capture_on_commit_callbacks):
     assert application.status == Status.IN_REVIEW
     back = application.status_changes.get(to_status=Status.IN_REVIEW, from_status=Status.AWAITING_INFORMATION)
     assert back.by is None and back.by_applicant == EMAIL
-    assert mail.outbox[-1].to == [instructor.email]
+    assert sent_mail()[-1].to == [instructor.email]
     page = exchanges(client, application)
     assert "Voici le RIB." in page and "rib.pdf" in page
     # Answered, the request takes no second answer.
@@ -145,7 +145,7 @@ def test_the_reminder_goes_two_days_before_the_deadline_once(django_capture_on_c
         assert send_information_reminders(today=request.deadline - datetime.timedelta(days=3)) == 0
         assert send_information_reminders(today=request.deadline - datetime.timedelta(days=2)) == 1
         assert send_information_reminders(today=request.deadline - datetime.timedelta(days=1)) == 0
-    assert mail.outbox[-1].to == [EMAIL] and "Rappel" in mail.outbox[-1].subject
+    assert sent_mail()[-1].to == [EMAIL] and "Rappel" in sent_mail()[-1].subject
     request.refresh_from_db()
     assert request.reminded_at is not None
 
@@ -174,7 +174,7 @@ def test_internal_notes_stay_with_the_instructors(django_capture_on_commit_callb
     with django_capture_on_commit_callbacks(execute=True):
         post_staff_message(application=application, by=instructor, body="Bonjour, où en est le local ?", internal=False)
         post_staff_message(application=application, by=instructor, body="Porteur fragile, à suivre.", internal=True)
-    assert len(mail.outbox) == 1
+    assert len(sent_mail()) == 1
     applicant = signed_in_applicant(EMAIL)
     page = applicant.get(reverse("projects:applicant_file", kwargs={"pk": application.pk})).content.decode()
     assert "où en est le local" in page and "Porteur fragile" not in page

@@ -2,7 +2,6 @@ import hashlib
 import io
 
 import pytest
-from django.core import mail
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -11,6 +10,7 @@ from projects.applicants.models import Acknowledgement
 from projects.enums import Status
 from projects.models import Application, StatusChange
 from tests.departments.factories import caf_instructor
+from tests.mail import sent_mail
 from tests.projects.applicants.factories import closed_call, open_call, signed_in_applicant
 from tests.projects.factories import ApplicantFactory, valid_siret
 from tests.projects.sample_files import pdf_bytes, upload
@@ -197,7 +197,7 @@ def test_filing_allocates_the_reference_acknowledges_receipt_and_reaches_the_ins
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
     for expected in ("Accusé de réception", draft.reference, "reçue le", "L. 231-4", "Caf", "DDETS", "réputée rejetée"):
         assert expected in text, expected
-    (message,) = mail.outbox
+    (message,) = sent_mail()
     assert message.to == [EMAIL] and draft.reference in message.subject
     assert message.attachments[0][0] == f"accuse-de-reception-{draft.reference}.pdf"
     instructor = caf_instructor("11")

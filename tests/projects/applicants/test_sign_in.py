@@ -1,7 +1,6 @@
 import datetime
 
 import pytest
-from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,6 +13,7 @@ from projects.applicants.services import (
     use_sign_in_link,
 )
 from tests.departments.factories import caf_instructor
+from tests.mail import sent_mail
 from tests.projects.applicants.factories import file_of, signed_in_applicant
 
 pytestmark = pytest.mark.django_db
@@ -37,14 +37,14 @@ def test_known_and_unknown_addresses_get_the_same_answer(client, django_capture_
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"] == reverse("projects:applicant_link_sent")
     # Both get a link: an unknown address may be about to file its first application.
-    assert sorted(message.to[0] for message in mail.outbox) == sorted([KNOWN, "personne@nulle-part.example"])
+    assert sorted(message.to[0] for message in sent_mail()) == sorted([KNOWN, "personne@nulle-part.example"])
 
 
 def test_the_link_signs_in_once(client, django_capture_on_commit_callbacks):
     file_of(KNOWN)
     with django_capture_on_commit_callbacks(execute=True):
         ask_link(client, KNOWN)
-    url = link_in(mail.outbox[0]).removeprefix("http://testserver")
+    url = link_in(sent_mail()[0]).removeprefix("http://testserver")
     assert client.get(url).status_code == 200  # a confirmation page: opening the link spends nothing
     response = client.post(url)
     assert response.status_code == 302 and response["Location"] == reverse("projects:applicant_home")

@@ -3,10 +3,10 @@
 import io
 
 import pytest
-from django.core import mail
 from django.core.management import CommandError, call_command
 
 from tests.departments.factories import caf_instructor, ddets_instructor, regional_approver
+from tests.mail import sent_mail
 from tests.projects.followup.factories import filed_report, laureate_under_terms
 
 
@@ -37,9 +37,9 @@ def test_the_laureate_and_the_instructors_are_told_on_fixed_dates(
     with django_capture_on_commit_callbacks(execute=True):
         output = remind(date)
     assert f"{application.reference} — compte rendu 2023 — {kind}" in output
-    recipients = sorted(address for message in mail.outbox for address in message.to)
+    recipients = sorted(address for message in sent_mail() for address in message.to)
     assert recipients == sorted([application.applicant.contact_email, caf.email, ddets.email])
-    assert all(message.subject.startswith(subject) for message in mail.outbox)
+    assert all(message.subject.startswith(subject) for message in sent_mail())
 
 
 def test_nobody_is_told_before_the_window_or_once_the_report_is_filed(application, django_capture_on_commit_callbacks):
@@ -47,7 +47,7 @@ def test_nobody_is_told_before_the_window_or_once_the_report_is_filed(applicatio
         assert "0 dû(s) sous 30 jours, 0 dû(s) aujourd’hui, 0 en retard" in remind("2024-05-30")
         filed_report(application)
         assert "0 en retard" in remind("2024-07-01")
-    assert mail.outbox == []
+    assert sent_mail() == []
 
 
 def test_a_bad_date_stops_the_command_with_one_line(db):
