@@ -14,9 +14,11 @@ A `SigningKey` holds no secret, so it can be handed to the rendering processes o
 one loads the key once (cached) and signs what it renders.
 """
 
+import asyncio
 import datetime
 import os
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from io import BytesIO
@@ -248,4 +250,15 @@ def sign_pdf(pdf: bytes, *, key: SigningKey) -> bytes:
         stamp_style=style,
         new_field_spec=fields.SigFieldSpec(sig_field_name=FIELD_NAME, on_page=page, box=box),
     )
-    return pdf_signer.sign_pdf(writer, in_place=False).getvalue()
+    return _outside_event_loop(lambda: pdf_signer.sign_pdf(writer, in_place=False).getvalue())
+
+
+def _outside_event_loop(sign):
+    """pyHanko signs through asyncio.run(), which refuses to run inside a running event loop (an ASGI
+    server, a browser test driving the page from the same thread): there, sign in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return sign()
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(sign).result()
