@@ -230,7 +230,7 @@ EXPECTED: dict[str, tuple[int, ...]] = {
 APPLICANT_ROLES = {
     "applicant-draft": "mairie@esperaza.example",
     "applicant-laureate": "contact1@porteur.example",
-    "applicant-awaiting": "contact26@porteur.example",
+    "applicant-awaiting": "contact22@porteur.example",
 }
 
 

@@ -1304,7 +1304,7 @@ def case_applicant_answer(world) -> Case:
 
     request = InformationRequest.objects.get(application=by_title("Jardin d’éveil"))
     return Case(
-        "contact26@porteur.example",
+        "contact22@porteur.example",
         reverse("projects:applicant_answer", kwargs={"pk": request.application_id, "request_pk": request.pk}),
         {"answer": "Voici le plan de financement.", "files": a_pdf},
         # A text where the files go is no file at all: the answer is accepted without one.

@@ -40,7 +40,7 @@ DRAFT_APPLICANT = {
     "contact_phone": "04 68 00 00 00",
 }
 DRAFT_TITLE = "Micro-crèche de la haute vallée de l’Aude"
-AWAITING_TITLE = "Motricité libre et éveil sensoriel"
+AWAITING_TITLE = "Jardin d’éveil dans la Bastide"
 LAUREATE_TITLE = "ancienne gare"
 
 
@@ -103,7 +103,7 @@ def load_applicant_space(stdout) -> None:
     if awaiting.status == Status.IN_REVIEW and not InformationRequest.objects.filter(application=awaiting).exists():
         request_information(
             application=awaiting,
-            by=get_user_model().objects.get(username="caf-31"),
+            by=get_user_model().objects.get(username="caf-11"),
             message="Merci de nous transmettre le plan de financement signé et l’accord du propriétaire du terrain.",
             pieces="Plan de financement signé\nAccord du propriétaire",
             deadline=today + datetime.timedelta(days=10),
