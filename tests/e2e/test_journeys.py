@@ -9,6 +9,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
 from projects.enums import CallStatus, Status
@@ -135,6 +136,10 @@ def test_caf_instructor_declares_and_submits_a_review(page, site, shot):
 
 def test_ddets_instructor_submits_the_second_review(page, site, shot):
     reference = "FIPE-OCC-2023-011-005"
+    # The demo's applicant space leaves this file awaiting more information: the Caf resumes the review first.
+    waiting = application(reference)
+    assert waiting.status == Status.AWAITING_INFORMATION
+    waiting.information_provided(by=User.objects.get(username="caf-11"), comment="Reprise de l’instruction.")
     assert application(reference).status == Status.IN_REVIEW
     sign_in(page, site, "ddets-11")
     page.goto(f"{site}/dossiers/")
