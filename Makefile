@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test install install-dev lint format e2e bench load clean
+.PHONY: run test install install-dev system-tools lint format e2e bench load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+
+# What the tests call outside Python: GNU gettext (the French plural check) and poppler (pages of the
+# letters turned into images), from Debian's packages when missing.
+system-tools:
+	@command -v msgfmt >/dev/null && command -v pdftoppm >/dev/null \
+	  || (apt-get update -qq && apt-get install -y -qq gettext poppler-utils)
 
 # Development server on the embedded SQLite database, with the demo data, the task worker and a local
 # SMTP server (aiosmtpd) that keeps every e-mail sent under var/mail/ (page « Courriels envoyés »).
@@ -38,7 +44,7 @@ run: install
 	  $(BIN)/python manage.py runserver $(HOST)
 
 # The whole suite; uses DATABASE_URL when set (PostgreSQL), SQLite otherwise.
-test: install-dev
+test: install-dev system-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Browser journeys and accessibility checks in Debian's Chromium (installed here when missing).
