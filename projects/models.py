@@ -98,6 +98,11 @@ class Call(models.Model):
     def accepts_applications(self) -> bool:
         return self.status in (CallStatus.DRAFT, CallStatus.OPEN)
 
+    @property
+    def filing_period_over(self) -> bool:
+        """The closing date has passed: no file may still come in, so the results may be published."""
+        return timezone.localdate() > self.closes_on
+
     def set_filing(self, status: CallStatus) -> None:
         """Open or close the call to new files. Its results are published only by publish_results,
         which checks them, and a call whose results are public stays so."""

@@ -74,6 +74,14 @@ def publish_results(*, call: Call, by) -> Call:
                 _("Les résultats de l’appel %(reference)s sont déjà publiés depuis le %(date)s.")
                 % {"reference": call.reference, "date": french_date(call.results_published_at)}
             )
+        if not call.filing_period_over:
+            raise DomainError(
+                _(
+                    "L’appel %(reference)s reçoit des dossiers jusqu’au %(date)s : "
+                    "ses résultats se publient une fois l’appel clos."
+                )
+                % {"reference": call.reference, "date": french_date(call.closes_on)}
+            )
         pending = call.applications.filter(status=Status.PROPOSED).count()
         if pending:
             raise DomainError(

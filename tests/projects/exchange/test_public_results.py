@@ -5,6 +5,7 @@ import docx
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from departments.enums import OrganisationKind, Role
 from departments.models import Organisation
@@ -104,6 +105,22 @@ def test_publication_waits_for_the_pending_proposals(call, laureates, approver):
 def test_a_call_without_laureate_has_no_results_to_publish(call, approver):
     with pytest.raises(DomainError, match="Aucun lauréat"):
         publish_results(call=call, by=approver)
+
+
+def test_results_are_not_published_while_the_call_still_receives_files(call, laureates, approver):
+    Call.objects.filter(pk=call.pk).update(closes_on=timezone.localdate())
+    call.refresh_from_db()
+    with pytest.raises(DomainError, match="reçoit des dossiers jusqu’au"):
+        publish_results(call=call, by=approver)
+
+
+def test_the_exports_page_offers_no_publication_while_the_call_still_receives_files(client, call, approver):
+    Call.objects.filter(pk=call.pk).update(closes_on=timezone.localdate())
+    client.force_login(approver)
+    response = client.get(reverse("projects:exports"))
+    assert response.status_code == 200
+    assert "se publieront une fois l’appel clos" in response.text
+    assert "Je confirme la publication" not in response.text
 
 
 def test_results_are_published_once(call, laureates, approver):
