@@ -196,7 +196,8 @@ class ApplicationImportAdminMixin(ImportMixin):
 
     def get_import_context_data(self, **kwargs):
         return {
-            "template_form": TemplateRequestForm(),
+            # Its own ids: the upload form below has a call field too, and each label names its own list.
+            "template_form": TemplateRequestForm(auto_id="id_template_%s"),
             "preview_rows": PREVIEW_ROWS,
             "no_open_call": not Call.objects.filter(status__in=[CallStatus.DRAFT, CallStatus.OPEN]).exists(),
         }
