@@ -5,10 +5,15 @@ Run with `make e2e` (or `pytest -m e2e`); screenshots go to e2e-screenshots/.
 
 import io
 import os
+import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.core.cache import caches
 from django.core.management import call_command
+from django.db import connection
+from django.test import override_settings
 
 # Playwright's sync API runs an event loop in the test thread; the Django ORM calls made by
 # the fixtures in that same thread are still synchronous and safe.
@@ -51,10 +56,54 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "fr-FR", "bypass_csp": True, "viewport": {"width": 1280, "height": 900}}
 
 
+@dataclass
+class DemoSnapshot:
+    media: Path
+    signing: Path
+    database: sqlite3.Connection | None
+
+
+def _raw_connection():
+    connection.ensure_connection()
+    return connection.connection
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo, loaded once for the run (its letters and minutes really rendered and signed).
+
+    On SQLite (`make e2e`) the loaded database is kept as an in-memory copy that each test starts
+    from (sqlite3's backup API copies it in milliseconds, where loading takes most of a minute).
+    Elsewhere each test loads the demo again. Its files and signing keys stay in one folder.
+    """
+    media = tmp_path_factory.mktemp("demo-media")
+    signing = media / "signing"
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        yield DemoSnapshot(media, signing, None)
+        return
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # the tests' hasher (tests/conftest.py)
+    loading = override_settings(DEBUG=True, MEDIA_ROOT=media, SIGNING_KEYS_DIR=signing, PASSWORD_HASHERS=fast)
+    with django_db_blocker.unblock(), loading:
+        call_command("load_demo", stdout=io.StringIO())
+        copy = sqlite3.connect(":memory:", check_same_thread=False)
+        _raw_connection().backup(copy)
+    # The rows stay until the first test's flush: no test outside e2e sees them.
+    yield DemoSnapshot(media, signing, copy)
+    copy.close()
+
+
 @pytest.fixture
-def demo(transactional_db, settings):
+def demo(demo_snapshot, transactional_db, settings):
+    """The demo as loaded, for one test: what the test changed is gone (the flush after each test)."""
     settings.DEBUG = True
-    call_command("load_demo", stdout=io.StringIO())
+    settings.MEDIA_ROOT = demo_snapshot.media
+    settings.SIGNING_KEYS_DIR = demo_snapshot.signing
+    for cache in caches.all():
+        cache.clear()
+    if demo_snapshot.database is None:
+        call_command("load_demo", stdout=io.StringIO())
+    else:
+        demo_snapshot.database.backup(_raw_connection())
 
 
 @pytest.fixture

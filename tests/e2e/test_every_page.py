@@ -29,7 +29,7 @@ from playwright.sync_api import expect
 
 from projects.demo.data import illustrative_siret
 from projects.enums import CallStatus, Funder, Status
-from projects.models import Application, Call
+from projects.models import Application, Call, IssuedDocument
 from reviews.committee.services import create_meeting
 from reviews.instruction.services import declare_conflict
 from tests.e2e.conftest import DEMO_PASSWORD, SCREENSHOTS, serious_violations, sign_in
@@ -67,6 +67,7 @@ KEYBOARD_CHECKED = {
     "reviews:meeting_members",
     "reviews:proposal",
     "projects:notification_preferences",
+    "projects:verify_document",
     # Follow-up of the laureates
     "projects:followup_dashboard",
     "projects:followup_detail",
@@ -378,6 +379,7 @@ def test_approver_keys_in_decides_and_publishes_with_the_keyboard(page, site, tm
     sign_in(page, site, "prefecture-76")
 
     def key_in(page):
+        pick(page, "Appel à projets", CALL)
         pick(page, "Département", "31")
         type_into(page, "Intitulé du projet", "Relais petite enfance mobile")
         type_into(page, "Commune du projet", "Muret")
@@ -609,6 +611,21 @@ def test_instructor_chooses_her_notifications_with_the_keyboard(page, site):
         blank_is_wrong=False,
     )
     expect(page.get_by_role("radio", name="Jamais").first).to_be_checked()
+    assert not problems, "\n".join(problems)
+
+
+def test_visitor_verifies_a_letter_with_the_keyboard(page, site):
+    """Blank, the form asks for the PDF or the reference and code; typed in, the letter is recognised."""
+    letter = IssuedDocument.objects.filter(is_public=True).order_by("pk").first()
+
+    def reference_and_code(page):
+        type_into(page, "Référence", letter.reference, exact=True)
+        type_into(page, "Code de vérification", letter.verification_code, exact=True)
+
+    problems = form_problems(
+        page, f"{site}/verifier/", submit="Vérifier", fill=reference_and_code, done="Document authentique"
+    )
+    expect(page.locator(".fipe-verdict")).to_contain_text(letter.reference)
     assert not problems, "\n".join(problems)
 
 

@@ -12,8 +12,9 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
+from projects.demo.data import illustrative_siret
 from projects.enums import CallStatus, Status
-from projects.exchange.imports import write_template
+from projects.exchange.imports import EXAMPLE_SIRET, write_template
 from projects.models import Application, Call, FundingLine
 from reviews.enums import MeetingStatus, Opinion, ReviewerKind
 from reviews.models import CommitteeMeeting, ConflictDeclaration, Review
@@ -305,7 +306,8 @@ def test_regional_approver_approves_a_laureate(page, site, shot):
 
 
 def test_regional_approver_generates_sends_and_downloads_an_award_letter(page, site, shot):
-    laureate = Application.objects.get(title__startswith="Résidence d’artistes")
+    # A laureate whose award letter nobody has produced yet (the demo leaves several).
+    laureate = Application.objects.filter(status=Status.LAUREATE, letters__isnull=True).order_by("reference").first()
     assert laureate.status == Status.LAUREATE
     assert not laureate.letters.exists()
     sign_in(page, site, "prefecture-76")
@@ -335,12 +337,16 @@ def test_administrator_imports_applications_and_exports_decisions(page, site, sh
     title = "Micro-crèche à horaires atypiques"
     assert title in template
     sheet = tmp_path / "dossiers.csv"
-    sheet.write_text(template.replace(title, "Ludothèque des quatre saisons"), encoding="utf-8")
+    # The template's example row, made a real file: another title, the applicant's own SIRET.
+    filled = template.replace(title, "Ludothèque des quatre saisons").replace(EXAMPLE_SIRET, illustrative_siret(4343))
+    sheet.write_text(filled, encoding="utf-8")
     before = Application.objects.count()
 
     sign_in(page, site, "admin")
     page.goto(f"{site}/admin/projects/application/")
-    page.get_by_role("link", name="Importer des dossiers").click()
+    page.get_by_role("link", name="Importer", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Importer")
+    page.locator("select#id_call").select_option(str(call.pk))
     shot("journey-5-01-import-page")
     page.get_by_label("Fichier à importer").set_input_files(sheet)
     page.get_by_role("button", name="Vérifier le fichier (rien n’est enregistré)").click()
