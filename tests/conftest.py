@@ -1,4 +1,5 @@
 import io
+from contextlib import contextmanager
 from unittest import mock
 
 import pytest
@@ -45,6 +46,31 @@ def pytest_collection_modifyitems(config, items):
             item.fixturenames.insert(0, "postgresql_only")
 
 
+@contextmanager
+def one_page_pdfs():
+    """While it lasts, every PDF the application renders is one page with its signature box, signed
+    as usual: for the tests that load the demo or issue documents without reading them."""
+    from tests.projects.sample_files import signable_pdf_bytes
+
+    pdf = signable_pdf_bytes()  # rendered for real, before the renderer is replaced
+
+    class OnePage:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def write_pdf(self, *args, **kwargs) -> bytes:
+            return pdf
+
+    with mock.patch("fipe.pdf.HTML", OnePage):
+        yield
+
+
+@pytest.fixture
+def quick_pdfs():
+    with one_page_pdfs():
+        yield
+
+
 @pytest.fixture(scope="module")
 def demo_site(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo, loaded once per module and rolled back after it; its value is the folder of its files."""
@@ -52,16 +78,13 @@ def demo_site(django_db_setup, django_db_blocker, tmp_path_factory):
     from django.db import transaction
     from django.test import override_settings
 
-    from tests.projects.sample_files import signable_pdf_bytes
-
     fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     media = tmp_path_factory.mktemp("media")
     # The demo's letters and minutes are stored, not read here: a one-page PDF spares seconds of rendering.
     with (
         django_db_blocker.unblock(),
         override_settings(DEBUG=True, MEDIA_ROOT=media, PASSWORD_HASHERS=fast, SIGNING_KEYS_DIR=media / "signing"),
-        mock.patch("projects.letters.pipeline.render_pdf", lambda html: signable_pdf_bytes()),
-        mock.patch("reviews.committee.minutes.render_pdf", lambda html: signable_pdf_bytes()),
+        one_page_pdfs(),
     ):
         outer = transaction.atomic()
         outer.__enter__()

@@ -12,14 +12,14 @@ def test_load_demo_is_refused_in_production_mode(db, settings):
     assert not get_user_model().objects.exists()
 
 
-def test_load_demo_creates_the_accounts_with_force(db, settings):
+def test_load_demo_creates_the_accounts_with_force(db, settings, quick_pdfs):
     settings.DEBUG = False
     call_command("load_demo", "--force")
     user = get_user_model().objects.get(username="caf-11")
     assert user.check_password("fipe-demo")
 
 
-def test_load_demo_is_idempotent(db, settings):
+def test_load_demo_is_idempotent(db, settings, quick_pdfs):
     settings.DEBUG = True
     call_command("load_demo")
     counts = (get_user_model().objects.count(), Membership.objects.count())

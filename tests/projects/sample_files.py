@@ -24,6 +24,7 @@ def pdf_bytes() -> bytes:
 
 
 @functools.cache
+@functools.cache
 def signable_pdf_bytes() -> bytes:
     """A one-line PDF/A with the box a signature goes in: what the pipeline signs, minus seconds of layout."""
     from fipe.pdf import render_pdf

@@ -31,7 +31,7 @@ def snapshot() -> dict:
     }
 
 
-def test_the_reviews_demo_step_is_idempotent(db, settings):
+def test_the_reviews_demo_step_is_idempotent(db, settings, quick_pdfs):
     settings.DEBUG = True
     load_demo()
     first = snapshot()
@@ -40,7 +40,7 @@ def test_the_reviews_demo_step_is_idempotent(db, settings):
     assert snapshot() == first
 
 
-def test_the_demo_files_reach_the_stage_their_target_asks_of_the_committee(db, settings):
+def test_the_demo_files_reach_the_stage_their_target_asks_of_the_committee(db, settings, quick_pdfs):
     settings.DEBUG = True
     load_demo()
     for entry in DEMO_APPLICATIONS:

@@ -4,7 +4,7 @@ from projects.models import Application, Attachment
 from projects.uploads import DOCX, XLSX
 
 
-def test_demo_files_of_the_demo_departments_have_a_note_and_a_budget_once(db, settings):
+def test_demo_files_of_the_demo_departments_have_a_note_and_a_budget_once(db, settings, quick_pdfs):
     settings.DEBUG = True
     call_command("load_demo")
     call_command("load_demo")

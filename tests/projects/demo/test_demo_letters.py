@@ -22,7 +22,7 @@ def bring_to_laureate(entry, admin):
     return application
 
 
-def test_the_letters_step_notifies_the_laureates_meant_to_be_notified_once(db):
+def test_the_letters_step_notifies_the_laureates_meant_to_be_notified_once(db, quick_pdfs):
     out = StringIO()
     load_accounts(out)
     load_call_and_applications(out)
@@ -46,7 +46,7 @@ def test_the_letters_step_notifies_the_laureates_meant_to_be_notified_once(db):
     assert Signatory.objects.filter(is_active=True).count() == 1
 
 
-def test_the_letters_step_skips_what_is_not_yet_laureate(db):
+def test_the_letters_step_skips_what_is_not_yet_laureate(db, quick_pdfs):
     out = StringIO()
     load_accounts(out)
     load_call_and_applications(out)
@@ -55,7 +55,7 @@ def test_the_letters_step_skips_what_is_not_yet_laureate(db):
     assert "pas encore lauréats" in out.getvalue()
 
 
-def test_the_letters_step_leaves_one_interrupted_batch_to_relaunch_consistent_with_its_letters(db):
+def test_the_letters_step_leaves_one_interrupted_batch_to_relaunch_consistent_with_its_letters(db, quick_pdfs):
     out = StringIO()
     load_accounts(out)
     load_call_and_applications(out)

@@ -267,7 +267,7 @@ def test_the_press_release_is_for_the_regional_approver_only(client, call, laure
 # The demo step ----------------------------------------------------------------------------------
 
 
-def test_the_demo_sets_the_funders_sirets_and_leaves_the_results_unpublished(db, settings):
+def test_the_demo_sets_the_funders_sirets_and_leaves_the_results_unpublished(db, settings, quick_pdfs):
     settings.DEBUG = True
     call_command("load_demo")
     call_command("load_demo")
