@@ -111,12 +111,25 @@ def convention_path(instance, filename):
 
 
 class ConventionVersion(models.Model):
-    """One generated version of a convention; earlier versions are kept with their SHA-256."""
+    """One generated version of a convention; earlier versions are kept with their SHA-256.
+
+    Each is signed and issued like the decision letters: its `document` is what /verifier/ knows, and
+    `file` names the same stored PDF.
+    """
 
     convention = models.ForeignKey(Convention, on_delete=models.PROTECT, related_name="versions")
     version = models.PositiveSmallIntegerField(_("version"))
     file = models.FileField(_("fichier PDF"), upload_to=convention_path)
     sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    # Null only for the versions generated before conventions were signed.
+    document = models.OneToOneField(
+        "projects.IssuedDocument",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="convention_version",
+        verbose_name=_("document émis"),
+    )
     generated_at = models.DateTimeField(_("générée le"), default=timezone.now)
     generated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 

@@ -34,8 +34,10 @@ from projects.followup.models import (
     report_due_on,
     report_state,
 )
+from projects.letters.documents import issue_document, new_verification_code, verification_context
 from projects.letters.pipeline import LetterSources, amount_in_words, letter_applications, letter_context
-from projects.models import Award, AwardAmount, FundingLine, Payment
+from projects.letters.signing import sign_pdf
+from projects.models import Award, AwardAmount, DocumentKind, FundingLine, Payment
 from projects.money import format_euros, parse_amount
 from projects.uploads import MAX_ATTACHMENT_SIZE, PDF, detect_content_type
 
@@ -128,7 +130,7 @@ def convention_context(award: Award, sources: LetterSources) -> dict:
         )
     terms = FollowupTerms.objects.filter(call_id=application.call_id).first()
     context.update(
-        decision_reference=f"{application.reference}-CONV",
+        decision_reference=convention_reference(application),
         years=years,
         first_year=years[0]["year"] if years else application.call.first_year,
         last_year=years[-1]["year"] if years else application.call.last_year,
@@ -138,14 +140,24 @@ def convention_context(award: Award, sources: LetterSources) -> dict:
     return context
 
 
-def render_convention(award: Award) -> bytes:
-    sources = LetterSources.for_call(award.application.call)
-    html = render_to_string("projects/followup/convention.html", convention_context(award, sources))
-    return render_pdf(html)
+def convention_reference(application) -> str:
+    return f"{application.reference}-CONV"
+
+
+def render_convention(award: Award, sources: LetterSources, *, code: str = "") -> bytes:
+    """The convention's PDF, unsigned; with `code`, its verification box (reference, code, QR code)."""
+    context = convention_context(award, sources)
+    if code:
+        context["verification"] = verification_context(reference=convention_reference(award.application), code=code)
+    return render_pdf(render_to_string("projects/followup/convention.html", context))
 
 
 def generate_convention(*, award: Award, by) -> ConventionVersion:
-    """Produce and store a new version of the award's convention (the tracking restarts from « to send »)."""
+    """Produce, sign and store a new version of the award's convention (the tracking restarts from « to send »).
+
+    Signed by the regional prefecture's signatory like the award letters and issued with a verification
+    code, so that /verifier/ recognises it. On any failure nothing is stored and a DomainError says why.
+    """
     award = Award.objects.select_related("application__call__region").get(pk=award.pk)
     _require(
         can_manage_conventions(by, award.application.department_id),
@@ -156,8 +168,10 @@ def generate_convention(*, award: Award, by) -> ConventionVersion:
             _("Aucune année de la subvention du dossier %(reference)s ne dépasse 23 000 € : pas de convention.")
             % {"reference": award.application.reference}
         )
+    sources = LetterSources.for_call(award.application.call)  # refused without a signatory able to sign
+    code = new_verification_code()
     try:
-        pdf = render_convention(award)
+        pdf = sign_pdf(render_convention(award, sources, code=code), key=sources.key)
     except (Exception, FatalURLFetchingError) as error:
         if isinstance(error, DomainError):
             raise
@@ -178,7 +192,18 @@ def generate_convention(*, award: Award, by) -> ConventionVersion:
             latest = convention.versions.aggregate(v=Max("version"))["v"] or 0
             version.convention = convention
             version.version = latest + 1
-            version.file.save("convention.pdf", ContentFile(pdf), save=False)
+            signatory = sources.signatory
+            version.document = issue_document(
+                kind=DocumentKind.CONVENTION,
+                reference=convention_reference(award.application),
+                version=version.version,
+                code=code,
+                pdf=pdf,
+                subject=_("Convention du dossier %(reference)s") % {"reference": award.application.reference},
+                issuer=signatory.organisation.name,
+                signed_by=f"{signatory.full_name}, {signatory.capacity}",
+            )
+            version.file.name = version.document.file.name
             version.save()
             if not created and convention.sent_at:
                 convention.sent_at = None
