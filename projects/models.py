@@ -640,6 +640,7 @@ from projects.followup.models import (  # noqa: E402
     ConventionVersion,
     FollowupTerms,
     Recovery,
+    ReportReminder,
     ReportVersion,
     YearlyReport,
 )
@@ -707,6 +708,7 @@ __all__ = [
     "Payment",
     "Recovery",
     "ReferenceCounter",
+    "ReportReminder",
     "ReportVersion",
     "RequestedAmount",
     "Signatory",

@@ -186,6 +186,28 @@ REPORT_STATE_LABELS = {
 }
 
 
+class ReportReminder(models.Model):
+    """A reminder sent about one programme year's report at one stage (soon, today, late): sent once only,
+    however often the daily command runs."""
+
+    award = models.ForeignKey("projects.Award", on_delete=models.CASCADE, related_name="report_reminders")
+    year = models.PositiveSmallIntegerField(_("année"))
+    stage = models.CharField(
+        _("étape"), max_length=5, choices=[(stage, REPORT_STATE_LABELS[stage]) for stage in ("soon", "today", "late")]
+    )
+    sent_on = models.DateField(_("relance du"))
+    sent_at = models.DateTimeField(_("envoyée le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("relance de compte rendu")
+        verbose_name_plural = _("relances de comptes rendus")
+        ordering = ["award", "year", "sent_at"]
+        constraints = [models.UniqueConstraint(fields=["award", "year", "stage"], name="one_reminder_per_stage")]
+
+    def __str__(self):
+        return f"{self.award.application.reference} — {self.year} — {self.get_stage_display()}"
+
+
 class YearlyReport(models.Model):
     """The compte rendu financier and the activity of one laureate for one programme year."""
 

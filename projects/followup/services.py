@@ -1,10 +1,8 @@
 """Operations of the follow-up: conventions, yearly reports, recoveries, reminders. Keyword-only, no request."""
 
-import datetime
 import hashlib
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -31,13 +29,11 @@ from projects.followup.models import (
     ReportVersion,
     YearlyReport,
     default_indicators,
-    report_due_on,
-    report_state,
 )
 from projects.letters.documents import issue_document, new_verification_code, verification_context
 from projects.letters.pipeline import LetterSources, amount_in_words, letter_applications, letter_context
 from projects.letters.signing import sign_pdf
-from projects.models import Award, AwardAmount, DocumentKind, FundingLine, Payment
+from projects.models import Award, DocumentKind, FundingLine, Payment
 from projects.money import format_euros, parse_amount
 from projects.uploads import MAX_ATTACHMENT_SIZE, PDF, detect_content_type
 
@@ -440,87 +436,3 @@ def record_recovery(*, line: FundingLine, by, amount, reason: str, report: Yearl
                 }
             )
         return Recovery.objects.create(line=line, amount=amount, reason=reason, report=report, recorded_by=by)
-
-
-# Reminders -----------------------------------------------------------------------
-
-
-@dataclass
-class DueReport:
-    award: Award
-    year: int
-    due_on: datetime.date
-    kind: str  # "soon", "today" or "late"
-
-
-@dataclass
-class ReminderSummary:
-    due: list[DueReport] = field(default_factory=list)
-
-    def count(self, kind: str) -> int:
-        return sum(1 for item in self.due if item.kind == kind)
-
-
-def due_reports(*, today: datetime.date, awards=None) -> list[DueReport]:
-    """Reports not filed (or sent back for corrections) that are due within 30 days, due today or late."""
-    awards = (awards if awards is not None else Award.objects.all()).select_related(
-        "application__applicant", "application__department"
-    )
-    years = {}
-    for award_id, year in AwardAmount.objects.filter(award__in=awards).values_list("award_id", "year"):
-        # A year's report exists only once the year is over.
-        if year < today.year:
-            years.setdefault(award_id, []).append(year)
-    statuses = {
-        (award_id, year): status
-        for award_id, year, status in YearlyReport.objects.filter(award__in=awards).values_list(
-            "award_id", "year", "status"
-        )
-    }
-    result = []
-    for award in awards.filter(pk__in=list(years)).order_by("application__reference"):
-        for year in sorted(years[award.pk]):
-            kind = report_state(year=year, status=statuses.get((award.pk, year)), today=today)
-            if kind in ("late", "today", "soon"):
-                result.append(DueReport(award, year, report_due_on(year), kind))
-    return result
-
-
-def instructors_of(department_id: int):
-    """The Caf and DDETS instructors of a department, who hear of its laureates' reports."""
-    from django.contrib.auth import get_user_model
-
-    from departments.enums import Role
-
-    return (
-        get_user_model()
-        .objects.filter(
-            memberships__role=Role.INSTRUCTOR, memberships__organisation__department_id=department_id, is_active=True
-        )
-        .distinct()
-    )
-
-
-def send_reminders(*, today: datetime.date) -> ReminderSummary:
-    """Tell each laureate with a report due within 30 days, due today or late, and its department's instructors."""
-    from projects.notifications.services import notify
-
-    summary = ReminderSummary(due_reports(today=today))
-    subjects = {
-        "soon": _("Compte rendu %(year)s à déposer avant le %(due)s — %(reference)s"),
-        "today": _("Compte rendu %(year)s à déposer aujourd’hui — %(reference)s"),
-        "late": _("Compte rendu %(year)s en retard (attendu le %(due)s) — %(reference)s"),
-    }
-    for item in summary.due:
-        application = item.award.application
-        recipients = [application.applicant.contact_email, *instructors_of(application.department_id)]
-        notify(
-            event=f"report_{item.kind}",
-            recipients=recipients,
-            subject=subjects[item.kind]
-            % {"year": item.year, "due": item.due_on.strftime("%d/%m/%Y"), "reference": application.reference},
-            template="projects/followup/email/report_reminder",
-            context={"application": application, "item": item},
-            about=application,
-        )
-    return summary
