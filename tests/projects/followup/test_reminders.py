@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 from django_tasks import TaskResultStatus
-from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
 from projects.followup.models import ReportReminder
@@ -93,8 +93,11 @@ def test_the_next_run_is_the_next_morning_in_paris(now, morning):
     assert next_morning(datetime.datetime.fromisoformat(now)) == datetime.datetime.fromisoformat(morning)
 
 
-def run_worker():
-    Worker(
+def run_worker(monkeypatch):
+    """The task worker of `make run`, until no task is ready. Inside the test's transaction its check for stale
+    connections would drop the connection (PostgreSQL): the transaction is the test's, not stale."""
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    db_worker.Worker(
         queue_names=["default"],
         interval=0,
         batch=True,
@@ -121,15 +124,15 @@ def test_the_worker_runs_the_reminders_each_morning_and_never_keeps_two_pending(
     call_command("schedule_reminders", stdout=out)
     call_command("schedule_reminders", stdout=out)  # `make run` started twice
     assert "déjà programmées" in out.getvalue() and len(pending()) == 1
-    run_worker()  # 29 June: due within 30 days
+    run_worker(monkeypatch)  # 29 June: due within 30 days
     tomorrow = datetime.datetime.fromisoformat("2024-06-30T07:00:00+02:00")
     assert pending() == [tomorrow]
     assert list(ReportReminder.objects.values_list("stage", flat=True)) == ["soon"]
     assert schedule_daily_reminders() is False  # a restart meanwhile adds nothing
-    run_worker()  # not yet its time
+    run_worker(monkeypatch)  # not yet its time
     assert pending() == [tomorrow] and ReportReminder.objects.count() == 1
     clock[0] = tomorrow + datetime.timedelta(seconds=1)
-    run_worker()  # 30 June: due today
+    run_worker(monkeypatch)  # 30 June: due today
     assert pending() == [datetime.datetime.fromisoformat("2024-07-01T07:00:00+02:00")]
     assert sorted(ReportReminder.objects.values_list("stage", flat=True)) == ["soon", "today"]
     assert DBTaskResult.objects.filter(status=TaskResultStatus.SUCCESSFUL).count() == 2
