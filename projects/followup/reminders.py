@@ -6,11 +6,9 @@
 import datetime
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from departments.enums import Role
 from projects.followup.models import ReportReminder, YearlyReport, report_due_on, report_state
 from projects.models import Award, AwardAmount
 
@@ -58,23 +56,13 @@ def due_reports(*, today: datetime.date, awards=None) -> list[DueReport]:
     return result
 
 
-def instructors_of(department_id: int):
-    """The Caf and DDETS instructors of a department, who hear of its laureates' reports."""
-    return (
-        get_user_model()
-        .objects.filter(
-            memberships__role=Role.INSTRUCTOR, memberships__organisation__department_id=department_id, is_active=True
-        )
-        .distinct()
-    )
-
-
 def send_reminders(*, today: datetime.date) -> ReminderSummary:
     """Tell each laureate with a report due within 30 days, due today or late, and its department's instructors.
 
     Once per report and stage: the reminder's row and its messages are written in one transaction, and the
     row's unique constraint stops a second run (the same day, or two runs at once) from writing them again.
     """
+    from projects.notifications.recipients import instructors
     from projects.notifications.services import notify
 
     summary = ReminderSummary(due_reports(today=today))
@@ -91,7 +79,7 @@ def send_reminders(*, today: datetime.date) -> ReminderSummary:
             )
             if not created:
                 continue
-            recipients = [application.applicant.contact_email, *instructors_of(application.department_id)]
+            recipients = [application.applicant.contact_email, *instructors(application.department_id)]
             notify(
                 event=f"report_{item.kind}",
                 recipients=recipients,
