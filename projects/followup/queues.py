@@ -17,6 +17,7 @@ from departments.permissions import get_scope
 from fipe.workqueue import QueueItem, QueueSection
 from projects.followup.models import ReportStatus, YearlyReport, report_due_on
 from projects.models import Application, AwardAmount
+from projects.notifications.recipients import INSTRUCTING_BODIES
 
 # Reports listed one by one in each section; beyond, one line counts the others.
 LISTED = 10
@@ -29,7 +30,13 @@ def last_late_year(today: datetime.date) -> int:
 
 def report_rows(user, *, today: datetime.date) -> list[dict]:
     """The late reports and those awaiting review in the departments the user reviews, oldest first."""
-    department_ids = get_scope(user).department_ids(Action.REVIEW)
+    scope = get_scope(user)
+    # The Caf and DDETS instructors' work; administrators, who may review anywhere, follow the dashboard.
+    department_ids = [
+        department_id
+        for department_id in scope.department_ids(Action.REVIEW)
+        if scope.organisation_kinds(Action.REVIEW, department_id) & set(INSTRUCTING_BODIES)
+    ]
     if not department_ids:
         return []
     applications = Application.objects.visible_to(user).awarded().filter(department_id__in=department_ids)
