@@ -72,6 +72,7 @@ def test_the_convention_holds_the_parties_headings_and_amounts_in_words(award, a
     assert "douze mille euros et cinquante centimes" in text  # 2025
     assert "soixante-cinq mille euros et cinquante et un centimes" in text  # the total
     assert "une avance de 50 %" in text
+    assert "Voies et délais de recours" not in text  # a decision letter's; the convention has its article 8
     document = version.document
     assert (document.kind, document.reference, document.sha256) == (
         DocumentKind.CONVENTION,
