@@ -27,14 +27,16 @@ system-tools:
 	@command -v msgfmt >/dev/null && command -v pdftoppm >/dev/null \
 	  || (apt-get update -qq && apt-get install -y -qq gettext poppler-utils)
 
-# Development server on the embedded SQLite database, with the demo data, the task worker and a local
-# SMTP server (aiosmtpd) that keeps every e-mail sent under var/mail/ (page « Courriels envoyés »).
+# Development server on the embedded SQLite database, with the demo data, the task worker (letter batches,
+# e-mails, the daily reminders) and a local SMTP server (aiosmtpd) that keeps every e-mail sent under
+# var/mail/ (page « Courriels envoyés »).
 MAIL_HOST ?= 127.0.0.1:8025
 run: export DEBUG ?= 1
 run: export EMAIL_URL ?= smtp://$(MAIL_HOST)
 run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py schedule_reminders
 	@echo "Comptes : admin, caf-11, ddets-11, cdsf-11, caf-31, ddets-31, cdsf-31, caf-30, ddets-30, cdsf-30, prefecture-76 — mot de passe fipe-demo"
 	@mkdir -p var
 	$(BIN)/python -m aiosmtpd -n -l $(MAIL_HOST) -c aiosmtpd.handlers.Mailbox var/mail & \

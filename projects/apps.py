@@ -101,3 +101,6 @@ class ProjectsConfig(AppConfig):
         add_nav_item("projects:followup_calls", _("Suivi des lauréats"), order=45, visible=_can_anywhere(Action.VIEW))
         add_tab(Tab("suivi", _("Suivi"), "projects/followup/_tab_followup.html", followup_tab_context, order=55))
         add_demo_step(followup_demo.load_followup, order=95)
+        from projects.followup import queues as followup_queues
+
+        followup_queues.register()

@@ -645,6 +645,7 @@ from projects.followup.models import (  # noqa: E402
     ConventionVersion,
     FollowupTerms,
     Recovery,
+    ReportReminder,
     ReportVersion,
     YearlyReport,
 )
@@ -712,6 +713,7 @@ __all__ = [
     "Payment",
     "Recovery",
     "ReferenceCounter",
+    "ReportReminder",
     "ReportVersion",
     "RequestedAmount",
     "Signatory",

@@ -80,7 +80,7 @@ def demo_site(django_db_setup, django_db_blocker, tmp_path_factory):
 
     fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     media = tmp_path_factory.mktemp("media")
-    # The demo's letters and minutes are stored, not read here: a one-page PDF spares seconds of rendering.
+    # The demo's letters, minutes and conventions are stored, not read here: one-page PDFs spare minutes.
     with (
         django_db_blocker.unblock(),
         override_settings(DEBUG=True, MEDIA_ROOT=media, PASSWORD_HASHERS=fast, SIGNING_KEYS_DIR=media / "signing"),

@@ -38,7 +38,7 @@ class FollowupTermsAdmin(admin.ModelAdmin):
 
 class ConventionVersionInline(admin.TabularInline):
     model = ConventionVersion
-    fields = ("version", "sha256", "generated_at", "generated_by")
+    fields = ("version", "sha256", "document", "generated_at", "generated_by")
     readonly_fields = fields
     extra = 0
     can_delete = False

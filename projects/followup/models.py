@@ -111,12 +111,25 @@ def convention_path(instance, filename):
 
 
 class ConventionVersion(models.Model):
-    """One generated version of a convention; earlier versions are kept with their SHA-256."""
+    """One generated version of a convention; earlier versions are kept with their SHA-256.
+
+    Each is signed and issued like the decision letters: its `document` is what /verifier/ knows, and
+    `file` names the same stored PDF.
+    """
 
     convention = models.ForeignKey(Convention, on_delete=models.PROTECT, related_name="versions")
     version = models.PositiveSmallIntegerField(_("version"))
     file = models.FileField(_("fichier PDF"), upload_to=convention_path)
     sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    # Null only for the versions generated before conventions were signed.
+    document = models.OneToOneField(
+        "projects.IssuedDocument",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="convention_version",
+        verbose_name=_("document émis"),
+    )
     generated_at = models.DateTimeField(_("générée le"), default=timezone.now)
     generated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
@@ -171,6 +184,28 @@ REPORT_STATE_LABELS = {
     "soon": _("À déposer sous 30 jours"),
     "later": _("À venir"),
 }
+
+
+class ReportReminder(models.Model):
+    """A reminder sent about one programme year's report at one stage (soon, today, late): sent once only,
+    however often the daily command runs."""
+
+    award = models.ForeignKey("projects.Award", on_delete=models.CASCADE, related_name="report_reminders")
+    year = models.PositiveSmallIntegerField(_("année"))
+    stage = models.CharField(
+        _("étape"), max_length=5, choices=[(stage, REPORT_STATE_LABELS[stage]) for stage in ("soon", "today", "late")]
+    )
+    sent_on = models.DateField(_("relance du"))
+    sent_at = models.DateTimeField(_("envoyée le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("relance de compte rendu")
+        verbose_name_plural = _("relances de comptes rendus")
+        ordering = ["award", "year", "sent_at"]
+        constraints = [models.UniqueConstraint(fields=["award", "year", "stage"], name="one_reminder_per_stage")]
+
+    def __str__(self):
+        return f"{self.award.application.reference} — {self.year} — {self.get_stage_display()}"
 
 
 class YearlyReport(models.Model):

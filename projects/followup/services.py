@@ -1,10 +1,8 @@
 """Operations of the follow-up: conventions, yearly reports, recoveries, reminders. Keyword-only, no request."""
 
-import datetime
 import hashlib
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -31,11 +29,11 @@ from projects.followup.models import (
     ReportVersion,
     YearlyReport,
     default_indicators,
-    report_due_on,
-    report_state,
 )
+from projects.letters.documents import issue_document, new_verification_code, verification_context
 from projects.letters.pipeline import LetterSources, amount_in_words, letter_applications, letter_context
-from projects.models import Award, AwardAmount, FundingLine, Payment
+from projects.letters.signing import sign_pdf
+from projects.models import Award, DocumentKind, FundingLine, Payment
 from projects.money import format_euros, parse_amount
 from projects.uploads import MAX_ATTACHMENT_SIZE, PDF, detect_content_type
 
@@ -128,7 +126,7 @@ def convention_context(award: Award, sources: LetterSources) -> dict:
         )
     terms = FollowupTerms.objects.filter(call_id=application.call_id).first()
     context.update(
-        decision_reference=f"{application.reference}-CONV",
+        decision_reference=convention_reference(application),
         years=years,
         first_year=years[0]["year"] if years else application.call.first_year,
         last_year=years[-1]["year"] if years else application.call.last_year,
@@ -138,14 +136,24 @@ def convention_context(award: Award, sources: LetterSources) -> dict:
     return context
 
 
-def render_convention(award: Award) -> bytes:
-    sources = LetterSources.for_call(award.application.call)
-    html = render_to_string("projects/followup/convention.html", convention_context(award, sources))
-    return render_pdf(html)
+def convention_reference(application) -> str:
+    return f"{application.reference}-CONV"
+
+
+def render_convention(award: Award, sources: LetterSources, *, code: str = "") -> bytes:
+    """The convention's PDF, unsigned; with `code`, its verification box (reference, code, QR code)."""
+    context = convention_context(award, sources)
+    if code:
+        context["verification"] = verification_context(reference=convention_reference(award.application), code=code)
+    return render_pdf(render_to_string("projects/followup/convention.html", context))
 
 
 def generate_convention(*, award: Award, by) -> ConventionVersion:
-    """Produce and store a new version of the award's convention (the tracking restarts from « to send »)."""
+    """Produce, sign and store a new version of the award's convention (the tracking restarts from « to send »).
+
+    Signed by the regional prefecture's signatory like the award letters and issued with a verification
+    code, so that /verifier/ recognises it. On any failure nothing is stored and a DomainError says why.
+    """
     award = Award.objects.select_related("application__call__region").get(pk=award.pk)
     _require(
         can_manage_conventions(by, award.application.department_id),
@@ -156,8 +164,10 @@ def generate_convention(*, award: Award, by) -> ConventionVersion:
             _("Aucune année de la subvention du dossier %(reference)s ne dépasse 23 000 € : pas de convention.")
             % {"reference": award.application.reference}
         )
+    sources = LetterSources.for_call(award.application.call)  # refused without a signatory able to sign
+    code = new_verification_code()
     try:
-        pdf = render_convention(award)
+        pdf = sign_pdf(render_convention(award, sources, code=code), key=sources.key)
     except (Exception, FatalURLFetchingError) as error:
         if isinstance(error, DomainError):
             raise
@@ -178,7 +188,18 @@ def generate_convention(*, award: Award, by) -> ConventionVersion:
             latest = convention.versions.aggregate(v=Max("version"))["v"] or 0
             version.convention = convention
             version.version = latest + 1
-            version.file.save("convention.pdf", ContentFile(pdf), save=False)
+            signatory = sources.signatory
+            version.document = issue_document(
+                kind=DocumentKind.CONVENTION,
+                reference=convention_reference(award.application),
+                version=version.version,
+                code=code,
+                pdf=pdf,
+                subject=_("Convention du dossier %(reference)s") % {"reference": award.application.reference},
+                issuer=signatory.organisation.name,
+                signed_by=f"{signatory.full_name}, {signatory.capacity}",
+            )
+            version.file.name = version.document.file.name
             version.save()
             if not created and convention.sent_at:
                 convention.sent_at = None
@@ -415,87 +436,3 @@ def record_recovery(*, line: FundingLine, by, amount, reason: str, report: Yearl
                 }
             )
         return Recovery.objects.create(line=line, amount=amount, reason=reason, report=report, recorded_by=by)
-
-
-# Reminders -----------------------------------------------------------------------
-
-
-@dataclass
-class DueReport:
-    award: Award
-    year: int
-    due_on: datetime.date
-    kind: str  # "soon", "today" or "late"
-
-
-@dataclass
-class ReminderSummary:
-    due: list[DueReport] = field(default_factory=list)
-
-    def count(self, kind: str) -> int:
-        return sum(1 for item in self.due if item.kind == kind)
-
-
-def due_reports(*, today: datetime.date, awards=None) -> list[DueReport]:
-    """Reports not filed (or sent back for corrections) that are due within 30 days, due today or late."""
-    awards = (awards if awards is not None else Award.objects.all()).select_related(
-        "application__applicant", "application__department"
-    )
-    years = {}
-    for award_id, year in AwardAmount.objects.filter(award__in=awards).values_list("award_id", "year"):
-        # A year's report exists only once the year is over.
-        if year < today.year:
-            years.setdefault(award_id, []).append(year)
-    statuses = {
-        (award_id, year): status
-        for award_id, year, status in YearlyReport.objects.filter(award__in=awards).values_list(
-            "award_id", "year", "status"
-        )
-    }
-    result = []
-    for award in awards.filter(pk__in=list(years)).order_by("application__reference"):
-        for year in sorted(years[award.pk]):
-            kind = report_state(year=year, status=statuses.get((award.pk, year)), today=today)
-            if kind in ("late", "today", "soon"):
-                result.append(DueReport(award, year, report_due_on(year), kind))
-    return result
-
-
-def instructors_of(department_id: int):
-    """The Caf and DDETS instructors of a department, who hear of its laureates' reports."""
-    from django.contrib.auth import get_user_model
-
-    from departments.enums import Role
-
-    return (
-        get_user_model()
-        .objects.filter(
-            memberships__role=Role.INSTRUCTOR, memberships__organisation__department_id=department_id, is_active=True
-        )
-        .distinct()
-    )
-
-
-def send_reminders(*, today: datetime.date) -> ReminderSummary:
-    """Tell each laureate with a report due within 30 days, due today or late, and its department's instructors."""
-    from projects.notifications.services import notify
-
-    summary = ReminderSummary(due_reports(today=today))
-    subjects = {
-        "soon": _("Compte rendu %(year)s à déposer avant le %(due)s — %(reference)s"),
-        "today": _("Compte rendu %(year)s à déposer aujourd’hui — %(reference)s"),
-        "late": _("Compte rendu %(year)s en retard (attendu le %(due)s) — %(reference)s"),
-    }
-    for item in summary.due:
-        application = item.award.application
-        recipients = [application.applicant.contact_email, *instructors_of(application.department_id)]
-        notify(
-            event=f"report_{item.kind}",
-            recipients=recipients,
-            subject=subjects[item.kind]
-            % {"year": item.year, "due": item.due_on.strftime("%d/%m/%Y"), "reference": application.reference},
-            template="projects/followup/email/report_reminder",
-            context={"application": application, "item": item},
-            about=application,
-        )
-    return summary

@@ -79,7 +79,7 @@ def followup_tab_context(application: Application, user, *, recovery_form=None, 
         "followup_recoveries": list(
             Recovery.objects.filter(line__award=followup.award).select_related("line", "recorded_by")
         ),
-        "followup_versions": list(convention.versions.all()) if convention else [],
+        "followup_versions": list(convention.versions.select_related("document")) if convention else [],
         "followup_can_file": services.can_file_reports(user, department),
         "followup_can_review": can_review,
         "followup_can_convention": services.can_manage_conventions(user, department),

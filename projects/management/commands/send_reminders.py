@@ -4,7 +4,7 @@ import smtplib
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from projects.followup.services import send_reminders
+from projects.followup.reminders import send_reminders
 
 
 def iso_date(value: str) -> datetime.date:
@@ -17,7 +17,7 @@ def iso_date(value: str) -> datetime.date:
 class Command(BaseCommand):
     help = (
         "Relance chaque jour les lauréats dont le compte rendu annuel est dû sous 30 jours, dû aujourd’hui ou en "
-        "retard, et les instructeurs Caf et DDETS de leur département. À lancer une fois par jour."
+        "retard, et les instructeurs Caf et DDETS de leur département ; une seule fois par compte rendu et par étape."
     )
 
     def add_arguments(self, parser):
@@ -31,14 +31,15 @@ class Command(BaseCommand):
             summary = send_reminders(today=today)
         except (OSError, smtplib.SMTPException) as error:
             raise CommandError(f"Envoi des relances impossible : {error}.") from None
+        sent = {id(item) for item in summary.sent}
         for item in summary.due:
             self.stdout.write(
                 f"{item.award.application.reference} — compte rendu {item.year} — {item.kind} "
-                f"(attendu le {item.due_on:%d/%m/%Y})"
+                f"(attendu le {item.due_on:%d/%m/%Y}) — {'relancé' if id(item) in sent else 'déjà relancé'}"
             )
         self.stdout.write(
             self.style.SUCCESS(
                 f"{today:%d/%m/%Y} : {summary.count('soon')} dû(s) sous 30 jours, {summary.count('today')} dû(s) "
-                f"aujourd’hui, {summary.count('late')} en retard."
+                f"aujourd’hui, {summary.count('late')} en retard ; relances envoyées : {len(summary.sent)}."
             )
         )

@@ -1,11 +1,15 @@
-"""Conventions: generated as a PDF with the mandatory headings, parties and amounts in words; then tracked."""
+"""Conventions: generated as a signed PDF with the mandatory headings, parties and amounts in words, issued
+like the letters (verification code, /verifier/); then tracked."""
 
 import hashlib
 from decimal import Decimal
+from io import BytesIO
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
 
 from departments.enums import OrganisationKind
 from projects.exceptions import DomainError, PermissionRefused
@@ -16,9 +20,11 @@ from projects.followup.services import (
     mark_convention_sent,
     receive_signed_copy,
 )
+from projects.models import DocumentKind, IssuedDocument, Signatory
 from tests.departments.factories import caf_instructor, organisation, regional_approver
 from tests.projects.followup.factories import call_with_terms
 from tests.projects.letters.factories import laureate, pdf_text, signatory
+from tests.projects.letters.test_signature import demo_trust
 from tests.projects.sample_files import pdf_bytes
 
 AMOUNTS = {2023: Decimal("30000.00"), 2024: Decimal("23000.01"), 2025: Decimal("12000.50")}
@@ -66,6 +72,46 @@ def test_the_convention_holds_the_parties_headings_and_amounts_in_words(award, a
     assert "douze mille euros et cinquante centimes" in text  # 2025
     assert "soixante-cinq mille euros et cinquante et un centimes" in text  # the total
     assert "une avance de 50 %" in text
+    assert "Voies et délais de recours" not in text  # a decision letter's; the convention has its article 8
+    document = version.document
+    assert (document.kind, document.reference, document.sha256) == (
+        DocumentKind.CONVENTION,
+        f"{award.application.reference}-CONV",
+        version.sha256,
+    )
+    assert version.file.name == document.file.name
+    assert document.verification_code in text and not document.is_public
+    signature = PdfFileReader(BytesIO(content)).embedded_signatures[0]
+    status = validate_pdf_signature(signature, demo_trust())
+    assert status.intact and status.valid and status.trusted
+    assert status.signing_cert.subject.native["common_name"] == "Camille Fontanel"
+
+
+def test_each_version_is_issued_and_verifier_says_only_authentic(award, approver, client, quick_pdfs):
+    first = generate_convention(award=award, by=approver)
+    second = generate_convention(award=award, by=approver)
+    assert [(d.version, d.sha256) for d in IssuedDocument.objects.order_by("version")] == [
+        (1, first.sha256),
+        (2, second.sha256),
+    ]
+    with first.file.open("rb") as stored:
+        upload = BytesIO(stored.read())
+    upload.name = "convention.pdf"
+    page = client.post("/verifier/", {"document": upload}).content.decode()
+    assert "Document authentique" in page and "intacte" not in page
+    assert award.application.reference not in page and "Camille Fontanel" not in page
+    typed = {"reference": second.document.reference, "code": second.document.verification_code}
+    response = client.get("/verifier/", typed)
+    assert response.status_code == 200 and "Document authentique" in response.content.decode()
+
+
+def test_without_a_signing_key_no_convention_is_produced(approver):
+    call_with_terms()
+    award = laureate(amounts_by_year=AMOUNTS, by=approver).award
+    Signatory.objects.update(key_name="")
+    with pytest.raises(DomainError, match="aucune clé de signature"):
+        generate_convention(award=award, by=approver)
+    assert not Convention.objects.exists() and not IssuedDocument.objects.exists()
 
 
 def test_no_convention_for_an_award_never_above_23000_euros_in_a_year(approver):
@@ -75,7 +121,7 @@ def test_no_convention_for_an_award_never_above_23000_euros_in_a_year(approver):
     assert not Convention.objects.exists()
 
 
-def test_tracking_sent_signed_copy_countersigned(award, approver):
+def test_tracking_sent_signed_copy_countersigned(award, approver, quick_pdfs):
     generate_convention(award=award, by=approver)
     convention = Convention.objects.get()
     upload = SimpleUploadedFile("signee.pdf", pdf_bytes(), content_type="application/pdf")
@@ -95,7 +141,7 @@ def test_tracking_sent_signed_copy_countersigned(award, approver):
     assert ConventionVersion.objects.count() == 1
 
 
-def test_a_signed_copy_that_is_not_a_pdf_is_refused_and_nothing_saved(award, approver):
+def test_a_signed_copy_that_is_not_a_pdf_is_refused_and_nothing_saved(award, approver, quick_pdfs):
     generate_convention(award=award, by=approver)
     convention = Convention.objects.get()
     mark_convention_sent(convention=convention, by=approver)

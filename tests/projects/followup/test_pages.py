@@ -132,7 +132,7 @@ def test_a_recovery_above_what_was_paid_is_refused_on_its_field(client, applicat
     assert Recovery.objects.get().amount == Decimal("500.00")
 
 
-def test_a_signed_copy_that_is_not_a_pdf_is_refused_on_its_field(client, approver):
+def test_a_signed_copy_that_is_not_a_pdf_is_refused_on_its_field(client, approver, quick_pdfs):
     signatory()
     organisation(OrganisationKind.CAF, "11")
     application = laureate_under_terms(by=approver, amounts={2023: Decimal("30000")})

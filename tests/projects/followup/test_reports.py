@@ -7,8 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from projects.exceptions import DomainError, PermissionRefused
-from projects.followup.models import Recovery, ReportStatus, ReportVersion, YearlyReport, report_due_on
-from projects.followup.services import due_reports, file_report, record_recovery, report_state, review_report
+from projects.followup.models import Recovery, ReportStatus, ReportVersion, YearlyReport, report_due_on, report_state
+from projects.followup.reminders import due_reports
+from projects.followup.services import file_report, record_recovery, review_report
 from tests.departments.factories import caf_instructor, ddets_instructor
 from tests.projects.awards.factories import pay_line
 from tests.projects.followup.factories import (
