@@ -334,7 +334,7 @@ def test_regional_approver_generates_sends_and_downloads_an_award_letter(page, s
 def test_administrator_imports_applications_and_exports_decisions(page, site, shot, tmp_path):
     call = Call.objects.get(reference=CALL)
     template = write_template(call, "csv").decode()
-    title = "Micro-crèche à horaires atypiques"
+    title = "Micro-crèche à horaires atypiques (exemple à remplacer)"
     assert title in template
     sheet = tmp_path / "dossiers.csv"
     # The template's example row, made a real file: another title, the applicant's own SIRET.
@@ -376,7 +376,7 @@ def test_administrator_imports_applications_and_exports_decisions(page, site, sh
     assert serious_violations(page) == []
 
     with page.expect_download() as download:
-        page.get_by_role("link", name="Télécharger (CSV)").click()
+        page.get_by_role("region", name=call.title).get_by_role("link", name="Télécharger (CSV)").click()
     assert download.value.suggested_filename.endswith(".csv")
     with open(download.value.path(), encoding="utf-8-sig") as exported:
         rows = list(csv.reader(exported, delimiter=";"))
@@ -387,7 +387,7 @@ def test_administrator_imports_applications_and_exports_decisions(page, site, sh
     assert response.body()[:2] == b"PK"
 
     with page.expect_download() as download:
-        page.get_by_role("link", name="Télécharger le fichier SCDL").click()
+        page.get_by_role("region", name=call.title).get_by_role("link", name="Télécharger le fichier SCDL").click()
     with open(download.value.path(), encoding="utf-8-sig") as scdl:
         assert scdl.readline().startswith("nomAttribuant,idAttribuant,")
     response = page.request.get(f"{site}/appels/{CALL}/donnees-ouvertes.csv")
