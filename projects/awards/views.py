@@ -3,10 +3,11 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Prefetch, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +21,7 @@ from departments.enums import Action
 from departments.models import Department
 from departments.permissions import get_scope
 from fipe.web import breadcrumb, next_or, posted_data
+from projects.awards.approval import waiting_proposals
 from projects.awards.charts import Series, stacked_bars
 from projects.awards.dashboard import approval_envelopes, call_dashboard, selection_by_year
 from projects.awards.forms import (
@@ -41,8 +43,6 @@ from projects.models import Application, Award, Call, FundingLine, Payment, Reco
 from projects.money import format_euros, requires_convention
 from projects.shortcuts import visible_application
 from projects.workflow import TRANSITIONS
-from reviews.enums import ProposalDecision, ReviewerKind
-from reviews.models import CommitteeProposal, Review
 
 # Permission rules -------------------------------------------------------------
 
@@ -106,13 +106,13 @@ def funding_calls(request):
 
 @dataclass
 class ProposalRow:
-    proposal: CommitteeProposal
+    # The committee's proposal and the two opinions, as `WaitingProposal` describes them.
+    proposal: Any
     application: Application
     # None on a blank screen: the inputs are then prefilled without building a form (see RowInput).
     form: ProposalRowForm | None
     inputs: ProposalRowInputs
-    # The Caf's review, then the DDETS's (None when missing), for the table's two columns.
-    opinions: list[Review | None]
+    opinions: list
     detail_url: str
     reject_url: str
 
@@ -130,35 +130,20 @@ def _reference_urls(name: str, key: str, **kwargs) -> Callable[[str], str]:
 
 
 def _proposal_rows(call: Call, department_ids, data=None) -> list[ProposalRow]:
-    proposals = (
-        CommitteeProposal.objects.filter(
-            application__call=call,
-            application__department_id__in=department_ids,
-            application__status=Status.PROPOSED,
-            decision=ProposalDecision.PROPOSED,
-        )
-        .select_related("application__department", "application__applicant", "meeting")
-        .prefetch_related("amounts", Prefetch("application__reviews", queryset=Review.objects.order_by("kind")))
-        .order_by("application__department__code", "rank", "application__reference")
-    )
     years = call.programme_years
     detail_url = _reference_urls("projects:application_detail", "reference")
     reject_url = _reference_urls("projects:approval_reject", "application", reference=call.reference)
     rows = []
-    for proposal in proposals:
+    for waiting in waiting_proposals(call, department_ids):
+        proposal = waiting.proposal
         proposal.application.call = call
         prefix = f"p{proposal.application.pk}"
         proposed = {amount.year: amount.amount for amount in proposal.amounts.all()}
         form = None if data is None else ProposalRowForm(data, prefix=prefix, years=years, proposed=proposed)
         inputs = proposal_row_inputs(form, prefix=prefix, years=years, proposed=proposed)
-        reviews = {review.kind: review for review in proposal.application.reviews.all()}
-        opinions = [reviews.get(ReviewerKind.CAF), reviews.get(ReviewerKind.DDETS)]
         reference = proposal.application.reference
-        rows.append(
-            ProposalRow(
-                proposal, proposal.application, form, inputs, opinions, detail_url(reference), reject_url(reference)
-            )
-        )
+        urls = detail_url(reference), reject_url(reference)
+        rows.append(ProposalRow(proposal, proposal.application, form, inputs, waiting.opinions, *urls))
     return rows
 
 
