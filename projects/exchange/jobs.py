@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from projects.enums import ImportStatus
 from projects.exceptions import DomainError
-from projects.exchange.imports import ImportReport
+from projects.exchange.import_report import ImportReport
 from projects.exchange.models import ImportJob
 from projects.exchange.spreadsheets import MAX_UNCOMPRESSED_BYTES, UnreadableFile, file_format
 from projects.models import Call

@@ -6,7 +6,7 @@ these classes, so that they can never disagree.
 
 Import: one widget per column turns a cell into a value or a French message; the Resource
 collects them row by row, then hands the whole file to the services of
-projects.exchange.imports (cross-row rules, references, submission through the workflow).
+projects.exchange.import_rules (cross-row rules, references, submission through the workflow).
 Export: the rows come from the one query of projects.exchange.exports, the files from the
 writers of projects.exchange.spreadsheets (euro formats, column widths, totals row).
 """
@@ -27,22 +27,18 @@ from departments.models import Department
 from departments.permissions import get_scope
 from projects.enums import Category, LegalForm
 from projects.exchange.exports import award_rows, headers_for, years_of
-from projects.exchange.imports import (
-    Column,
-    ImportReport,
+from projects.exchange.import_report import ImportReport, Problem
+from projects.exchange.import_rules import (
     ParsedRow,
-    Problem,
     cell_code,
     cell_text,
-    choice_lookup,
-    columns_for,
     department_problem,
     match_columns,
-    normalized,
     plan_import,
     row_problems,
     save_import,
 )
+from projects.exchange.imports import Column, choice_lookup, columns_for, normalized
 from projects.exchange.spreadsheets import FORMATS, UnreadableFile, file_format, read_table, write_table
 from projects.models import Applicant, Application, Award, Call
 from projects.money import check_year_amounts, parse_amount
@@ -250,7 +246,7 @@ def read_import_file(content: bytes, filename: str) -> ImportTable:
 
 class ApplicantResource(resources.ModelResource):
     """The applicant's columns of the import file. Applicants are matched by SIRET, which the
-    services of projects.exchange.imports do over the whole file at once."""
+    services of projects.exchange.import_rules do over the whole file at once."""
 
     class Meta:
         model = Applicant
