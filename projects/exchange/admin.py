@@ -30,10 +30,7 @@ from projects.exchange.imports import write_applications, write_template
 from projects.exchange.jobs import BACKGROUND_ROWS, PREVIEW_ROWS, confirm_import_job, estimated_rows, start_import_job
 from projects.exchange.models import ImportJob
 from projects.exchange.opendata import FunderIdentityMissing, scdl_filename, write_scdl
-from projects.exchange.resources import SPREADSHEET_FORMATS, ApplicationResource, AwardResource, awards_file
-from projects.exchange.results import publish_results
-from projects.exchange.spreadsheets import (
-    FORMATS,
+from projects.exchange.reading import (
     MAX_CELLS,
     MAX_ROWS,
     MAX_UPLOAD_BYTES,
@@ -41,6 +38,9 @@ from projects.exchange.spreadsheets import (
     UnreadableFile,
     file_format,
 )
+from projects.exchange.resources import SPREADSHEET_FORMATS, ApplicationResource, AwardResource, awards_file
+from projects.exchange.results import publish_results
+from projects.exchange.spreadsheets import FORMATS
 from projects.exchange.views import attachment
 from projects.journal.models import JournalAct
 from projects.journal.services import record

@@ -12,7 +12,7 @@ from projects.enums import ImportStatus
 from projects.exceptions import DomainError
 from projects.exchange.import_report import ImportReport
 from projects.exchange.models import ImportJob
-from projects.exchange.spreadsheets import MAX_UNCOMPRESSED_BYTES, UnreadableFile, file_format
+from projects.exchange.reading import MAX_UNCOMPRESSED_BYTES, UnreadableFile, file_format
 from projects.models import Call
 
 # Above this many rows a file is checked and imported by the task worker: a request stays short

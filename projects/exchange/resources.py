@@ -39,7 +39,8 @@ from projects.exchange.import_rules import (
     save_import,
 )
 from projects.exchange.imports import Column, choice_lookup, columns_for, normalized
-from projects.exchange.spreadsheets import FORMATS, UnreadableFile, file_format, read_table, write_table
+from projects.exchange.reading import UnreadableFile, file_format, read_table
+from projects.exchange.spreadsheets import FORMATS, write_table
 from projects.models import Applicant, Application, Award, Call
 from projects.money import check_year_amounts, parse_amount
 
