@@ -18,10 +18,7 @@ from departments.permissions import get_scope
 from fipe.web import breadcrumb, next_or
 from projects.awards.charts import Series, stacked_bars
 from projects.awards.dashboard import call_dashboard
-from projects.awards.forms import (
-    CommitmentForm,
-    PaymentForm,
-)
+from projects.awards.forms import CommitmentForm, PaymentForm
 from projects.awards.permissions import can_manage_award, visible_call
 from projects.awards.services import record_payment, set_commitment_number
 from projects.enums import Funder, Status
