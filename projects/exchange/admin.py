@@ -27,8 +27,9 @@ from projects.enums import CallStatus
 from projects.exceptions import DomainError
 from projects.exchange.exports import awards_of, export_filename
 from projects.exchange.formats import SPREADSHEET_FORMATS
+from projects.exchange.import_report import PREVIEW_ROWS
 from projects.exchange.imports import write_applications, write_template
-from projects.exchange.jobs import BACKGROUND_ROWS, PREVIEW_ROWS, confirm_import_job, estimated_rows, start_import_job
+from projects.exchange.jobs import BACKGROUND_ROWS, confirm_import_job, estimated_rows, start_import_job
 from projects.exchange.models import ImportJob
 from projects.exchange.opendata import FunderIdentityMissing, scdl_filename, write_scdl
 from projects.exchange.reading import (

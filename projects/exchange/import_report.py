@@ -8,6 +8,9 @@ from django.utils.translation import gettext as _
 from projects.models import Call
 from projects.money import format_euros
 
+# The preview and the reports list this many rows and problems, then say how many more there are.
+PREVIEW_ROWS = 200
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -108,3 +111,26 @@ class ImportReport:
             )
             % figures
         )
+
+
+def report_data(report: ImportReport) -> dict:
+    """What the job's page shows of a report: its summary, its first problems and rows, its counts."""
+    return {
+        "summary": report.summary(),
+        "saved": report.saved,
+        "problem_count": len(report.problems),
+        "problems": [str(problem) for problem in report.problems[:PREVIEW_ROWS]],
+        "row_count": len(report.planned),
+        "rows": [
+            {
+                "line": row.line,
+                "action_label": str(row.action_label),
+                "reference": row.reference,
+                "department": row.department,
+                "title": row.title,
+                "applicant_display": row.applicant_display,
+                "requested_display": row.requested_display,
+            }
+            for row in report.planned[:PREVIEW_ROWS]
+        ],
+    }

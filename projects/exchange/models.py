@@ -25,7 +25,7 @@ class ImportJob(models.Model):
     status = models.CharField(
         _("statut"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.CHECK_PENDING
     )
-    # The report's summary, its first problems and its counts (projects.exchange.jobs.report_data).
+    # The report's summary, its first problems and its counts (projects.exchange.import_report.report_data).
     report = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
