@@ -17,7 +17,9 @@ class ReviewsConfig(AppConfig):
     def ready(self):
         from fipe.demo import add_demo_step
         from fipe.navigation import add_nav_item
+        from projects.awards.approval import set_proposal_source
         from projects.tabs import Tab, add_summary_rule, add_tab
+        from reviews.committee.approval import proposals_to_approve
         from reviews.committee.views import committee_tab_context
         from reviews.demo import load_reviews_and_committees
         from reviews.instruction.views import instruction_tab_context
@@ -37,6 +39,8 @@ class ReviewsConfig(AppConfig):
             )
         )
         add_tab(Tab("comite", _("Comité"), "reviews/committee/_tab_committee.html", committee_tab_context, order=40))
+        # The region's approval screen lists the committees' proposals.
+        set_proposal_source(proposals_to_approve)
         # An instructor who has not declared the absence of a conflict sees only the file's summary.
         add_summary_rule(full_file_hidden)
         add_demo_step(load_reviews_and_committees, order=40)

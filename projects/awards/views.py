@@ -1,96 +1,35 @@
-"""Approval of the laureates, awards and their funding lines, and the funding dashboard of a call."""
+"""Awards and their funding lines, and the funding dashboard of a call (its approval: `approval_views`)."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Prefetch, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from departments.enums import Action
-from departments.models import Department
 from departments.permissions import get_scope
-from fipe.web import breadcrumb, next_or, posted_data
+from fipe.web import breadcrumb, next_or
 from projects.awards.charts import Series, stacked_bars
-from projects.awards.dashboard import approval_envelopes, call_dashboard, selection_by_year
-from projects.awards.forms import (
-    CommitmentForm,
-    PaymentForm,
-    ProposalRowForm,
-    ProposalRowInputs,
-    RejectForm,
-    proposal_row_inputs,
-    selection_matches,
-    sign_selection,
-)
-from projects.awards.services import approve_selection, record_payment, reject_application, set_commitment_number
+from projects.awards.dashboard import call_dashboard
+from projects.awards.forms import CommitmentForm, PaymentForm
+from projects.awards.permissions import can_manage_award, visible_call
+from projects.awards.services import record_payment, set_commitment_number
 from projects.enums import Funder, Status
-from projects.exceptions import DomainError, SelectionRefused
+from projects.exceptions import DomainError
 from projects.followup.dashboard import funder_year_table
 from projects.followup.schedule import followups
 from projects.models import Application, Award, Call, FundingLine, Payment, Recovery
 from projects.money import format_euros, requires_convention
 from projects.shortcuts import visible_application
-from projects.workflow import TRANSITIONS
-from reviews.enums import ProposalDecision, ReviewerKind
-from reviews.models import CommitteeProposal, Review
 
-# Permission rules -------------------------------------------------------------
-
-
-def approval_department_ids(user, call: Call) -> frozenset[int]:
-    """The departments of the call's region where the user may approve or reject (Action.APPROVE).
-
-    In practice the regional prefecture's approvers: the whole region.
-    """
-    ids = get_scope(user).department_ids(Action.APPROVE)
-    if not ids:
-        return frozenset()
-    return frozenset(Department.objects.filter(region_id=call.region_id, pk__in=ids).values_list("pk", flat=True))
-
-
-def can_manage_award(user, application: Application) -> bool:
-    """Commitment numbers and payments are recorded by those who approve in the application's department."""
-    return get_scope(user).can(Action.APPROVE, application.department_id)
-
-
-def visible_call(user, reference: str) -> Call:
-    """A call of a region where the user sees at least one department; any other answers 404."""
-    return get_object_or_404(Call.objects.visible_to(user).select_related("region"), reference=reference)
-
-
-# Lists of calls (the entries of the menu) ---------------------------------------
-
-
-@require_GET
-def approval_calls(request):
-    scope = get_scope(request.user)
-    ids = scope.department_ids(Action.APPROVE)
-    if not ids:
-        raise PermissionDenied
-    waiting = (
-        Application.objects.filter(call=OuterRef("pk"), status=Status.PROPOSED, department_id__in=ids)
-        .order_by()
-        .values("call")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    calls = (
-        Call.objects.filter(region__departments__in=ids)
-        .distinct()
-        .select_related("region")
-        .annotate(waiting=Coalesce(Subquery(waiting), 0))
-    )
-    return render(request, "projects/awards/approval_calls.html", {"calls": calls})
+# The calls' list (the entry of the menu) -----------------------------------------
 
 
 @require_GET
@@ -102,219 +41,6 @@ def funding_calls(request):
 
 
 # Approval screen -----------------------------------------------------------------
-
-
-@dataclass
-class ProposalRow:
-    proposal: CommitteeProposal
-    application: Application
-    # None on a blank screen: the inputs are then prefilled without building a form (see RowInput).
-    form: ProposalRowForm | None
-    inputs: ProposalRowInputs
-    # The Caf's review, then the DDETS's (None when missing), for the table's two columns.
-    opinions: list[Review | None]
-    detail_url: str
-    reject_url: str
-
-
-def _reference_urls(name: str, key: str, **kwargs) -> Callable[[str], str]:
-    """The URL `name` of an application reference passed as `key`, reversing the pattern only once.
-
-    The approval screen links a few hundred rows; reverse() per link was a tenth of its time.
-    References are slugs, which a URL carries as they are.
-    """
-    marker = "application-reference"
-    pattern = reverse(name, kwargs={**kwargs, key: marker})
-    before, after = pattern.split(marker)
-    return lambda reference: f"{before}{reference}{after}"
-
-
-def _proposal_rows(call: Call, department_ids, data=None) -> list[ProposalRow]:
-    proposals = (
-        CommitteeProposal.objects.filter(
-            application__call=call,
-            application__department_id__in=department_ids,
-            application__status=Status.PROPOSED,
-            decision=ProposalDecision.PROPOSED,
-        )
-        .select_related("application__department", "application__applicant", "meeting")
-        .prefetch_related("amounts", Prefetch("application__reviews", queryset=Review.objects.order_by("kind")))
-        .order_by("application__department__code", "rank", "application__reference")
-    )
-    years = call.programme_years
-    detail_url = _reference_urls("projects:application_detail", "reference")
-    reject_url = _reference_urls("projects:approval_reject", "application", reference=call.reference)
-    rows = []
-    for proposal in proposals:
-        proposal.application.call = call
-        prefix = f"p{proposal.application.pk}"
-        proposed = {amount.year: amount.amount for amount in proposal.amounts.all()}
-        form = None if data is None else ProposalRowForm(data, prefix=prefix, years=years, proposed=proposed)
-        inputs = proposal_row_inputs(form, prefix=prefix, years=years, proposed=proposed)
-        reviews = {review.kind: review for review in proposal.application.reviews.all()}
-        opinions = [reviews.get(ReviewerKind.CAF), reviews.get(ReviewerKind.DDETS)]
-        reference = proposal.application.reference
-        rows.append(
-            ProposalRow(
-                proposal, proposal.application, form, inputs, opinions, detail_url(reference), reject_url(reference)
-            )
-        )
-    return rows
-
-
-def _stray_references(request, call: Call, rows: list[ProposalRow]) -> list[str]:
-    """The files selected in the post that are not waiting on this screen: no longer proposed, or forged.
-
-    Each is named by its reference where the user may see it, by the id posted otherwise.
-    """
-    waiting = {str(row.application.pk) for row in rows}
-    posted = {key.removeprefix("p").removesuffix("-selected") for key in request.POST if key.endswith("-selected")}
-    posted |= {request.POST.get("approve_one", "")} - {""}
-    strays = sorted(posted - waiting)
-    ids = [int(pk) for pk in strays if pk.isdigit() and len(pk) < 12]
-    known = {
-        str(pk): ref
-        for pk, ref in Application.objects.visible_to(request.user).filter(pk__in=ids).values_list("pk", "reference")
-    }
-    return [known.get(pk, f"n° {pk[:20]}") for pk in strays]
-
-
-def approval(request, reference):
-    """The proposals waiting for the regional approver; a selection is checked, then committed on confirmation."""
-    call = visible_call(request.user, reference)
-    department_ids = approval_department_ids(request.user, call)
-    if not department_ids:
-        raise PermissionDenied
-    rows = _proposal_rows(call, department_ids, posted_data(request))
-    chosen, failures, step = [], [], None
-    if request.method == "POST":
-        one = request.POST.get("approve_one")
-        action = "check" if one else request.POST.get("action", "")
-        chosen = [row for row in rows if (str(row.application.pk) == one if one else row.form.is_selected)]
-        strays = _stray_references(request, call, rows)
-        valid = all(row.form.is_valid() for row in chosen)
-        selection = [(row.application, row.form.amounts()) for row in chosen if row.form.is_valid()]
-        if strays:
-            failures = [(reference, _("ce dossier n’est pas en attente de validation.")) for reference in strays]
-        elif not valid:
-            messages.error(request, _("Corrigez les montants signalés dans le tableau."))
-        elif action in ("check", "approve") and not selection:
-            messages.error(request, _("Sélectionnez au moins un dossier à retenir."))
-        elif action in ("check", "approve"):
-            step = "confirm"
-        elif action == "confirm":
-            if not selection_matches(request.POST.get("token", ""), selection, user=request.user):
-                changed = ", ".join(application.reference for application, _amounts in selection) or _("aucun")
-                failures = [(changed, _("la sélection a changé depuis sa vérification : vérifiez-la de nouveau."))]
-            else:
-                try:
-                    awards = approve_selection(applications_amounts=selection, by=request.user)
-                except SelectionRefused as error:
-                    failures = error.failures
-                except DomainError as error:
-                    messages.error(request, error.message)
-                else:
-                    messages.success(request, _approved_message(awards))
-                    return redirect("projects:approval", reference=call.reference)
-    selection = [(row.application, row.form.amounts()) for row in chosen if row.form.is_valid()]
-    envelopes = [
-        row
-        for row in approval_envelopes(call_dashboard(call), selection)
-        if row.department_id is None or row.department_id in department_ids
-    ]
-    context = {
-        "call": call,
-        "years": call.programme_years,
-        "envelopes": envelopes,
-        "selection_total": sum((sum(amounts.values(), Decimal("0")) for _a, amounts in selection), Decimal("0")),
-        "selection_count": len(selection),
-        "rows": rows,
-        "failures": failures,
-        "page_errors": bool(failures),
-        "breadcrumb_data": breadcrumb(
-            call.reference, (_("Validation des lauréats"), reverse("projects:approval_calls"))
-        ),
-    }
-    if step == "confirm":
-        context.update(
-            chosen=chosen,
-            chosen_ids={row.application.pk for row in chosen},
-            by_year=selection_by_year(call, selection),
-            token=sign_selection(selection, user=request.user),
-            exceeded=any(row.exceeded for row in envelopes),
-        )
-        return render(request, "projects/awards/approval_confirm.html", context)
-    context.update(not_proposed=_not_proposed(call, department_ids), waiting_total=_waiting_total(rows))
-    return render(request, "projects/awards/approval.html", context)
-
-
-def _approved_message(awards) -> str:
-    total = sum((award.total for award in awards), Decimal("0"))
-    return ngettext(
-        "%(count)d dossier retenu comme lauréat (%(references)s), pour %(total)s.",
-        "%(count)d dossiers retenus comme lauréats (%(references)s), pour %(total)s.",
-        len(awards),
-    ) % {
-        "count": len(awards),
-        "references": ", ".join(award.application.reference for award in awards),
-        "total": format_euros(total),
-    }
-
-
-def _waiting_total(rows) -> Decimal:
-    return sum((row.proposal.proposed_total for row in rows), Decimal("0"))
-
-
-def _not_proposed(call: Call, department_ids) -> list[Application]:
-    """The files the committees did not propose, which the approver may only reject."""
-    not_proposed = list(
-        Application.objects.filter(call=call, department_id__in=department_ids, status=Status.NOT_PROPOSED)
-        .select_related("department", "applicant", "proposal")
-        .order_by("department__code", "reference")
-    )
-    detail_url = _reference_urls("projects:application_detail", "reference")
-    reject_url = _reference_urls("projects:approval_reject", "application", reference=call.reference)
-    for application in not_proposed:
-        application.detail_url = detail_url(application.reference)
-        application.reject_url = reject_url(application.reference)
-    return not_proposed
-
-
-def reject(request, reference, application):
-    call = visible_call(request.user, reference)
-    application = get_object_or_404(
-        Application.objects.visible_to(request.user).select_related("department", "applicant", "proposal"),
-        call=call,
-        reference=application,
-    )
-    if not get_scope(request.user).can(Action.APPROVE, application.department_id):
-        raise PermissionDenied
-    if application.status not in TRANSITIONS["reject"].sources:
-        messages.error(
-            request,
-            _("Le dossier %(reference)s ne peut plus être rejeté (statut « %(status)s »).")
-            % {"reference": application.reference, "status": application.get_status_display()},
-        )
-        return redirect("projects:approval", reference=call.reference)
-    form = RejectForm(posted_data(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            reject_application(application=application, by=request.user, reason=form.cleaned_data["reason"])
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Le dossier %(reference)s est rejeté.") % {"reference": application.reference})
-            return redirect("projects:approval", reference=call.reference)
-    breadcrumb_data = breadcrumb(
-        _("Rejet de %(reference)s") % {"reference": application.reference},
-        (_("Validation des lauréats"), reverse("projects:approval_calls")),
-        (call.reference, reverse("projects:approval", args=[call.reference])),
-    )
-    return render(
-        request,
-        "projects/awards/approval_reject.html",
-        {"call": call, "application": application, "form": form, "breadcrumb_data": breadcrumb_data},
-    )
 
 
 # Award and funding lines --------------------------------------------------------

@@ -26,14 +26,13 @@ from departments.permissions import get_scope
 from projects.enums import CallStatus
 from projects.exceptions import DomainError
 from projects.exchange.exports import awards_of, export_filename
+from projects.exchange.formats import SPREADSHEET_FORMATS
+from projects.exchange.import_report import PREVIEW_ROWS
 from projects.exchange.imports import write_applications, write_template
-from projects.exchange.jobs import BACKGROUND_ROWS, PREVIEW_ROWS, confirm_import_job, estimated_rows, start_import_job
+from projects.exchange.jobs import BACKGROUND_ROWS, confirm_import_job, estimated_rows, start_import_job
 from projects.exchange.models import ImportJob
 from projects.exchange.opendata import FunderIdentityMissing, scdl_filename, write_scdl
-from projects.exchange.resources import SPREADSHEET_FORMATS, ApplicationResource, AwardResource, awards_file
-from projects.exchange.results import publish_results
-from projects.exchange.spreadsheets import (
-    FORMATS,
+from projects.exchange.reading import (
     MAX_CELLS,
     MAX_ROWS,
     MAX_UPLOAD_BYTES,
@@ -41,6 +40,9 @@ from projects.exchange.spreadsheets import (
     UnreadableFile,
     file_format,
 )
+from projects.exchange.resources import ApplicationResource, AwardResource, awards_file
+from projects.exchange.results import publish_results
+from projects.exchange.spreadsheets import FORMATS
 from projects.exchange.views import attachment
 from projects.journal.models import JournalAct
 from projects.journal.services import record

@@ -10,16 +10,14 @@ from django.utils.translation import gettext as _
 
 from projects.enums import ImportStatus
 from projects.exceptions import DomainError
-from projects.exchange.imports import ImportReport
 from projects.exchange.models import ImportJob
-from projects.exchange.spreadsheets import MAX_UNCOMPRESSED_BYTES, UnreadableFile, file_format
+from projects.exchange.reading import MAX_UNCOMPRESSED_BYTES, UnreadableFile, file_format
+from projects.exchange.tasks import run_import_job
 from projects.models import Call
 
 # Above this many rows a file is checked and imported by the task worker: a request stays short
 # (gunicorn kills a worker after 30 s) and no page lists tens of thousands of rows.
 BACKGROUND_ROWS = 2000
-# The preview and the reports list this many rows and problems, then say how many more there are.
-PREVIEW_ROWS = 200
 _ROW_MARKERS = {"xlsx": b"<row ", "ods": b"<table:table-row"}
 
 
@@ -51,33 +49,8 @@ def estimated_rows(content: bytes, filename: str) -> int:
         return 0
 
 
-def report_data(report: ImportReport) -> dict:
-    """What the job's page shows of a report: its summary, its first problems and rows, its counts."""
-    return {
-        "summary": report.summary(),
-        "saved": report.saved,
-        "problem_count": len(report.problems),
-        "problems": [str(problem) for problem in report.problems[:PREVIEW_ROWS]],
-        "row_count": len(report.planned),
-        "rows": [
-            {
-                "line": row.line,
-                "action_label": str(row.action_label),
-                "reference": row.reference,
-                "department": row.department,
-                "title": row.title,
-                "applicant_display": row.applicant_display,
-                "requested_display": row.requested_display,
-            }
-            for row in report.planned[:PREVIEW_ROWS]
-        ],
-    }
-
-
 def start_import_job(*, call: Call, by, content: bytes, filename: str) -> ImportJob:
     """Store the file and ask the task worker to check it; nothing is imported before confirmation."""
-    from projects.exchange.tasks import run_import_job
-
     job = ImportJob(call=call, requested_by=by, filename=filename[:255], rows=estimated_rows(content, filename))
     job.file.save(f"import-{call.reference}.{file_format(filename)}", ContentFile(content), save=False)
     job.save()
@@ -87,8 +60,6 @@ def start_import_job(*, call: Call, by, content: bytes, filename: str) -> Import
 
 def confirm_import_job(*, job: ImportJob, by) -> ImportJob:
     """The administrator confirms a checked file: the task worker imports it (checking it again)."""
-    from projects.exchange.tasks import run_import_job
-
     if job.requested_by_id != by.pk:
         raise DomainError(_("Seule la personne qui a envoyé le fichier peut en confirmer l’import."))
     if not ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKED).update(status=ImportStatus.IMPORT_PENDING):

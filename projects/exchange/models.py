@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from projects.enums import UNFINISHED_IMPORT_STATUSES, ImportStatus
-from projects.models import Call
 
 IMPORT_STALE_AFTER = datetime.timedelta(minutes=15)
 
@@ -17,7 +16,7 @@ class ImportJob(models.Model):
     """A file of more than BACKGROUND_ROWS rows, checked then (on confirmation) imported by the
     task worker: the same Resource as the admin's screens and the command, out of any request."""
 
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="import_jobs")
+    call = models.ForeignKey("projects.Call", on_delete=models.CASCADE, related_name="import_jobs")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     file = models.FileField(upload_to="imports/", blank=True)
     filename = models.CharField(_("fichier"), max_length=255)
@@ -25,7 +24,7 @@ class ImportJob(models.Model):
     status = models.CharField(
         _("statut"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.CHECK_PENDING
     )
-    # The report's summary, its first problems and its counts (projects.exchange.jobs.report_data).
+    # The report's summary, its first problems and its counts (projects.exchange.import_report.report_data).
     report = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -6,179 +6,42 @@ these classes, so that they can never disagree.
 
 Import: one widget per column turns a cell into a value or a French message; the Resource
 collects them row by row, then hands the whole file to the services of
-projects.exchange.imports (cross-row rules, references, submission through the workflow).
+projects.exchange.import_rules (cross-row rules, references, submission through the workflow).
 Export: the rows come from the one query of projects.exchange.exports, the files from the
 writers of projects.exchange.spreadsheets (euro formats, column widths, totals row).
+The library reaches our readers and writers through projects.exchange.formats.
 """
 
 from collections import OrderedDict
-from decimal import Decimal
 
-import tablib
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
-from import_export import resources, widgets
+from import_export import resources
 from import_export.fields import Field
-from import_export.formats.base_formats import Format
 from import_export.results import RowResult
 
-from departments.models import Department
 from departments.permissions import get_scope
 from projects.enums import Category, LegalForm
 from projects.exchange.exports import award_rows, headers_for, years_of
-from projects.exchange.imports import (
-    Column,
-    ImportReport,
-    ParsedRow,
-    Problem,
-    cell_code,
-    cell_text,
-    choice_lookup,
-    columns_for,
-    department_problem,
-    match_columns,
-    normalized,
-    plan_import,
-    row_problems,
-    save_import,
+from projects.exchange.formats import FORMAT_BY_EXTENSION, ExportTable, ImportTable, import_table, read_import_file
+from projects.exchange.import_report import ImportReport, Problem
+from projects.exchange.import_rules import ParsedRow, cell_text, match_columns, plan_import, row_problems, save_import
+from projects.exchange.imports import Column, columns_for
+from projects.exchange.reading import UnreadableFile
+from projects.exchange.widgets import (
+    AmountWidget,
+    ChoiceLabelWidget,
+    CodeWidget,
+    DepartmentWidget,
+    ModelFieldWidget,
+    UpperCodeWidget,
+    YearAmountWidget,
+    YesNoWidget,
 )
-from projects.exchange.spreadsheets import FORMATS, UnreadableFile, file_format, read_table, write_table
 from projects.models import Applicant, Application, Award, Call
-from projects.money import check_year_amounts, parse_amount
 
-TRUE_WORDS = {"oui", "o", "vrai", "true", "1", "x"}
-FALSE_WORDS = {"non", "n", "faux", "false", "0", ""}
-
-
-# Widgets: one cell → one value, or ValueError with the French message -----------------------------
-
-
-class ModelFieldWidget(widgets.Widget):
-    """Text checked by the model field's own rules (length, format, required, choices)."""
-
-    def __init__(self, model, name: str):
-        super().__init__()
-        self.field = model._meta.get_field(name)
-
-    def prepare(self, value) -> str:
-        return cell_text(value)
-
-    def clean(self, value, row=None, **kwargs):
-        try:
-            return self.field.clean(self.prepare(value), None)
-        except ValidationError as error:
-            raise ValueError(" ".join(error.messages)) from None
-
-
-class CodeWidget(ModelFieldWidget):
-    """A code a spreadsheet may have turned into a number (9100 for 09100): leading zeros restored."""
-
-    def __init__(self, model, name: str, width: int):
-        super().__init__(model, name)
-        self.width = width
-
-    def prepare(self, value) -> str:
-        return cell_code(value, self.width)
-
-
-class UpperCodeWidget(ModelFieldWidget):
-    def prepare(self, value) -> str:
-        return cell_text(value).upper()
-
-
-class ChoiceLabelWidget(widgets.Widget):
-    """A choice given by its label, one of its parts (« CCAS » for « CCAS/CIAS ») or its code,
-    compared without accents or case."""
-
-    def __init__(self, choices, what: str):
-        super().__init__()
-        self.choices = choices
-        self.what = what
-        self.lookup = choice_lookup(choices)
-
-    def clean(self, value, row=None, **kwargs):
-        text = cell_text(value)
-        if not text:
-            raise ValueError(_("Ce champ est obligatoire."))
-        choice = self.lookup.get(normalized(text))
-        if choice is None:
-            raise ValueError(
-                _("%(what)s inconnue « %(value)s ». Valeurs possibles : %(choices)s.")
-                % {"what": self.what, "value": text, "choices": ", ".join(str(label) for _value, label in self.choices)}
-            )
-        return choice
-
-
-class YesNoWidget(widgets.Widget):
-    def clean(self, value, row=None, **kwargs):
-        if isinstance(value, bool):
-            return value
-        word = normalized(cell_text(value))
-        if word in TRUE_WORDS:
-            return True
-        if word in FALSE_WORDS:
-            return False
-        raise ValueError(_("Indiquez « oui » ou « non » (et non « %(value)s »).") % {"value": cell_text(value)})
-
-
-class AmountWidget(ModelFieldWidget):
-    """A required amount as French users type it (projects.money.parse_amount), within the model
-    field's rules."""
-
-    def clean(self, value, row=None, **kwargs):
-        if cell_text(value) == "":
-            raise ValueError(_("Ce champ est obligatoire."))
-        try:
-            amount = parse_amount(value)
-        except ValueError as error:
-            raise ValueError(_("Montant incorrect : %(error)s.") % {"error": error}) from None
-        try:
-            return self.field.clean(amount, None)
-        except ValidationError as error:
-            raise ValueError(" ".join(error.messages)) from None
-
-
-class YearAmountWidget(widgets.Widget):
-    """The amount requested for one programme year, by the one per-year check (projects.money);
-    an empty cell is 0 (nothing requested that year)."""
-
-    def __init__(self, *, call: Call, year: int):
-        super().__init__()
-        self.years = call.programme_years
-        self.year = year
-
-    def clean(self, value, row=None, **kwargs):
-        checked = check_year_amounts(
-            {self.year: value if isinstance(value, Decimal) else cell_text(value)}, years=self.years
-        )
-        if checked.problems:
-            raise ValueError(checked.problems[self.year])
-        return checked.amounts.get(self.year, Decimal("0"))
-
-
-class DepartmentWidget(widgets.Widget):
-    """An INSEE department code (« 9 » for « 09 »), of the call's region, where the user may file."""
-
-    def __init__(self, *, call: Call, scope):
-        super().__init__()
-        self.call = call
-        self.scope = scope
-        self.departments = {department.code: department for department in Department.objects.all()}
-
-    def clean(self, value, row=None, **kwargs):
-        code = cell_code(value, 2).upper()
-        if len(code) == 1 and code.isdigit():
-            code = code.zfill(2)
-        if not code:
-            raise ValueError(_("Ce champ est obligatoire."))
-        department = self.departments.get(code)
-        if department is None:
-            raise ValueError(_("Département inconnu « %(code)s » (code INSEE attendu).") % {"code": code})
-        problem = department_problem(call=self.call, scope=self.scope, department=department)
-        if problem:
-            raise ValueError(problem)
-        return department
+# Columns: one widget per column (projects.exchange.widgets) -------------------------------------
 
 
 def _widget(column: Column, *, call: Call, scope):
@@ -215,42 +78,9 @@ def _field(column: Column, *, call: Call, scope) -> Field:
 # Import -----------------------------------------------------------------------------------------
 
 
-class ImportTable(tablib.Dataset):
-    """The rows under the header of an import file, and the line (as a spreadsheet numbers it) of
-    the header, so that every problem names the line people see."""
-
-    header_line = 1
-
-
-def import_table(rows: list[list]) -> ImportTable:
-    """The dataset of a file's rows: the first non-empty row gives the headers."""
-    table = ImportTable()
-    header_index = next((index for index, row in enumerate(rows) if any(cell_text(cell) for cell in row)), None)
-    if header_index is None:
-        return table
-    headers = [cell_text(cell) for cell in rows[header_index]]
-    while headers and not headers[-1]:
-        headers.pop()
-    width = len(headers)
-    table.header_line = header_index + 1
-    body = rows[header_index + 1 :]
-    for row in body:
-        row = list(row[:width])
-        row.extend([""] * (width - len(row)))
-        table.append(row)
-    table.headers = headers
-    return table
-
-
-def read_import_file(content: bytes, filename: str) -> ImportTable:
-    """UnreadableFile for a file of another kind, unreadable or beyond the import's limits."""
-    file_format(filename)
-    return import_table(read_table(content, filename))
-
-
 class ApplicantResource(resources.ModelResource):
     """The applicant's columns of the import file. Applicants are matched by SIRET, which the
-    services of projects.exchange.imports do over the whole file at once."""
+    services of projects.exchange.import_rules do over the whole file at once."""
 
     class Meta:
         model = Applicant
@@ -458,72 +288,7 @@ def run_import(resource: ApplicationResource, table: ImportTable, *, dry_run: bo
     return resource.report
 
 
-# Formats the admin offers: our readers and writers behind the library's format interface ---------------
-
-
-class SpreadsheetFormat(Format):
-    """CSV (French: « ; », decimal comma, BOM), XLSX or ODS, read with the import's limits and
-    written with euro amounts, column widths and a totals row (projects.exchange.spreadsheets)."""
-
-    extension = ""
-
-    def __init__(self, encoding=None):
-        # Our CSV reader finds the encoding itself (UTF-8 with or without BOM, or Windows-1252).
-        self.encoding = encoding
-
-    def get_title(self):
-        return self.extension.upper()
-
-    def get_extension(self):
-        return self.extension
-
-    def get_content_type(self):
-        return FORMATS[self.extension]
-
-    def can_import(self):
-        return True
-
-    def can_export(self):
-        return True
-
-    def create_dataset(self, in_stream):
-        return import_table(read_table(in_stream, f"fichier.{self.extension}"))
-
-    def export_data(self, dataset, **kwargs):
-        return write_table(
-            dataset.headers,
-            dataset,
-            fmt=self.extension,
-            title=dataset.title or "",
-            text_columns=getattr(dataset, "text_columns", frozenset()),
-            totals=getattr(dataset, "totals", False),
-        )
-
-
-class CSVFormat(SpreadsheetFormat):
-    extension = "csv"
-
-
-class XLSXFormat(SpreadsheetFormat):
-    extension = "xlsx"
-
-
-class ODSFormat(SpreadsheetFormat):
-    extension = "ods"
-
-
-SPREADSHEET_FORMATS = [CSVFormat, XLSXFormat, ODSFormat]
-FORMAT_BY_EXTENSION = {format_class.extension: format_class for format_class in SPREADSHEET_FORMATS}
-
-
 # Export -----------------------------------------------------------------------------------------
-
-
-class ExportTable(tablib.Dataset):
-    """The rows of an export and how workbooks show them (text columns, totals row)."""
-
-    text_columns: frozenset[int] = frozenset()
-    totals = False
 
 
 class AwardResource(resources.ModelResource):

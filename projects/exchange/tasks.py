@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from projects.enums import ImportStatus
-from projects.exchange.jobs import report_data
+from projects.exchange.import_report import report_data
 from projects.exchange.models import ImportJob
 from projects.exchange.resources import import_applications
 

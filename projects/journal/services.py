@@ -11,6 +11,8 @@ from rfc3161_client import PKIStatus, TimestampRequestBuilder, TimeStampResponse
 
 from projects.journal.models import GENESIS_HASH, JournalAct, JournalEntry, JournalHead, to_json
 
+APPLICATION_LABEL = "projects.Application"
+
 
 def _entry(*, actor, act, at, data, object_type="", object_id="", object_repr="", application_id=None) -> JournalEntry:
     # A user, an applicant's e-mail address (they have no account), or None for the system.
@@ -29,11 +31,10 @@ def _entry(*, actor, act, at, data, object_type="", object_id="", object_repr=""
 
 
 def _object_fields(obj: models.Model | None) -> dict:
-    from projects.models import Application
-
     if obj is None:
         return {}
-    is_application = isinstance(obj, Application)
+    # By its label, not its class: projects.models records its transitions here, so this module does not import it.
+    is_application = obj._meta.label == APPLICATION_LABEL
     return {
         "object_type": obj._meta.label,
         "object_id": str(obj.pk),
@@ -86,7 +87,7 @@ def record_transitions(changes, references: dict[int, str]) -> list[JournalEntry
                 act=JournalAct.TRANSITION,
                 at=now,
                 data=transition_data(change),
-                object_type="projects.Application",
+                object_type=APPLICATION_LABEL,
                 object_id=str(change.application_id),
                 object_repr=references[change.application_id],
                 application_id=change.application_id,

@@ -36,7 +36,6 @@ from projects.exchange.opendata import FUNDER_CHOICES, SCDL_COLUMNS, FunderIdent
 from projects.exchange.results import call_results
 from projects.models import Application, Call, DecisionLetter, FundingLine
 from projects.permissions import may_download_open_data
-from reviews.models import Review
 
 
 def reference_parameter(description: str, example: str) -> OpenApiParameter:
@@ -156,12 +155,14 @@ class ApplicationDetail(ApiView, generics.RetrieveAPIView):
     lookup_field = "reference"
 
     def get_queryset(self):
+        # The reviews' model belongs to the app that instructs the files, which `projects` does not import.
+        reviews = Application._meta.get_field("reviews").related_model.objects.submitted().order_by("kind")
         return (
             Application.objects.visible_to(self.request.user)
             .select_related("call", "department", "applicant", "proposal__meeting", "award")
             .prefetch_related(
                 "requested_amounts",
-                Prefetch("reviews", queryset=Review.objects.submitted().order_by("kind")),
+                Prefetch("reviews", queryset=reviews),
                 "proposal__amounts",
                 *AWARD_PREFETCHES,
                 Prefetch("letters", queryset=DecisionLetter.objects.order_by("kind", "version")),

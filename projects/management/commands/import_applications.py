@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from projects.exchange.imports import write_applications, write_template
+from projects.exchange.reading import UnreadableFile, file_format
 from projects.exchange.resources import import_applications
-from projects.exchange.spreadsheets import UnreadableFile, file_format
 from projects.management.commands._calls import get_call, write_output
 from projects.models import Call
 

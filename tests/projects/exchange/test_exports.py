@@ -14,8 +14,8 @@ from odf.table import Table, TableCell, TableColumn, TableRow
 from departments.enums import OrganisationKind, Role
 from departments.models import Region
 from projects.exchange.exports import awards_of
+from projects.exchange.reading import read_table
 from projects.exchange.resources import awards_file as write_awards
-from projects.exchange.spreadsheets import read_table
 from projects.models import Award
 from tests.departments.factories import administrator, caf_instructor, member, regional_approver
 from tests.projects.exchange.factories import laureate, with_commitments_payment_and_letter

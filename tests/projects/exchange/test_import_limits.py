@@ -14,11 +14,12 @@ from odf.text import P
 
 from projects.enums import ImportStatus, Status
 from projects.exchange import admin as exchange_admin
-from projects.exchange import spreadsheets
+from projects.exchange import reading
 from projects.exchange.jobs import estimated_rows, start_import_job
 from projects.exchange.models import ImportJob
+from projects.exchange.reading import UnreadableFile, read_table
 from projects.exchange.resources import import_applications
-from projects.exchange.spreadsheets import UnreadableFile, read_table, write_table
+from projects.exchange.spreadsheets import write_table
 from projects.models import Application
 from tests.departments.factories import administrator
 from tests.projects.exchange.test_imports import example, table
@@ -69,7 +70,7 @@ def test_an_ods_cell_repeated_across_the_sheet_is_refused():
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "ods"])
 def test_a_file_beyond_the_row_limit_is_refused_with_the_limits(monkeypatch, fmt):
-    monkeypatch.setattr(spreadsheets, "MAX_ROWS", 11)
+    monkeypatch.setattr(reading, "MAX_ROWS", 11)
     content = write_table(["A", "B"], [[f"ligne {n}", "x"] for n in range(11)], fmt=fmt, title="T")
     with pytest.raises(UnreadableFile) as refused:
         read_table(content, f"f.{fmt}")
@@ -82,14 +83,14 @@ def test_a_file_beyond_the_row_limit_is_refused_with_the_limits(monkeypatch, fmt
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "ods"])
 def test_a_file_beyond_the_cell_limit_is_refused(monkeypatch, fmt):
-    monkeypatch.setattr(spreadsheets, "MAX_CELLS", 50)
+    monkeypatch.setattr(reading, "MAX_CELLS", 50)
     content = write_table([f"C{n}" for n in range(10)], [["x"] * 10] * 5, fmt=fmt, title="T")
     with pytest.raises(UnreadableFile, match="dépasse les limites"):
         read_table(content, f"f.{fmt}")
 
 
 def test_a_workbook_that_inflates_beyond_the_limit_is_refused_before_it_is_read(monkeypatch):
-    monkeypatch.setattr(spreadsheets, "MAX_UNCOMPRESSED_BYTES", 10_000)
+    monkeypatch.setattr(reading, "MAX_UNCOMPRESSED_BYTES", 10_000)
     content = write_table(["A"], [["x" * 100]] * 200, fmt="xlsx", title="T")
     assert len(content) < 10_000
     with pytest.raises(UnreadableFile, match="dépasse les limites"):
@@ -97,7 +98,7 @@ def test_a_workbook_that_inflates_beyond_the_limit_is_refused_before_it_is_read(
 
 
 def test_the_import_reports_the_limit_as_a_file_problem(db, monkeypatch):
-    monkeypatch.setattr(spreadsheets, "MAX_ROWS", 2)
+    monkeypatch.setattr(reading, "MAX_ROWS", 2)
     call = CallFactory()
     rows = table(example(call), example(call, SIRET=valid_siret(5001)))
     content = write_table(rows[0], rows[1:], fmt="csv", title="T")

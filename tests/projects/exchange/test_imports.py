@@ -12,8 +12,9 @@ from odf.text import P
 from departments.models import Department
 from projects.enums import Category, LegalForm, Status
 from projects.exchange.imports import columns_for, write_applications, write_template
+from projects.exchange.reading import read_table
 from projects.exchange.resources import import_applications
-from projects.exchange.spreadsheets import read_table, write_table
+from projects.exchange.spreadsheets import write_table
 from projects.models import Applicant, Application, ReferenceCounter, RequestedAmount, StatusChange
 from tests.departments.factories import administrator, caf_instructor
 from tests.projects.factories import ApplicantFactory, ApplicationFactory, CallFactory, valid_siret

@@ -1,0 +1,41 @@
+"""Arrows run from `reviews` to `projects`, never back: `projects` fills no import of `reviews`.
+
+What `projects` shows of the reviews (tabs, the approval screen's proposals, the work queue) the
+reviews app registers in its `ready()`.
+"""
+
+import ast
+from pathlib import Path
+
+import projects
+
+PROJECTS_ROOT = Path(projects.__file__).parent
+DYNAMIC = ("import_module", "__import__")
+
+
+def imported_modules(tree: ast.AST) -> list[str]:
+    """The modules a file imports, by statement or by `import_module("…")` / `__import__("…")`."""
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names.append(node.module or "")
+        elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in DYNAMIC:
+            first = node.args[0] if node.args else None
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                names.append(first.value)
+    return names
+
+
+def test_the_scan_sees_every_kind_of_import():
+    tree = ast.parse("import reviews.models\nfrom reviews import enums\nimportlib.import_module('reviews.demo')\n")
+    assert imported_modules(tree) == ["reviews.models", "reviews", "reviews.demo"]
+
+
+def test_projects_imports_nothing_of_reviews():
+    sources = list(PROJECTS_ROOT.rglob("*.py"))
+    assert len(sources) > 100
+    for path in sources:
+        for name in imported_modules(ast.parse(path.read_text())):
+            assert name.split(".")[0] != "reviews", f"{path.relative_to(PROJECTS_ROOT)} imports {name}"
