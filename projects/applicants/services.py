@@ -12,20 +12,22 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from departments.enums import Action, OrganisationKind
-from departments.models import Department, Organisation
+from departments.enums import Action
+from departments.models import Department
 from departments.permissions import get_scope
-from fipe.pdf import render_pdf
+from projects.applicants.acknowledgement import (
+    acknowledgement_filename,
+    acknowledgement_sources,
+    make_acknowledgement,
+    service_in_charge,
+)
 from projects.applicants.models import (
     SIGN_IN_LINK_LIFETIME,
-    Acknowledgement,
     CoContact,
     InformationRequest,
     RequiredDocument,
@@ -34,7 +36,6 @@ from projects.applicants.models import (
 )
 from projects.enums import OPEN_STATUSES, PUBLIC_STATUS_LABELS, CallStatus, Status
 from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
-from projects.letters.pipeline import french_date
 from projects.models import Applicant, Application, Attachment, Call, StatusChange
 from projects.notifications.services import Attachment as MailAttachment
 from projects.notifications.services import notify
@@ -47,8 +48,6 @@ LINKS_PER_IP = 20
 RATE_WINDOW = datetime.timedelta(minutes=30)
 # The reminder goes out this many days before a request's deadline.
 REMINDER_DAYS_BEFORE = 2
-# CRPA L231-4 3° : a request of a financial nature is deemed rejected after two months of silence.
-IMPLICIT_REJECTION_MONTHS = 2
 
 
 class SignInRefused(DomainError):
@@ -321,6 +320,9 @@ def submit_online(*, application: Application, email: str, today: datetime.date)
                 % {"pieces": ", ".join(document.label for document in missing)}
             }
         )
+    # The signatory's key is checked before anything moves: an acknowledgement that cannot be signed
+    # leaves the draft as it was.
+    sources = acknowledgement_sources(application)
     with transaction.atomic():
         locked = Application.objects.select_for_update().get(pk=application.pk)
         if locked.reference is not None:
@@ -328,87 +330,23 @@ def submit_online(*, application: Application, email: str, today: datetime.date)
         application.reference = allocate_reference(call=application.call, department=application.department)
         application.save(update_fields=["reference", "updated_at"])
         application.applicant_transition("submit", email=normalise_email(email))
-        content = render_pdf(acknowledgement_html(application))
-        make_acknowledgement(application=application, content=content)
-        notify(
-            event="application_filed_online",
-            recipients=applicant_recipients(application),
-            subject=_("Accusé de réception de votre dossier %(reference)s") % {"reference": application.reference},
-            template="projects/applicants/mail/acknowledgement",
-            context={"application": application, **service_in_charge(application)},
-            about=application,
-            attachments=[MailAttachment(acknowledgement_filename(application), content)],
-        )
-    return application
-
-
-def service_in_charge(application: Application) -> dict:
-    """The bodies that instruct the file (Caf and DDETS of its department) and the one that decides."""
-    organisations = Organisation.objects.filter(
-        Q(department_id=application.department_id, kind__in=[OrganisationKind.CAF, OrganisationKind.DDETS])
-        | Q(region_id=application.call.region_id, kind=OrganisationKind.REGIONAL_PREFECTURE)
-    ).order_by("kind", "name")
-    by_kind = {organisation.kind: organisation for organisation in organisations}
-    return {
-        "caf": by_kind.get(OrganisationKind.CAF),
-        "ddets": by_kind.get(OrganisationKind.DDETS),
-        "prefecture": by_kind.get(OrganisationKind.REGIONAL_PREFECTURE),
-    }
-
-
-def acknowledgement_filename(application: Application) -> str:
-    return f"accuse-de-reception-{application.reference}.pdf"
-
-
-def implicit_decision_date(received: datetime.date) -> datetime.date:
-    """Two months after receipt (same day of the month, or the month's last day)."""
-    month = received.month - 1 + IMPLICIT_REJECTION_MONTHS
-    year, month = received.year + month // 12, month % 12 + 1
-    for day in range(received.day, 27, -1):
+        acknowledgement = make_acknowledgement(application=application, sources=sources)
         try:
-            return datetime.date(year, month, day)
-        except ValueError:
-            continue
-    return datetime.date(year, month, received.day)
-
-
-def acknowledgement_html(application: Application) -> str:
-    received = timezone.localtime(application.submitted_at).date()
-    services = service_in_charge(application)
-    return render_to_string(
-        "projects/applicants/acknowledgement.html",
-        {
-            "application": application,
-            "applicant": application.applicant,
-            "call": application.call,
-            "region": application.call.region,
-            "prefecture": services["prefecture"],
-            "caf": services["caf"],
-            "ddets": services["ddets"],
-            "decision_reference": f"{application.reference}-AR",
-            "letter_date": french_date(received),
-            "received_on": french_date(received),
-            "received_at": timezone.localtime(application.submitted_at),
-            "implicit_decision_on": french_date(implicit_decision_date(received)),
-            "requested_rows": list(application.requested_amounts.all()),
-            "documents": list(application.attachments.filter(requirement__isnull=False)),
-        },
-    )
-
-
-def make_acknowledgement(*, application: Application, content: bytes | None = None) -> Acknowledgement:
-    """Store the acknowledgement of receipt (PDF/A-3b, rendered unless given) with its SHA-256."""
-    if content is None:
-        content = render_pdf(acknowledgement_html(application))
-    digest = hashlib.sha256(content).hexdigest()
-    acknowledgement = Acknowledgement(application=application, sha256=digest)
-    acknowledgement.file.save(acknowledgement_filename(application), ContentFile(content), save=False)
-    try:
-        acknowledgement.save()
-    except Exception:
-        acknowledgement.file.delete(save=False)
-        raise
-    return acknowledgement
+            with acknowledgement.file.open("rb") as signed:
+                content = signed.read()
+            notify(
+                event="application_filed_online",
+                recipients=applicant_recipients(application),
+                subject=_("Accusé de réception de votre dossier %(reference)s") % {"reference": application.reference},
+                template="projects/applicants/mail/acknowledgement",
+                context={"application": application, **service_in_charge(application)},
+                about=application,
+                attachments=[MailAttachment(acknowledgement_filename(application), content)],
+            )
+        except BaseException:
+            acknowledgement.file.storage.delete(acknowledgement.file.name)
+            raise
+    return application
 
 
 def withdraw_by_applicant(*, application: Application, email: str, reason: str) -> StatusChange:

@@ -74,6 +74,7 @@ class DocumentKind(models.TextChoices):
     AWARD_LETTER = "award_letter", _("Lettre d’attribution")
     REFUSAL_LETTER = "refusal_letter", _("Lettre de refus")
     MINUTES = "minutes", _("Procès-verbal du CDSF")
+    ACKNOWLEDGEMENT = "acknowledgement", _("Accusé de réception")
 
 
 def document_path(instance, filename):
