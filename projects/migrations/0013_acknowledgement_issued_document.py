@@ -5,20 +5,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0012_followup'),
+        ("projects", "0012_followup"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='acknowledgement',
-            name='document',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='acknowledgement', to='projects.issueddocument'),
+            model_name="acknowledgement",
+            name="document",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="acknowledgement",
+                to="projects.issueddocument",
+            ),
         ),
         migrations.AlterField(
-            model_name='issueddocument',
-            name='kind',
-            field=models.CharField(choices=[('award_letter', 'Lettre d’attribution'), ('refusal_letter', 'Lettre de refus'), ('minutes', 'Procès-verbal du CDSF'), ('acknowledgement', 'Accusé de réception')], max_length=20, verbose_name='type de document'),
+            model_name="issueddocument",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("award_letter", "Lettre d’attribution"),
+                    ("refusal_letter", "Lettre de refus"),
+                    ("minutes", "Procès-verbal du CDSF"),
+                    ("acknowledgement", "Accusé de réception"),
+                ],
+                max_length=20,
+                verbose_name="type de document",
+            ),
         ),
     ]
