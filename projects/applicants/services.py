@@ -364,7 +364,11 @@ def withdraw_by_applicant(*, application: Application, email: str, reason: str) 
 def request_information(
     *, application: Application, by, message: str, pieces: str, deadline: datetime.date, today: datetime.date
 ) -> InformationRequest:
-    """An instructor asks for missing pieces or answers; the file waits for them."""
+    """An instructor asks for missing pieces or answers; the file waits for them.
+
+    The move is refused (PermissionRefused) to an instructor who must see only the file's summary
+    (no « no conflict of interest » declaration): the transition needs the full file.
+    """
     errors = {}
     if not message.strip():
         errors["message"] = _("Écrivez le message adressé au porteur de projet.")

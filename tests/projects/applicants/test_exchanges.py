@@ -35,6 +35,12 @@ def exchanges(client, application) -> str:
     return response.content.decode()
 
 
+def cleared(user, application):
+    """The instructor declared having no conflict of interest with the file: they read it in full."""
+    declare_conflict(application=application, user=user, has_conflict=False)
+    return user
+
+
 def asked(application, by, days=10):
     today = timezone.localdate()
     return request_information(
@@ -102,6 +108,39 @@ def test_another_department_cannot_ask():
     assert application.status == Status.IN_REVIEW and not InformationRequest.objects.exists()
 
 
+def instructor_without_the_full_file(application, declaration):
+    """A Caf instructor of the file's department who declared a conflict of interest, or nothing yet."""
+    instructor = caf_instructor("11")
+    if declaration == "conflict":
+        declare_conflict(application=application, user=instructor, has_conflict=True, note="Élu de la commune.")
+    return instructor
+
+
+@pytest.mark.parametrize("declaration", ["none", "conflict"])
+def test_only_an_instructor_who_reads_the_full_file_may_ask(declaration):
+    application = file_of(EMAIL, in_review=True)
+    with pytest.raises(PermissionRefused):
+        asked(application, instructor_without_the_full_file(application, declaration))
+    application.refresh_from_db()
+    assert application.status == Status.IN_REVIEW and not InformationRequest.objects.exists()
+
+
+@pytest.mark.parametrize("declaration", ["none", "conflict"])
+def test_a_forged_request_by_an_instructor_without_the_full_file_is_refused(declaration):
+    application = file_of(EMAIL, in_review=True)
+    client = signed_in_applicant("nobody@example.org")
+    client.force_login(instructor_without_the_full_file(application, declaration))
+    deadline = timezone.localdate() + datetime.timedelta(days=15)
+    response = client.post(
+        reverse("projects:information_request_create", kwargs={"reference": application.reference}),
+        {"message": "Le RIB manque.", "pieces": "RIB", "deadline": deadline.isoformat()},
+    )
+    assert response.status_code == 403
+    application.refresh_from_db()
+    assert application.status == Status.IN_REVIEW and not InformationRequest.objects.exists()
+    assert not sent_mail()
+
+
 def test_a_past_deadline_is_refused_on_its_field():
     application = file_of(EMAIL, in_review=True)
     client = staff(caf_instructor("11"), application)
@@ -116,7 +155,7 @@ def test_a_past_deadline_is_refused_on_its_field():
 
 def test_the_instructor_may_resume_the_review_without_the_answer():
     application = file_of(EMAIL, in_review=True)
-    instructor = ddets_instructor("11")
+    instructor = cleared(ddets_instructor("11"), application)
     request = asked(application, instructor)
     client = staff(instructor, application)
     url = reverse(
@@ -140,7 +179,7 @@ def test_the_instructor_may_resume_the_review_without_the_answer():
 
 def test_the_reminder_goes_two_days_before_the_deadline_once(django_capture_on_commit_callbacks):
     application = file_of(EMAIL, in_review=True)
-    request = asked(application, caf_instructor("11"), days=10)
+    request = asked(application, cleared(caf_instructor("11"), application), days=10)
     with django_capture_on_commit_callbacks(execute=True):
         assert send_information_reminders(today=request.deadline - datetime.timedelta(days=3)) == 0
         assert send_information_reminders(today=request.deadline - datetime.timedelta(days=2)) == 1
@@ -152,14 +191,14 @@ def test_the_reminder_goes_two_days_before_the_deadline_once(django_capture_on_c
 
 def test_no_reminder_for_an_answered_request():
     application = file_of(EMAIL, in_review=True)
-    request = asked(application, caf_instructor("11"), days=2)
+    request = asked(application, cleared(caf_instructor("11"), application), days=2)
     InformationRequest.objects.filter(pk=request.pk).update(answered_at=timezone.now(), answer="Fait")
     assert send_information_reminders(today=timezone.localdate()) == 0
 
 
 def test_the_reminder_command_takes_the_date_and_refuses_a_bad_one():
     application = file_of(EMAIL, in_review=True)
-    request = asked(application, caf_instructor("11"), days=10)
+    request = asked(application, cleared(caf_instructor("11"), application), days=10)
     out = io.StringIO()
     day = (request.deadline - datetime.timedelta(days=2)).isoformat()
     call_command("send_information_reminders", "--date", day, stdout=out)
