@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,9 +34,9 @@ from projects.applicants.models import (
     SignInLink,
     ThreadMessage,
 )
-from projects.enums import OPEN_STATUSES, PUBLIC_STATUS_LABELS, CallStatus, Status
+from projects.enums import OPEN_STATUSES, PUBLIC_STATUS_LABELS, CallStatus, LetterKind, Status
 from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
-from projects.models import Applicant, Application, Attachment, Call, StatusChange
+from projects.models import Applicant, Application, Attachment, Call, DecisionLetter, StatusChange
 from projects.notifications.services import Attachment as MailAttachment
 from projects.notifications.services import notify
 from projects.services import allocate_reference, store_attachment
@@ -132,10 +132,34 @@ def use_sign_in_link(*, token: str, now=None) -> str:
 # Whose files ----------------------------------------------------------------------------------
 
 
+# A rejection is notified by its letter: until that is sent, the applicant reads « En cours d'examen ».
+REFUSALS_SENT = DecisionLetter.objects.filter(
+    application=OuterRef("pk"), kind=LetterKind.REFUSAL, sent_at__isnull=False
+)
+
+
 def applications_of(email: str) -> QuerySet:
     """The applications `email` holds: those whose contact it is, and those it was invited to."""
     email = normalise_email(email)
-    return Application.objects.filter(Q(applicant__contact_email__iexact=email) | Q(co_contact__email__iexact=email))
+    return Application.objects.filter(
+        Q(applicant__contact_email__iexact=email) | Q(co_contact__email__iexact=email)
+    ).annotate(refusal_sent=Exists(REFUSALS_SENT))
+
+
+def refusal_notified(application: Application) -> bool:
+    """Whether the file's refusal letter was sent; from applications_of's annotation when there."""
+    sent = getattr(application, "refusal_sent", None)
+    if sent is None:
+        sent = application.letters.filter(kind=LetterKind.REFUSAL, sent_at__isnull=False).exists()
+    return sent
+
+
+def public_label(application: Application, status: str | None = None) -> str:
+    """What the applicant reads for the file's status (or `status`): the outcome shows once notified only."""
+    status = status or application.status
+    if status == Status.REJECTED and not refusal_notified(application):
+        status = Status.IN_REVIEW
+    return PUBLIC_STATUS_LABELS[status]
 
 
 def public_timeline(application: Application) -> list[dict]:
@@ -147,7 +171,7 @@ def public_timeline(application: Application) -> list[dict]:
     """
     timeline = []
     for change in application.status_changes.all():
-        label = PUBLIC_STATUS_LABELS[change.to_status]
+        label = public_label(application, change.to_status)
         if timeline and timeline[-1]["label"] == label:
             continue
         timeline.append({"label": label, "at": change.at})

@@ -37,7 +37,7 @@ from projects.applicants.forms import (
     StaffMessageForm,
 )
 from projects.applicants.models import InformationRequest, ThreadMessage
-from projects.enums import OPEN_STATUSES, PUBLIC_STATUS_LABELS, Status
+from projects.enums import OPEN_STATUSES, Status
 from projects.exceptions import DomainError
 from projects.forms import ReasonForm
 from projects.models import Applicant, Application, Attachment, Call, DecisionLetter
@@ -151,7 +151,7 @@ def applicant_sign_out(request):
 @applicant_required
 def applicant_home(request):
     applications = services.applications_of(request.applicant_email).select_related("call", "department")
-    rows = [(application, PUBLIC_STATUS_LABELS[application.status]) for application in applications]
+    rows = [(application, services.public_label(application)) for application in applications]
     return render(
         request,
         "projects/applicants/home.html",
@@ -189,7 +189,7 @@ def applicant_file(request, pk):
         "projects/applicants/file.html",
         {
             "application": application,
-            "public_status": PUBLIC_STATUS_LABELS[application.status],
+            "public_status": services.public_label(application),
             "timeline": services.public_timeline(application),
             "letters": list(letters),
             "acknowledgement": acknowledgement,
