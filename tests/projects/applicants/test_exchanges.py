@@ -1,5 +1,6 @@
 import datetime
 import io
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -7,7 +8,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from projects.applicants.models import InformationRequest, ThreadMessage
-from projects.applicants.services import post_staff_message, request_information, send_information_reminders
+from projects.applicants.services import (
+    answer_information_request,
+    post_staff_message,
+    request_information,
+    send_information_reminders,
+)
 from projects.enums import Status
 from projects.exceptions import PermissionRefused, TransitionNotAllowed
 from reviews.instruction.services import declare_conflict
@@ -91,6 +97,28 @@ def test_request_for_information_round_trip(django_capture_on_commit_callbacks):
     applicant.post(answer_url, {"answer": "Encore."})
     request.refresh_from_db()
     assert request.answer == "Voici le RIB."
+
+
+def queue_count(html: str, label: str) -> int:
+    match = re.search(re.escape(label) + r"</a>\s*<p class=\"fr-badge[^\"]*\">(\d+)</p>", html)
+    assert match, f"« {label} » is not on the page"
+    return int(match.group(1))
+
+
+def test_the_instructors_queue_shows_the_files_awaiting_information_then_the_answer():
+    application = file_of(EMAIL, in_review=True, title="Jardin d’éveil")
+    other = file_of("autre@example.org", in_review=True, title="Ludothèque", department__code="31")
+    instructor = cleared(caf_instructor("11"), application)
+    client = staff(instructor, application)
+    request = asked(application, instructor)
+    home = client.get(reverse("home")).content.decode()
+    assert queue_count(home, "Dossiers attendant les compléments demandés au porteur") == 1
+    assert queue_count(home, "Dossiers en instruction où le porteur a répondu à une demande de compléments") == 0
+    answer_information_request(request=request, email=EMAIL, answer="Voici le RIB.")
+    home = client.get(reverse("home")).content.decode()
+    assert queue_count(home, "Dossiers en instruction où le porteur a répondu à une demande de compléments") == 1
+    listed = client.get(reverse("projects:application_list"), {"todo": "information_answered"}).content.decode()
+    assert application.title in listed and other.title not in listed
 
 
 def test_only_a_file_in_review_can_wait_for_information():
