@@ -7,15 +7,14 @@ the list it links to agree.
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from departments.enums import Action, OrganisationKind
+from departments.enums import Action
 from departments.permissions import get_scope
 from fipe.workqueue import QueueItem, QueueSection, add_queue
 from projects.applicants.models import InformationRequest
 from projects.enums import Status
 from projects.models import Application
+from projects.notifications.recipients import INSTRUCTING_BODIES
 from projects.worklists import WorkFilter, add_work_filter, work_list_url
-
-INSTRUCTING_BODIES = frozenset({OrganisationKind.CAF, OrganisationKind.DDETS})
 
 # key -> (label of the list filter, label on the home page)
 EXCHANGE_QUEUES = {
@@ -36,7 +35,7 @@ def instructed_departments(user) -> list[int]:
     return [
         department_id
         for department_id in scope.department_ids(Action.REVIEW)
-        if scope.organisation_kinds(Action.REVIEW, department_id) & INSTRUCTING_BODIES
+        if scope.organisation_kinds(Action.REVIEW, department_id).intersection(INSTRUCTING_BODIES)
     ]
 
 

@@ -37,6 +37,7 @@ from projects.applicants.models import (
 from projects.enums import OPEN_STATUSES, PUBLIC_STATUS_LABELS, CallStatus, LetterKind, Status
 from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
 from projects.models import Applicant, Application, Attachment, Call, DecisionLetter, StatusChange
+from projects.notifications.recipients import instructors
 from projects.notifications.services import Attachment as MailAttachment
 from projects.notifications.services import notify
 from projects.services import allocate_reference, store_attachment
@@ -517,4 +518,16 @@ def post_applicant_message(*, application: Application, email: str, body: str) -
         raise TransitionNotAllowed(_("Déposez d’abord votre dossier : le fil d’échanges s’ouvre avec le dépôt."))
     if not body.strip():
         raise ValidationError({"body": _("Écrivez votre message.")})
-    return ThreadMessage.objects.create(application=application, author_email=normalise_email(email), body=body.strip())
+    with transaction.atomic():
+        message = ThreadMessage.objects.create(
+            application=application, author_email=normalise_email(email), body=body.strip()
+        )
+        notify(
+            event="applicant_message_received",
+            recipients=instructors(application.department_id),
+            subject=_("Dossier %(reference)s : message du porteur de projet") % {"reference": application.reference},
+            template="projects/applicants/mail/applicant_message",
+            context={"application": application},
+            about=application,
+        )
+    return message

@@ -10,6 +10,7 @@ from django.utils import timezone
 from projects.applicants.models import InformationRequest, ThreadMessage
 from projects.applicants.services import (
     answer_information_request,
+    post_applicant_message,
     post_staff_message,
     request_information,
     send_information_reminders,
@@ -248,6 +249,18 @@ def test_internal_notes_stay_with_the_instructors(django_capture_on_commit_callb
     applicant.post(reverse("projects:applicant_message", kwargs={"pk": application.pk}), {"body": "Signé hier."})
     page = exchanges(staff(ddets_instructor("11"), application), application)
     assert "Porteur fragile" in page and "Note interne" in page and "Signé hier." in page
+
+
+def test_the_department_instructors_hear_of_the_applicants_message(django_capture_on_commit_callbacks):
+    application = file_of(EMAIL, in_review=True)
+    caf, ddets, elsewhere = caf_instructor("11"), ddets_instructor("11"), caf_instructor("31")
+    with django_capture_on_commit_callbacks(execute=True):
+        post_applicant_message(application=application, email=EMAIL, body="Le local est signé.")
+    mails = sent_mail()
+    assert sorted(address for mail in mails for address in mail.to) == sorted([caf.email, ddets.email])
+    assert elsewhere.email not in {address for mail in mails for address in mail.to}
+    # The subject names the file; the message itself is read on the file's « Échanges » tab.
+    assert all(application.reference in mail.subject and "Le local" not in mail.body for mail in mails)
 
 
 def test_a_reviewer_of_another_department_does_not_write_in_the_thread():
