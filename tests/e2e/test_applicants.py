@@ -151,7 +151,13 @@ def test_a_request_for_information_goes_and_comes_back(page, site, new_context, 
     ]
     request.refresh_from_db()
     assert request.answered_at is not None and request.reminded_at is not None
-    instructor.goto(f"{site}/dossiers/{in_review.reference}/?onglet=echanges")
+    # The instructor's home leads to the file the applicant answered, then to the answer.
+    instructor.goto(f"{site}/")
+    instructor.get_by_role(
+        "link", name="Dossiers en instruction où le porteur a répondu à une demande de compléments"
+    ).click()
+    instructor.get_by_role("link", name=in_review.reference).click()
+    instructor.get_by_role("navigation", name="Volets du dossier").get_by_role("link", name="Échanges").click()
     expect(instructor.get_by_text("Voici le devis signé.")).to_be_visible()
     expect(instructor.get_by_role("link", name="devis.pdf")).to_be_visible()
     assert not serious_violations(instructor)
