@@ -41,6 +41,7 @@ from projects.notifications.recipients import instructors
 from projects.notifications.services import Attachment as MailAttachment
 from projects.notifications.services import notify
 from projects.services import allocate_reference, store_attachment
+from projects.tabs import summary_only
 
 # At most this many links per address, and per IP address, within the window: enough for a lost
 # e-mail or two, too few to flood someone's mailbox or to probe addresses.
@@ -495,6 +496,15 @@ def post_staff_message(*, application: Application, by, body: str, internal: boo
     """An instructor writes to the applicant, or leaves an internal note the applicant never sees."""
     if not get_scope(by).can(Action.REVIEW, application.department_id):
         raise PermissionRefused(_("Seuls les instructeurs du département écrivent dans ce fil."))
+    # The thread is part of the full file, as the « Échanges » tab that shows it.
+    if summary_only(by, application):
+        raise PermissionRefused(
+            _(
+                "Déclarez d’abord n’avoir aucun conflit d’intérêts avec le dossier %(reference)s "
+                "pour écrire dans ce fil."
+            )
+            % {"reference": application.reference}
+        )
     if not body.strip():
         raise ValidationError({"body": _("Écrivez votre message.")})
     with transaction.atomic():

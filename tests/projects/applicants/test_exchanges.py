@@ -238,7 +238,7 @@ def test_the_reminder_command_takes_the_date_and_refuses_a_bad_one():
 
 def test_internal_notes_stay_with_the_instructors(django_capture_on_commit_callbacks):
     application = file_of(EMAIL, in_review=True)
-    instructor = caf_instructor("11")
+    instructor = cleared(caf_instructor("11"), application)
     with django_capture_on_commit_callbacks(execute=True):
         post_staff_message(application=application, by=instructor, body="Bonjour, où en est le local ?", internal=False)
         post_staff_message(application=application, by=instructor, body="Porteur fragile, à suivre.", internal=True)
@@ -261,6 +261,19 @@ def test_the_department_instructors_hear_of_the_applicants_message(django_captur
     assert elsewhere.email not in {address for mail in mails for address in mail.to}
     # The subject names the file; the message itself is read on the file's « Échanges » tab.
     assert all(application.reference in mail.subject and "Le local" not in mail.body for mail in mails)
+
+
+@pytest.mark.parametrize("declaration", ["none", "conflict"])
+def test_only_an_instructor_who_reads_the_full_file_writes_in_the_thread(declaration):
+    application = file_of(EMAIL, in_review=True)
+    with pytest.raises(PermissionRefused):
+        post_staff_message(
+            application=application,
+            by=instructor_without_the_full_file(application, declaration),
+            body="Bonjour",
+            internal=False,
+        )
+    assert not ThreadMessage.objects.exists()
 
 
 def test_a_reviewer_of_another_department_does_not_write_in_the_thread():
