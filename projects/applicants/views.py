@@ -24,7 +24,7 @@ from departments.enums import Action
 from departments.permissions import get_scope
 from fipe.security import client_ip
 from fipe.web import breadcrumb, posted_data, stored_file_response
-from projects.applicants import services
+from projects.applicants import exchanges, services
 from projects.applicants.forms import (
     AnswerForm,
     InformationRequestForm,
@@ -309,7 +309,7 @@ def applicant_answer(request, pk, request_pk):
     form = AnswerForm(posted_data(request), request.FILES or None)
     if form.is_valid():
         try:
-            services.answer_information_request(
+            exchanges.answer_information_request(
                 request=information_request,
                 email=request.applicant_email,
                 answer=form.cleaned_data["answer"],
@@ -344,7 +344,7 @@ def applicant_message(request, pk):
     form = MessageForm(request.POST)
     if form.is_valid():
         try:
-            services.post_applicant_message(
+            exchanges.post_applicant_message(
                 application=application, email=request.applicant_email, body=form.cleaned_data["body"]
             )
         except ValidationError as error:
@@ -584,7 +584,7 @@ def information_request_create(request, reference):
     form = InformationRequestForm(posted_data(request))
     if form.is_valid():
         try:
-            services.request_information(application=application, by=request.user, today=today(), **form.cleaned_data)
+            exchanges.request_information(application=application, by=request.user, today=today(), **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         except DomainError as error:
@@ -606,7 +606,7 @@ def staff_message(request, reference):
     form = StaffMessageForm(posted_data(request))
     if form.is_valid():
         try:
-            services.post_staff_message(application=application, by=request.user, **form.cleaned_data)
+            exchanges.post_staff_message(application=application, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:

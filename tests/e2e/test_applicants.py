@@ -11,8 +11,8 @@ from pypdf import PdfReader
 
 from departments.models import Department
 from projects.applicants.demo import OPEN_CALL
+from projects.applicants.exchanges import send_information_reminders
 from projects.applicants.models import InformationRequest
-from projects.applicants.services import send_information_reminders
 from projects.demo.data import illustrative_siret
 from projects.enums import Status
 from projects.models import Application, Call

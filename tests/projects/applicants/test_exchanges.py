@@ -7,14 +7,14 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from projects.applicants.models import InformationRequest, ThreadMessage
-from projects.applicants.services import (
+from projects.applicants.exchanges import (
     answer_information_request,
     post_applicant_message,
     post_staff_message,
     request_information,
     send_information_reminders,
 )
+from projects.applicants.models import InformationRequest, ThreadMessage
 from projects.enums import Status
 from projects.exceptions import PermissionRefused, TransitionNotAllowed
 from reviews.instruction.services import declare_conflict
