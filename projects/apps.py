@@ -83,6 +83,9 @@ class ProjectsConfig(AppConfig):
             )
         )
         add_demo_step(applicants_demo.load_applicant_space, order=90)
+        from projects.applicants import queues as applicant_queues
+
+        applicant_queues.register()
 
         # The journal: every act, from the signals that announce them.
         from projects.journal import receivers

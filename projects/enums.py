@@ -52,7 +52,8 @@ PUBLIC_STATUS_LABELS = {
     Status.REVIEWED: _("En cours d’examen"),
     Status.PROPOSED: _("En cours d’examen"),
     Status.NOT_PROPOSED: _("En cours d’examen"),
-    Status.LAUREATE: _("Retenu"),
+    # Approved, not yet notified: the applicant learns the outcome from the letter.
+    Status.LAUREATE: _("En cours d’examen"),
     Status.NOTIFIED: _("Retenu"),
     Status.REJECTED: _("Non retenu"),
     Status.WITHDRAWN: _("Retiré"),

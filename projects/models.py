@@ -438,7 +438,7 @@ class Application(models.Model):
         return self._transition("start_review", by=by, comment=comment)
 
     def request_information(self, *, by, comment=""):
-        """Only projects.applicants.services.request_information calls this: it also records the request."""
+        """Only projects.applicants.exchanges.request_information calls this: it also records the request."""
         return self._transition("request_information", by=by, comment=comment)
 
     def information_provided(self, *, by, comment=""):

@@ -24,7 +24,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from departments.enums import Action
 from departments.permissions import get_scope
 from fipe.web import breadcrumb, posted_data, stored_file_response
-from projects.enums import PUBLIC_STATUS_LABELS, Status
+from projects.applicants.services import public_label
+from projects.enums import Status
 from projects.exceptions import DomainError
 from projects.filters import ApplicationFilter
 from projects.forms import ApplicantForm, ApplicationForm, AttachmentForm, ReasonForm
@@ -163,7 +164,7 @@ def file_tab_context(application: Application, user) -> dict:
     transitions = [t for t in application.allowed_transitions(user) if t.name in PAGE_TRANSITIONS]
     return {
         "requested_rows": [(year, requested.get(year)) for year in application.call.programme_years],
-        "public_status_label": PUBLIC_STATUS_LABELS[application.status],
+        "public_status_label": public_label(application),
         "transitions": transitions,
         "can_edit": can_edit_application(user, application),
     }

@@ -56,6 +56,8 @@ TRANSITIONS: dict[str, Transition] = {
             Status.AWAITING_INFORMATION,
             Action.REVIEW,
             _("Demander des compléments"),
+            # Knowing what is missing takes reading the whole file.
+            needs_full_file=True,
         ),
         Transition(
             "information_provided",

@@ -52,7 +52,7 @@ class MessageAdmin(admin.ModelAdmin):
 @admin.register(Acknowledgement)
 class AcknowledgementAdmin(admin.ModelAdmin):
     list_display = ["application", "generated_at", "sha256"]
-    readonly_fields = ["application", "file", "sha256", "generated_at"]
+    readonly_fields = ["application", "file", "sha256", "generated_at", "document"]
 
     def has_add_permission(self, request):
         return False

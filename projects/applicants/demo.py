@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from departments.models import Department, Region
 from fipe.pdf import render_pdf
+from projects.applicants.exchanges import request_information
 from projects.applicants.models import InformationRequest, RequiredDocument
-from projects.applicants.services import attach_required_document, request_information, save_draft
+from projects.applicants.services import attach_required_document, save_draft
 from projects.demo.applications import demo_application
 from projects.demo.data import DEMO_APPLICATIONS, illustrative_siret
 from projects.enums import CallStatus, Category, LegalForm, Status

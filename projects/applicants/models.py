@@ -157,12 +157,16 @@ def acknowledgement_path(instance, filename):
 
 
 class Acknowledgement(models.Model):
-    """The acknowledgement of receipt sent when an application is filed online."""
+    """The acknowledgement of receipt sent when an application is filed online: its file is the signed
+    PDF of its issued document (see projects.applicants.acknowledgement)."""
 
     application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="acknowledgement")
     file = models.FileField(_("fichier PDF"), upload_to=acknowledgement_path)
     sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
     generated_at = models.DateTimeField(_("émis le"), default=timezone.now)
+    document = models.OneToOneField(
+        "projects.IssuedDocument", on_delete=models.PROTECT, null=True, blank=True, related_name="acknowledgement"
+    )
 
     class Meta:
         verbose_name = _("accusé de réception")

@@ -1,5 +1,6 @@
-"""The applicant's space: sign-in links, online filing, acknowledgement of receipt, requests for
-more information, the message thread, withdrawal and reminders.
+"""The applicant's space: sign-in links, the files an address holds and their public labels, online
+filing (its acknowledgement of receipt is in `acknowledgement`), co-contacts and withdrawal. The
+exchanges with the instructors are in `exchanges`.
 
 An applicant is not a user: they are known by the address a sign-in link proved they read.
 They hold the applications whose contact is that address and those its contact invited them to.
@@ -8,34 +9,32 @@ They hold the applications whose contact is that address and those its contact i
 import datetime
 import hashlib
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q, QuerySet
-from django.template.loader import render_to_string
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from departments.enums import Action, OrganisationKind
-from departments.models import Department, Organisation
-from departments.permissions import get_scope
-from fipe.pdf import render_pdf
+from departments.models import Department
+from projects.applicants.acknowledgement import (
+    acknowledgement_filename,
+    acknowledgement_sources,
+    make_acknowledgement,
+    service_in_charge,
+)
 from projects.applicants.models import (
     SIGN_IN_LINK_LIFETIME,
-    Acknowledgement,
     CoContact,
     InformationRequest,
     RequiredDocument,
     SignInLink,
-    ThreadMessage,
 )
-from projects.enums import OPEN_STATUSES, PUBLIC_STATUS_LABELS, CallStatus, Status
+from projects.enums import OPEN_STATUSES, PUBLIC_STATUS_LABELS, CallStatus, LetterKind, Status
 from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
-from projects.letters.pipeline import french_date
-from projects.models import Applicant, Application, Attachment, Call, StatusChange
+from projects.models import Applicant, Application, Attachment, Call, DecisionLetter, StatusChange
 from projects.notifications.services import Attachment as MailAttachment
 from projects.notifications.services import notify
 from projects.services import allocate_reference, store_attachment
@@ -45,10 +44,6 @@ from projects.services import allocate_reference, store_attachment
 LINKS_PER_ADDRESS = 3
 LINKS_PER_IP = 20
 RATE_WINDOW = datetime.timedelta(minutes=30)
-# The reminder goes out this many days before a request's deadline.
-REMINDER_DAYS_BEFORE = 2
-# CRPA L231-4 3° : a request of a financial nature is deemed rejected after two months of silence.
-IMPLICIT_REJECTION_MONTHS = 2
 
 
 class SignInRefused(DomainError):
@@ -133,10 +128,34 @@ def use_sign_in_link(*, token: str, now=None) -> str:
 # Whose files ----------------------------------------------------------------------------------
 
 
+# A rejection is notified by its letter: until that is sent, the applicant reads « En cours d'examen ».
+REFUSALS_SENT = DecisionLetter.objects.filter(
+    application=OuterRef("pk"), kind=LetterKind.REFUSAL, sent_at__isnull=False
+)
+
+
 def applications_of(email: str) -> QuerySet:
     """The applications `email` holds: those whose contact it is, and those it was invited to."""
     email = normalise_email(email)
-    return Application.objects.filter(Q(applicant__contact_email__iexact=email) | Q(co_contact__email__iexact=email))
+    return Application.objects.filter(
+        Q(applicant__contact_email__iexact=email) | Q(co_contact__email__iexact=email)
+    ).annotate(refusal_sent=Exists(REFUSALS_SENT))
+
+
+def refusal_notified(application: Application) -> bool:
+    """Whether the file's refusal letter was sent; from applications_of's annotation when there."""
+    sent = getattr(application, "refusal_sent", None)
+    if sent is None:
+        sent = application.letters.filter(kind=LetterKind.REFUSAL, sent_at__isnull=False).exists()
+    return sent
+
+
+def public_label(application: Application, status: str | None = None) -> str:
+    """What the applicant reads for the file's status (or `status`): the outcome shows once notified only."""
+    status = status or application.status
+    if status == Status.REJECTED and not refusal_notified(application):
+        status = Status.IN_REVIEW
+    return PUBLIC_STATUS_LABELS[status]
 
 
 def public_timeline(application: Application) -> list[dict]:
@@ -148,7 +167,7 @@ def public_timeline(application: Application) -> list[dict]:
     """
     timeline = []
     for change in application.status_changes.all():
-        label = PUBLIC_STATUS_LABELS[change.to_status]
+        label = public_label(application, change.to_status)
         if timeline and timeline[-1]["label"] == label:
             continue
         timeline.append({"label": label, "at": change.at})
@@ -321,6 +340,9 @@ def submit_online(*, application: Application, email: str, today: datetime.date)
                 % {"pieces": ", ".join(document.label for document in missing)}
             }
         )
+    # The signatory's key is checked before anything moves: an acknowledgement that cannot be signed
+    # leaves the draft as it was.
+    sources = acknowledgement_sources(application)
     with transaction.atomic():
         locked = Application.objects.select_for_update().get(pk=application.pk)
         if locked.reference is not None:
@@ -328,87 +350,23 @@ def submit_online(*, application: Application, email: str, today: datetime.date)
         application.reference = allocate_reference(call=application.call, department=application.department)
         application.save(update_fields=["reference", "updated_at"])
         application.applicant_transition("submit", email=normalise_email(email))
-        content = render_pdf(acknowledgement_html(application))
-        make_acknowledgement(application=application, content=content)
-        notify(
-            event="application_filed_online",
-            recipients=applicant_recipients(application),
-            subject=_("Accusé de réception de votre dossier %(reference)s") % {"reference": application.reference},
-            template="projects/applicants/mail/acknowledgement",
-            context={"application": application, **service_in_charge(application)},
-            about=application,
-            attachments=[MailAttachment(acknowledgement_filename(application), content)],
-        )
-    return application
-
-
-def service_in_charge(application: Application) -> dict:
-    """The bodies that instruct the file (Caf and DDETS of its department) and the one that decides."""
-    organisations = Organisation.objects.filter(
-        Q(department_id=application.department_id, kind__in=[OrganisationKind.CAF, OrganisationKind.DDETS])
-        | Q(region_id=application.call.region_id, kind=OrganisationKind.REGIONAL_PREFECTURE)
-    ).order_by("kind", "name")
-    by_kind = {organisation.kind: organisation for organisation in organisations}
-    return {
-        "caf": by_kind.get(OrganisationKind.CAF),
-        "ddets": by_kind.get(OrganisationKind.DDETS),
-        "prefecture": by_kind.get(OrganisationKind.REGIONAL_PREFECTURE),
-    }
-
-
-def acknowledgement_filename(application: Application) -> str:
-    return f"accuse-de-reception-{application.reference}.pdf"
-
-
-def implicit_decision_date(received: datetime.date) -> datetime.date:
-    """Two months after receipt (same day of the month, or the month's last day)."""
-    month = received.month - 1 + IMPLICIT_REJECTION_MONTHS
-    year, month = received.year + month // 12, month % 12 + 1
-    for day in range(received.day, 27, -1):
+        acknowledgement = make_acknowledgement(application=application, sources=sources)
         try:
-            return datetime.date(year, month, day)
-        except ValueError:
-            continue
-    return datetime.date(year, month, received.day)
-
-
-def acknowledgement_html(application: Application) -> str:
-    received = timezone.localtime(application.submitted_at).date()
-    services = service_in_charge(application)
-    return render_to_string(
-        "projects/applicants/acknowledgement.html",
-        {
-            "application": application,
-            "applicant": application.applicant,
-            "call": application.call,
-            "region": application.call.region,
-            "prefecture": services["prefecture"],
-            "caf": services["caf"],
-            "ddets": services["ddets"],
-            "decision_reference": f"{application.reference}-AR",
-            "letter_date": french_date(received),
-            "received_on": french_date(received),
-            "received_at": timezone.localtime(application.submitted_at),
-            "implicit_decision_on": french_date(implicit_decision_date(received)),
-            "requested_rows": list(application.requested_amounts.all()),
-            "documents": list(application.attachments.filter(requirement__isnull=False)),
-        },
-    )
-
-
-def make_acknowledgement(*, application: Application, content: bytes | None = None) -> Acknowledgement:
-    """Store the acknowledgement of receipt (PDF/A-3b, rendered unless given) with its SHA-256."""
-    if content is None:
-        content = render_pdf(acknowledgement_html(application))
-    digest = hashlib.sha256(content).hexdigest()
-    acknowledgement = Acknowledgement(application=application, sha256=digest)
-    acknowledgement.file.save(acknowledgement_filename(application), ContentFile(content), save=False)
-    try:
-        acknowledgement.save()
-    except Exception:
-        acknowledgement.file.delete(save=False)
-        raise
-    return acknowledgement
+            with acknowledgement.file.open("rb") as signed:
+                content = signed.read()
+            notify(
+                event="application_filed_online",
+                recipients=applicant_recipients(application),
+                subject=_("Accusé de réception de votre dossier %(reference)s") % {"reference": application.reference},
+                template="projects/applicants/mail/acknowledgement",
+                context={"application": application, **service_in_charge(application)},
+                about=application,
+                attachments=[MailAttachment(acknowledgement_filename(application), content)],
+            )
+        except BaseException:
+            acknowledgement.file.storage.delete(acknowledgement.file.name)
+            raise
+    return application
 
 
 def withdraw_by_applicant(*, application: Application, email: str, reason: str) -> StatusChange:
@@ -418,137 +376,3 @@ def withdraw_by_applicant(*, application: Application, email: str, reason: str) 
     if application.status not in OPEN_STATUSES:
         raise TransitionNotAllowed(_("Une décision a été prise sur ce dossier : il ne peut plus être retiré."))
     return application.applicant_transition("withdraw", email=normalise_email(email), comment=reason)
-
-
-# Requests for more information ------------------------------------------------------------------
-
-
-def request_information(
-    *, application: Application, by, message: str, pieces: str, deadline: datetime.date, today: datetime.date
-) -> InformationRequest:
-    """An instructor asks for missing pieces or answers; the file waits for them."""
-    errors = {}
-    if not message.strip():
-        errors["message"] = _("Écrivez le message adressé au porteur de projet.")
-    if deadline <= today:
-        errors["deadline"] = _("La date limite doit suivre aujourd’hui.")
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        application.request_information(by=by, comment=message.strip())
-        # A new request replaces any left unanswered when the review resumed without it.
-        application.information_requests.filter(answered_at__isnull=True, closed_at__isnull=True).update(
-            closed_at=timezone.now()
-        )
-        request = InformationRequest.objects.create(
-            application=application, message=message.strip(), pieces=pieces.strip(), deadline=deadline, asked_by=by
-        )
-        notify(
-            event="information_requested",
-            recipients=applicant_recipients(application),
-            subject=_("Dossier %(reference)s : des compléments vous sont demandés")
-            % {"reference": application.reference},
-            template="projects/applicants/mail/information_request",
-            context={"application": application, "request": request},
-            about=application,
-        )
-    return request
-
-
-def answer_information_request(
-    *, request: InformationRequest, email: str, answer: str, files: Iterable = ()
-) -> InformationRequest:
-    """The applicant answers; the file goes back to its instructors."""
-    application = request.application
-    if not applications_of(email).filter(pk=application.pk).exists():
-        raise PermissionRefused(_("Ce dossier n’est pas le vôtre."))
-    if not request.is_pending or application.status != Status.AWAITING_INFORMATION:
-        raise TransitionNotAllowed(_("Cette demande n’attend plus de réponse."))
-    if not answer.strip():
-        raise ValidationError({"answer": _("Écrivez votre réponse.")})
-    with transaction.atomic():
-        for uploaded in files:
-            store_applicant_file(
-                application=application, uploaded_file=uploaded, email=email, information_request=request
-            )
-        request.answer = answer.strip()
-        request.answered_by = normalise_email(email)
-        request.answered_at = timezone.now()
-        request.save(update_fields=["answer", "answered_by", "answered_at"])
-        application.applicant_transition(
-            "information_provided", email=normalise_email(email), comment=_("Réponse du porteur de projet")
-        )
-        notify(
-            event="information_provided",
-            recipients=[request.asked_by],
-            subject=_("Dossier %(reference)s : le porteur a répondu") % {"reference": application.reference},
-            template="projects/applicants/mail/information_answered",
-            context={"application": application, "request": request},
-            about=application,
-        )
-    return request
-
-
-def send_information_reminders(*, today: datetime.date) -> int:
-    """Remind, once, the applicants whose deadline comes in REMINDER_DAYS_BEFORE days or less."""
-    due = (
-        InformationRequest.objects.pending()
-        .filter(
-            reminded_at__isnull=True,
-            application__status=Status.AWAITING_INFORMATION,
-            deadline__gte=today,
-            deadline__lte=today + datetime.timedelta(days=REMINDER_DAYS_BEFORE),
-        )
-        .select_related("application__applicant")
-    )
-    sent = 0
-    for request in due:
-        with transaction.atomic():
-            if not InformationRequest.objects.filter(pk=request.pk, reminded_at__isnull=True).update(
-                reminded_at=timezone.now()
-            ):
-                continue
-            notify(
-                event="information_reminder",
-                recipients=applicant_recipients(request.application),
-                subject=_("Rappel : dossier %(reference)s, compléments attendus avant le %(date)s")
-                % {"reference": request.application.reference, "date": request.deadline.strftime("%d/%m/%Y")},
-                template="projects/applicants/mail/information_reminder",
-                context={"application": request.application, "request": request},
-                about=request.application,
-            )
-            sent += 1
-    return sent
-
-
-# Messages ------------------------------------------------------------------------------------------
-
-
-def post_staff_message(*, application: Application, by, body: str, internal: bool) -> ThreadMessage:
-    """An instructor writes to the applicant, or leaves an internal note the applicant never sees."""
-    if not get_scope(by).can(Action.REVIEW, application.department_id):
-        raise PermissionRefused(_("Seuls les instructeurs du département écrivent dans ce fil."))
-    if not body.strip():
-        raise ValidationError({"body": _("Écrivez votre message.")})
-    with transaction.atomic():
-        message = ThreadMessage.objects.create(application=application, author=by, body=body.strip(), internal=internal)
-        if not internal:
-            notify(
-                event="applicant_message",
-                recipients=applicant_recipients(application),
-                subject=_("Dossier %(reference)s : nouveau message") % {"reference": application.reference},
-                template="projects/applicants/mail/message",
-                context={"application": application, "message": message},
-                about=application,
-            )
-    return message
-
-
-def post_applicant_message(*, application: Application, email: str, body: str) -> ThreadMessage:
-    if not applications_of(email).filter(pk=application.pk).exists():
-        raise PermissionRefused(_("Ce dossier n’est pas le vôtre."))
-    if application.reference is None:
-        raise TransitionNotAllowed(_("Déposez d’abord votre dossier : le fil d’échanges s’ouvre avec le dépôt."))
-    if not body.strip():
-        raise ValidationError({"body": _("Écrivez votre message.")})
-    return ThreadMessage.objects.create(application=application, author_email=normalise_email(email), body=body.strip())

@@ -24,7 +24,7 @@ from departments.enums import Action
 from departments.permissions import get_scope
 from fipe.security import client_ip
 from fipe.web import breadcrumb, posted_data, stored_file_response
-from projects.applicants import services
+from projects.applicants import exchanges, services
 from projects.applicants.forms import (
     AnswerForm,
     InformationRequestForm,
@@ -37,7 +37,7 @@ from projects.applicants.forms import (
     StaffMessageForm,
 )
 from projects.applicants.models import InformationRequest, ThreadMessage
-from projects.enums import OPEN_STATUSES, PUBLIC_STATUS_LABELS, Status
+from projects.enums import OPEN_STATUSES, Status
 from projects.exceptions import DomainError
 from projects.forms import ReasonForm
 from projects.models import Applicant, Application, Attachment, Call, DecisionLetter
@@ -151,7 +151,7 @@ def applicant_sign_out(request):
 @applicant_required
 def applicant_home(request):
     applications = services.applications_of(request.applicant_email).select_related("call", "department")
-    rows = [(application, PUBLIC_STATUS_LABELS[application.status]) for application in applications]
+    rows = [(application, services.public_label(application)) for application in applications]
     return render(
         request,
         "projects/applicants/home.html",
@@ -189,7 +189,7 @@ def applicant_file(request, pk):
         "projects/applicants/file.html",
         {
             "application": application,
-            "public_status": PUBLIC_STATUS_LABELS[application.status],
+            "public_status": services.public_label(application),
             "timeline": services.public_timeline(application),
             "letters": list(letters),
             "acknowledgement": acknowledgement,
@@ -309,7 +309,7 @@ def applicant_answer(request, pk, request_pk):
     form = AnswerForm(posted_data(request), request.FILES or None)
     if form.is_valid():
         try:
-            services.answer_information_request(
+            exchanges.answer_information_request(
                 request=information_request,
                 email=request.applicant_email,
                 answer=form.cleaned_data["answer"],
@@ -344,7 +344,7 @@ def applicant_message(request, pk):
     form = MessageForm(request.POST)
     if form.is_valid():
         try:
-            services.post_applicant_message(
+            exchanges.post_applicant_message(
                 application=application, email=request.applicant_email, body=form.cleaned_data["body"]
             )
         except ValidationError as error:
@@ -584,7 +584,7 @@ def information_request_create(request, reference):
     form = InformationRequestForm(posted_data(request))
     if form.is_valid():
         try:
-            services.request_information(application=application, by=request.user, today=today(), **form.cleaned_data)
+            exchanges.request_information(application=application, by=request.user, today=today(), **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         except DomainError as error:
@@ -606,7 +606,7 @@ def staff_message(request, reference):
     form = StaffMessageForm(posted_data(request))
     if form.is_valid():
         try:
-            services.post_staff_message(application=application, by=request.user, **form.cleaned_data)
+            exchanges.post_staff_message(application=application, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -75,6 +75,7 @@ class DocumentKind(models.TextChoices):
     REFUSAL_LETTER = "refusal_letter", _("Lettre de refus")
     MINUTES = "minutes", _("Procès-verbal du CDSF")
     CONVENTION = "convention", _("Convention attributive de subvention")
+    ACKNOWLEDGEMENT = "acknowledgement", _("Accusé de réception")
 
 
 def document_path(instance, filename):

@@ -11,14 +11,15 @@ from pypdf import PdfReader
 
 from departments.models import Department
 from projects.applicants.demo import OPEN_CALL
+from projects.applicants.exchanges import send_information_reminders
 from projects.applicants.models import InformationRequest
-from projects.applicants.services import send_information_reminders
 from projects.demo.data import illustrative_siret
 from projects.enums import Status
 from projects.models import Application, Call
 from reviews.instruction.services import declare_conflict
 from tests.e2e.applicants import applicant_sign_in
 from tests.e2e.conftest import SCREENSHOTS, serious_violations, sign_in
+from tests.e2e.test_every_page import form_problems, pick, press_button, type_into
 from tests.mail import sent_mail
 from tests.permission_table import by_title
 from tests.projects.sample_files import pdf_bytes
@@ -150,9 +151,88 @@ def test_a_request_for_information_goes_and_comes_back(page, site, new_context, 
     ]
     request.refresh_from_db()
     assert request.answered_at is not None and request.reminded_at is not None
-    instructor.goto(f"{site}/dossiers/{in_review.reference}/?onglet=echanges")
+    # The instructor's home leads to the file the applicant answered, then to the answer.
+    instructor.goto(f"{site}/")
+    instructor.get_by_role(
+        "link", name="Dossiers en instruction où le porteur a répondu à une demande de compléments"
+    ).click()
+    instructor.get_by_role("link", name=in_review.reference).click()
+    instructor.get_by_role("navigation", name="Volets du dossier").get_by_role("link", name="Échanges").click()
     expect(instructor.get_by_text("Voici le devis signé.")).to_be_visible()
     expect(instructor.get_by_role("link", name="devis.pdf")).to_be_visible()
     assert not serious_violations(instructor)
     instructor.goto(f"{site}/dossiers/{in_review.reference}/?onglet=historique")
     expect(instructor.get_by_text(f"{email} (porteur de projet)")).to_be_visible()
+
+
+def test_an_applicant_uses_every_form_of_their_space_with_the_keyboard(page, site):
+    """Sign-in, answer to a request, message, co-contact, filing form, withdrawal: each one walked with Tab
+    and Shift+Tab, submitted blank to see how its errors are told, then filled and sent from the keyboard."""
+    awaiting = by_title("Jardin d’éveil")
+    email = awaiting.applicant.contact_email
+    request = InformationRequest.objects.get(application=awaiting)
+    space = f"{site}/espace-porteur"
+
+    sent = len(sent_mail())
+    problems = form_problems(
+        page,
+        f"{space}/connexion/",
+        submit="Recevoir un lien de connexion",
+        fill=lambda page: type_into(page, "Votre adresse électronique", email),
+        done="Consultez votre messagerie",
+    )
+    message = next(message for message in sent_mail()[sent:] if message.to == [email])
+    page.goto(next(line.strip() for line in message.body.splitlines() if "/espace-porteur/connexion/" in line))
+    press_button(page, "Me connecter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mes dossiers")
+
+    for url, submit, label, text, done in [
+        (
+            f"{space}/dossiers/{awaiting.pk}/complements/{request.pk}/",
+            "Envoyer ma réponse",
+            "Votre réponse",
+            "Le plan de financement suit par courrier.",
+            "Votre réponse est transmise aux instructeurs.",
+        ),
+        (f"{space}/dossiers/{awaiting.pk}/", "Envoyer le message", "Message", "Merci.", "Message envoyé."),
+        (
+            f"{space}/dossiers/{awaiting.pk}/co-contact/",
+            "Envoyer l’invitation",
+            "Adresse électronique du co-contact",
+            "directrice@carcassonne.example",
+            "Invitation envoyée.",
+        ),
+    ]:
+        problems += form_problems(
+            page,
+            url,
+            submit=submit,
+            fill=lambda page, label=label, text=text: type_into(page, label, text, exact=True),
+            done=done,
+        )
+
+    def project(page):
+        pick(page, "Département", "11")
+        type_into(page, "Intitulé du projet", "Ludothèque itinérante de la Bastide")
+        type_into(page, "Commune du projet", "Carcassonne")
+        pick(page, "Catégorie", "Formation des professionnels")
+        type_into(page, "Résumé", "Une ludothèque qui passe dans les quartiers.")
+        type_into(page, "Budget total du projet (€)", "60 000")
+        type_into(page, "Montant demandé pour 2027 (€)", "20 000")
+
+    problems += form_problems(
+        page,
+        f"{space}/appels/{OPEN_CALL}/deposer/",
+        submit="Enregistrer et continuer",
+        fill=project,
+        done="Brouillon enregistré.",
+    )
+    problems += form_problems(
+        page,
+        f"{space}/dossiers/{awaiting.pk}/retirer/",
+        submit="Retirer le dossier",
+        fill=lambda page: type_into(page, "Motif", "Le projet est reporté."),
+        done="Votre dossier est retiré.",
+    )
+    assert not problems, "\n".join(problems)
+    assert Application.objects.get(pk=awaiting.pk).status == Status.WITHDRAWN

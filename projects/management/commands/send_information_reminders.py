@@ -3,7 +3,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from projects.applicants.services import REMINDER_DAYS_BEFORE, send_information_reminders
+from projects.applicants.exchanges import REMINDER_DAYS_BEFORE, send_information_reminders
 
 
 class Command(BaseCommand):

@@ -3,17 +3,22 @@ import io
 
 import pytest
 from django.urls import reverse
-from pypdf import PdfReader
+from django.utils import timezone
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
 
 from departments.models import Department
+from projects.applicants import acknowledgement
 from projects.applicants.models import Acknowledgement
+from projects.applicants.services import submit_online
 from projects.enums import Status
-from projects.models import Application, StatusChange
+from projects.models import Application, DocumentKind, IssuedDocument, StatusChange
 from tests.departments.factories import caf_instructor
 from tests.mail import sent_mail
 from tests.projects.applicants.factories import closed_call, open_call, signed_in_applicant
 from tests.projects.factories import ApplicantFactory, valid_siret
-from tests.projects.sample_files import pdf_bytes, upload
+from tests.projects.letters.factories import demo_trust, pdf_text, signatory
+from tests.projects.sample_files import pdf_bytes, signable_pdf_bytes, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -175,14 +180,26 @@ def test_a_new_file_replaces_the_previous_one_for_the_same_piece():
     assert list(draft.attachments.values_list("original_name", flat=True)) == ["rib.pdf"]
 
 
-def test_filing_allocates_the_reference_acknowledges_receipt_and_reaches_the_instructors(
-    django_capture_on_commit_callbacks,
-):
-    call = open_call()
-    client = signed_in_applicant(EMAIL)
-    draft = start_draft(client, call)
+@pytest.fixture
+def quick_acknowledgement(monkeypatch):
+    """A signatory in office, and an acknowledgement neither laid out nor signed: these tests are about filing."""
+    signatory()
+    monkeypatch.setattr(acknowledgement, "render_pdf", lambda html: signable_pdf_bytes())
+    monkeypatch.setattr(acknowledgement, "sign_pdf", lambda pdf, key: pdf)
+
+
+def complete_draft(client) -> Application:
+    draft = start_draft(client, open_call())
     send_document(client, draft, "Budget prévisionnel")
     send_document(client, draft, "RIB")
+    return draft
+
+
+def test_filing_allocates_the_reference_acknowledges_receipt_and_reaches_the_instructors(
+    quick_acknowledgement, django_capture_on_commit_callbacks
+):
+    client = signed_in_applicant(EMAIL)
+    draft = complete_draft(client)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("projects:applicant_submit", kwargs={"pk": draft.pk}))
     assert response.status_code == 302
@@ -191,15 +208,11 @@ def test_filing_allocates_the_reference_acknowledges_receipt_and_reaches_the_ins
     assert draft.status == Status.SUBMITTED and draft.submitted_at is not None
     change = StatusChange.objects.get(application=draft, to_status=Status.SUBMITTED)
     assert change.by is None and change.by_applicant == EMAIL
-    acknowledgement = Acknowledgement.objects.get(application=draft)
-    content = acknowledgement.file.read()
-    assert hashlib.sha256(content).hexdigest() == acknowledgement.sha256
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
-    for expected in ("Accusé de réception", draft.reference, "reçue le", "L. 231-4", "Caf", "DDETS", "réputée rejetée"):
-        assert expected in text, expected
+    stored = Acknowledgement.objects.get(application=draft)
     (message,) = sent_mail()
     assert message.to == [EMAIL] and draft.reference in message.subject
     assert message.attachments[0][0] == f"accuse-de-reception-{draft.reference}.pdf"
+    assert hashlib.sha256(message.attachments[0][1]).hexdigest() == stored.sha256 == stored.document.sha256
     instructor = caf_instructor("11")
     assert Application.objects.visible_to(instructor).filter(pk=draft.pk).exists()
     # Filed, the draft's pages are closed.
@@ -207,13 +220,57 @@ def test_filing_allocates_the_reference_acknowledges_receipt_and_reaches_the_ins
     assert Application.objects.get(pk=draft.pk).status_changes.filter(to_status=Status.SUBMITTED).count() == 1
 
 
-def test_the_acknowledgement_is_downloaded_from_the_space(django_capture_on_commit_callbacks):
-    call = open_call()
+def test_the_acknowledgement_is_signed_carries_the_legal_mentions_and_is_verifiable(client):
+    signatory()
+    applicant = signed_in_applicant(EMAIL)
+    draft = complete_draft(applicant)
+    submit_online(application=draft, email=EMAIL, today=timezone.localdate())
+    stored = Acknowledgement.objects.select_related("document").get(application=draft)
+    with stored.file.open("rb") as file:
+        content = file.read()
+    assert hashlib.sha256(content).hexdigest() == stored.sha256 == stored.document.sha256
+    assert stored.document.kind == DocumentKind.ACKNOWLEDGEMENT and not stored.document.is_public
+    signature = PdfFileReader(io.BytesIO(content)).embedded_signatures[0]
+    status = validate_pdf_signature(signature, demo_trust())
+    assert status.intact and status.valid and status.trusted
+    assert status.signing_cert.subject.native["common_name"] == "Camille Fontanel"
+    text = pdf_text(content)
+    for expected in (
+        "accusé de réception de votre demande",
+        draft.reference,
+        "reçue le",
+        "L. 231-4",
+        "Caf",
+        "DDETS",
+        "réputée rejetée",
+        stored.document.verification_code,
+    ):
+        assert expected in text, expected
+    upload = io.BytesIO(content)
+    upload.name = "accuse.pdf"
+    page = client.post("/verifier/", {"document": upload}).content.decode()
+    assert "Document authentique" in page
+    # Not a public decision: authentic, and nothing about the file.
+    assert draft.reference not in page and "Camille Fontanel" not in page
+
+
+def test_a_file_whose_acknowledgement_cannot_be_signed_stays_a_draft(settings):
     client = signed_in_applicant(EMAIL)
-    draft = start_draft(client, call)
-    send_document(client, draft, "Budget prévisionnel")
-    send_document(client, draft, "RIB")
+    draft = complete_draft(client)
+    response = client.post(reverse("projects:applicant_submit", kwargs={"pk": draft.pk}), follow=True)
+    assert "l’accusé de réception ne peut pas être signé" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT and draft.reference is None
+    assert not Acknowledgement.objects.exists() and not IssuedDocument.objects.exists()
+    assert not (settings.MEDIA_ROOT / "documents").exists()
+    assert not sent_mail()
+
+
+def test_the_signed_acknowledgement_is_downloaded_from_the_space(quick_acknowledgement):
+    client = signed_in_applicant(EMAIL)
+    draft = complete_draft(client)
     client.post(reverse("projects:applicant_submit", kwargs={"pk": draft.pk}))
     response = client.get(reverse("projects:applicant_acknowledgement", kwargs={"pk": draft.pk}))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    content = b"".join(response.streaming_content)
+    assert hashlib.sha256(content).hexdigest() == Acknowledgement.objects.get(application=draft).document.sha256

@@ -72,9 +72,21 @@ def test_the_timeline_shows_public_labels_only():
     assert public_timeline_labels(application) == ["En cours de dépôt", "Dossier reçu", "En cours d’examen"]
 
 
-def test_the_decision_shows_once_notified():
+def test_a_rejection_shows_once_its_letter_is_sent():
     application = with_history(file_of(MINE), Status.SUBMITTED, Status.IN_REVIEW, Status.NOT_PROPOSED, Status.REJECTED)
+    assert public_timeline_labels(application) == ["Dossier reçu", "En cours d’examen"]
+    sent_letter(application, kind=LetterKind.REFUSAL)
     assert public_timeline_labels(application)[-1] == "Non retenu"
+
+
+def test_an_approval_shows_once_the_laureate_is_notified():
+    application = with_history(file_of(MINE), Status.SUBMITTED, Status.IN_REVIEW, Status.LAUREATE)
+    client = signed_in_applicant(MINE)
+    page = client.get(reverse("projects:applicant_file", kwargs={"pk": application.pk})).content.decode()
+    assert "Retenu" not in page
+    assert public_timeline_labels(application) == ["Dossier reçu", "En cours d’examen"]
+    with_history(application, Status.NOTIFIED)
+    assert public_timeline_labels(application)[-1] == "Retenu"
 
 
 def test_a_sent_letter_is_downloaded_an_unsent_one_is_not():

@@ -4,11 +4,15 @@ import re
 from decimal import Decimal
 from io import BytesIO
 
+from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives import serialization
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleTrustManager
 from pypdf import PdfReader
 
 from departments.enums import OrganisationKind
 from projects.awards.services import reject_application
-from projects.letters.pki import issue_demo_certificate
+from projects.letters.pki import demo_ca, issue_demo_certificate
 from projects.models import Application, Signatory
 from tests.departments.factories import organisation, regional_approver
 from tests.projects.factories import ApplicationFactory, award_for
@@ -50,6 +54,13 @@ def departmental_signatory(department_code: str, **fields) -> Signatory:
     created = Signatory.objects.create(organisation=prefecture, **values)
     issue_demo_certificate(created)
     return created
+
+
+def demo_trust() -> ValidationContext:
+    """pyHanko's validation context trusting the demo authority that issues the test signatories' certificates."""
+    _, ca = demo_ca()
+    root = asn1_x509.Certificate.load(ca.public_bytes(serialization.Encoding.DER))
+    return ValidationContext(trust_manager=SimpleTrustManager.build(trust_roots=[root]))
 
 
 def laureate(*, amounts_by_year: dict[int, Decimal] | None = None, by=None, **application_fields) -> Application:

@@ -15,8 +15,6 @@ from django.core.management import call_command
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import timestamps
 from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from projects.enums import LetterKind, Status
 from projects.exceptions import DomainError
@@ -25,7 +23,7 @@ from projects.letters.pipeline import generate_letter
 from projects.letters.pki import demo_ca, issue_demo_certificate
 from projects.models import DecisionLetter, IssuedDocument
 from tests.departments.factories import regional_approver
-from tests.projects.letters.factories import laureate, rejected, signatory
+from tests.projects.letters.factories import demo_trust, laureate, rejected, signatory
 
 VERIFY = "/verifier/"
 
@@ -39,12 +37,6 @@ def signed_letter(kind=LetterKind.AWARD):
     signatory()
     application = laureate() if kind == LetterKind.AWARD else rejected()
     return generate_letter(application=application, kind=kind, by=regional_approver())
-
-
-def demo_trust() -> ValidationContext:
-    _, ca = demo_ca()
-    root = asn1_x509.Certificate.load(ca.public_bytes(serialization.Encoding.DER))
-    return ValidationContext(trust_manager=SimpleTrustManager.build(trust_roots=[root]))
 
 
 def test_pyhanko_finds_an_intact_signature_by_the_demo_signatory(db):
