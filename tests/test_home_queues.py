@@ -24,7 +24,7 @@ from tests.projects.factories import ApplicationFactory
 from tests.reviews.situations import review
 
 # The home page's budget: session, user, scope, departments, and one or two aggregates per provider.
-HOME_QUERIES = {"caf-11": 6, "ddets-31": 6, "cdsf-31": 6, "prefecture-76": 8, "admin": 10}
+HOME_QUERIES = {"caf-11": 7, "ddets-31": 7, "cdsf-31": 6, "prefecture-76": 8, "admin": 10}
 
 
 def user(username):

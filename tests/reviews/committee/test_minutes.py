@@ -112,8 +112,6 @@ def test_a_300_character_word_in_the_reasons_wraps_inside_its_column(db):
     opened = meeting("31")
     propose(opened, reviewed_application("31"), rank=1, reasons="Motif" + "z" * 295)
     closed = close_meeting(meeting=opened, by=opened.secretary)
-    with open("/tmp/i15/minutes.pdf", "wb") as out:
-        out.write(minutes_pdf(closed))
     lines = [
         line
         for page in PdfReader(io.BytesIO(minutes_pdf(closed))).pages
