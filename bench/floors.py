@@ -89,7 +89,17 @@ def install() -> None:
     BaseHandler._get_response = _get_response
     # The insert compiler has its own; update and delete use the base one.
     for compiler in (SQLCompiler, SQLInsertCompiler):
+        _originals[compiler.__name__] = compiler.__dict__["execute_sql"]
         compiler.execute_sql = _recording_execute_sql(compiler.execute_sql)
+
+
+def uninstall() -> None:
+    if not _originals:
+        return
+    QuerySet._fetch_all = _originals.pop("fetch_all")
+    BaseHandler._get_response = _originals.pop("get_response")
+    for compiler in (SQLCompiler, SQLInsertCompiler):
+        compiler.execute_sql = _originals.pop(compiler.__name__)
 
 
 def record(name: str, client, url: str) -> str:
