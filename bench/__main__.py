@@ -57,6 +57,7 @@ def main(selected: list[str]) -> int:
 
 def _run(selected: list[str]) -> int:
     from django.conf import settings
+    from django.db import connection
 
     modules = sorted(name for _, name, _ in pkgutil.iter_modules([str(HERE)]) if name.startswith("bench_"))
     if selected:
@@ -64,19 +65,23 @@ def _run(selected: list[str]) -> int:
     # A run of some modules keeps the figures of the others.
     path = HERE / "results.json"
     results = json.loads(path.read_text()) if selected and path.exists() else {}
-    results["machine"] = {
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "debug": settings.DEBUG,
-        # Other programs share the cores: the load average says how much the times are inflated.
-        "load_average_start": [round(value, 2) for value in os.getloadavg()],
-    }
     failed = False
     for name in modules:
         print(f"\n== {name}")
+        # Each module's figures with the machine and its load when they were measured: other programs
+        # share the cores, and the load average says how much the times are inflated.
+        machine = {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "debug": settings.DEBUG,
+            "database": connection.vendor,
+            "load_average_start": [round(value, 2) for value in os.getloadavg()],
+        }
         rows = importlib.import_module(f"bench.{name}").run()
+        machine["load_average_end"] = [round(value, 2) for value in os.getloadavg()]
         results[name] = rows
+        results.setdefault("machines", {})[name] = machine
         for row in rows:
             verdict = "" if row.get("ok") is None else ("  ok" if row["ok"] else "  ABOVE GOAL")
             failed |= row.get("ok") is False
@@ -86,7 +91,7 @@ def _run(selected: list[str]) -> int:
             for goal in row.get("goals", []):
                 if not goal["met"]:
                     print(f"    not met: {goal['goal']}")
-    results["machine"]["load_average_end"] = [round(value, 2) for value in os.getloadavg()]
+    results.pop("machine", None)  # the whole run's, before each module had its own
     path.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
     print(f"\nWritten {path}")
     return 1 if failed else 0

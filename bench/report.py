@@ -44,20 +44,14 @@ def verdict(row: dict) -> str:
     return ""
 
 
-def machine(results: dict) -> list[str]:
-    facts = need(results, "machine")
-    lines = [
-        f"Machine: {need(facts, 'cpus')} cores, Python {need(facts, 'python')}, {need(facts, 'platform')}, "
-        f"DEBUG {'on' if need(facts, 'debug') else 'off'}."
-    ]
-    if "load_average_start" in facts:
-        start, end = need(facts, "load_average_start"), need(facts, "load_average_end")
-        lines[0] += (
-            f" Load average (last minute, five, fifteen) {' / '.join(map(number, start))} at the start of the run and "
-            f"{' / '.join(map(number, end))} at its end, on {need(facts, 'cpus')} cores: other programs took "
-            "the cores too, so compare the ratios rather than the times."
-        )
-    return lines
+def machine(facts: dict) -> list[str]:
+    line = (
+        f"Measured on {need(facts, 'cpus')} cores, Python {need(facts, 'python')}, {need(facts, 'platform')}, "
+        f"{need(facts, 'database')}, DEBUG {'on' if need(facts, 'debug') else 'off'}; load average (last minute, "
+        f"five, fifteen) {' / '.join(map(number, need(facts, 'load_average_start')))} at the start and "
+        f"{' / '.join(map(number, need(facts, 'load_average_end')))} at the end"
+    )
+    return [line + (": other programs took the cores too." if facts["load_average_start"][0] > facts["cpus"] else ".")]
 
 
 def pages(rows: list[dict]) -> list[str]:
@@ -117,12 +111,17 @@ def load(figures_: dict) -> list[str]:
 
 
 def section(results: dict, load_figures: dict) -> str:
-    lines = [*machine(results), ""]
-    if "bench_pages" in results:
-        lines += [*pages(results["bench_pages"]), ""]
-    for key, title in (("bench_exports", "Imports and exports"), ("bench_letters", "Letters")):
-        if key in results:
-            lines += [f"**{title}**:", "", *figures(results[key]), ""]
+    machines = results.get("machines", {})
+    lines = []
+    for key, title in (("bench_pages", None), ("bench_exports", "Imports and exports"), ("bench_letters", "Letters")):
+        if key not in results:
+            continue
+        # A module measured before the machine was recorded with its figures says so.
+        facts = machine(machines[key]) if key in machines else ["Measured before the machine was recorded."]
+        if title:
+            lines += [f"**{title}**:", "", *facts, "", *figures(results[key]), ""]
+        else:
+            lines += [*pages(results[key]), "", *facts, ""]
     lines += load(load_figures)
     text = "\n".join(lines).strip() + "\n"
     check(text, results, load_figures)

@@ -7,13 +7,16 @@ import pytest
 from bench.report import END, START, ReportError, check, section, write
 
 RESULTS = {
-    "machine": {
-        "cpus": 2,
-        "python": "3.11.7",
-        "platform": "Linux-6.1-x86_64",
-        "debug": False,
-        "load_average_start": [7.86, 7.83, 5.26],
-        "load_average_end": [7.14, 7.32, 5.37],
+    "machines": {
+        "bench_pages": {
+            "cpus": 2,
+            "python": "3.11.7",
+            "platform": "Linux-6.1-x86_64",
+            "database": "postgresql",
+            "debug": False,
+            "load_average_start": [7.86, 7.83, 5.26],
+            "load_average_end": [7.14, 7.32, 5.37],
+        }
     },
     "bench_pages": [
         {"name": "national call: applications", "value": 10000, "unit": "rows"},
@@ -50,6 +53,7 @@ def test_the_section_shows_each_page_against_its_floor_and_the_goals_not_met():
     assert "| approver: application list, first page | 41.3 | 19.6 | 2.11 | 9 | 9 | not met: ≤ 35 ms |" in text
     assert "| mix of pages | 9,000 | 75.1 | 120.4 | 180.9 | 240.1 | 0 |" in text
     assert "- mix ≥ 200 requests/s: not met" in text
+    assert "postgresql, DEBUG off; load average (last minute, five, fifteen) 7.86 / 7.83 / 5.26 at the start" in text
 
 
 def test_a_page_without_its_floor_is_not_reported():
