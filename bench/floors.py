@@ -32,7 +32,7 @@ FLOOR_TEMPLATE = engines["django"].from_string(
 
 @dataclass
 class Recording:
-    querysets: list = field(default_factory=list)  # ("rows", queryset) or ("query", query, using, result_type)
+    querysets: list = field(default_factory=list)  # ("rows", queryset) or ("query", query, using, args, kwargs)
 
 
 _recordings: dict[str, Recording] = {}
@@ -58,7 +58,8 @@ def _recording_execute_sql(original):
     def execute_sql(self, result_type=MULTI, *args, **kwargs):
         recording = _state["recording"]
         if recording is not None and _state["depth"] == 0:
-            recording.querysets.append(("query", self.query.clone(), self.using, result_type))
+            # With its arguments: a form's choices are read with iterator(), a server-side cursor on PostgreSQL.
+            recording.querysets.append(("query", self.query.clone(), self.using, (result_type, *args), kwargs))
         _state["depth"] += 1
         try:
             return original(self, result_type, *args, **kwargs)
@@ -132,9 +133,9 @@ def cells(row) -> list:
 def evaluate(item) -> list[list]:
     """The tables of one recorded queryset: its rows, then the rows prefetched with them."""
     if item[0] == "query":
-        _, query, using, result_type = item
-        result = query.clone().get_compiler(using).execute_sql(result_type)
-        if result_type == MULTI:
+        _, query, using, args, kwargs = item
+        result = query.clone().get_compiler(using).execute_sql(*args, **kwargs)
+        if args[0] == MULTI:
             return [[cells(row) for chunk in result for row in chunk]]
         if hasattr(result, "close"):  # a cursor, after an update or a delete
             result.close()

@@ -82,7 +82,7 @@ def figures(rows: list[dict]) -> list[str]:
     for row in rows:
         floor = f"{number(row['floor'])} {row['unit']}" if "floor" in row else "—"
         ratio = number(row["ratio"]) if "ratio" in row else "—"
-        goal = f"{row['goal']}: {verdict(row)}" if "goal" in row else verdict(row)
+        goal = f"{row['goal']}: {'met' if row.get('ok') else 'not met'}" if "goal" in row else verdict(row)
         value = f"{number(need(row, 'value'))} {row.get('unit', '')}"
         lines.append(f"| {row['name']} | {value} | {floor} | {ratio} | {goal} |")
     return lines
