@@ -1,6 +1,10 @@
-"""Fills the load-test database and writes the session cookies and paths wrk requests."""
+"""Fills the load-test database and writes the session cookies and paths wrk requests.
+
+bench/load-targets.txt mixes the pages; bench/load-floor-targets.txt asks only for the floor.
+"""
 
 import os
+from importlib import import_module
 
 import django
 
@@ -9,14 +13,14 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 
 from bench.national import populate, signed_in_users  # noqa: E402
 from projects.models import Application  # noqa: E402
 
 
 def session_cookie(user) -> str:
-    session = SessionStore()
+    # The engine the server reads (cached_db): the session is in its cache before the first request.
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
@@ -30,12 +34,18 @@ occitanie = made["calls_by_region"]["76"]
 references = list(
     Application.objects.filter(call=occitanie, department__code="31").values_list("reference", flat=True)[:200]
 )
-lines = [f"cookie {session_cookie(user)}" for user in signed_in_users(20)]
+cookies = [f"cookie {session_cookie(user)}" for user in signed_in_users(20)]
+with open("bench/load-floor-targets.txt", "w") as out:
+    out.write("\n".join([*cookies, "path /plancher/"]) + "\n")
+lines = list(cookies)
 lines += ["path /dossiers/", "path /dossiers/?page=2", "path /dossiers/?status=reviewed&qpv=true"]
 lines += [f"path /dossiers/{reference}/" for reference in references[:50]]
 # The detail page shows one tab at a time: mix in the two heaviest, as users open them.
 lines += [f"path /dossiers/{reference}/?onglet=instruction" for reference in references[50:70]]
 lines += [f"path /dossiers/{reference}/?onglet=subvention" for reference in references[70:90]]
 lines += [f"path /appels/{occitanie.reference}/tableau-de-bord/"] * 10
+lines += [f"path /appels/{occitanie.reference}/suivi/"] * 5
+lines += ["path /"] * 10  # the approvers' home page
+lines += [f"path /api/v1/applications/?call={occitanie.reference}&page_size=50"] * 5
 with open("bench/load-targets.txt", "w") as out:
     out.write("\n".join(lines) + "\n")

@@ -261,6 +261,26 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Sessions are read from a cache and written through to the database (`cached_db`), so a signed-in
+# page costs no query for its session. The cache is Redis when REDIS_URL is set (several servers or
+# workers share it; needs the `redis` package). Without it: process memory when DEBUG is on (`make run`
+# and the tests: one process), and otherwise files under FIPE_CACHE_DIR, which the workers of one machine
+# share — a cache private to each worker would keep a session another worker signed out.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+elif DEBUG:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("FIPE_CACHE_DIR", str(BASE_DIR / "var" / "cache")),
+            # One file a signed-in user: room for every session of a working day before culling.
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -23,8 +23,9 @@ from reviews.models import CommitteeMeeting, ConflictDeclaration, Review
 from tests.projects.factories import ApplicationFactory
 from tests.reviews.situations import review
 
-# The home page's budget: session, user, scope, departments, and one or two aggregates per provider.
-HOME_QUERIES = {"caf-11": 7, "ddets-31": 7, "cdsf-31": 6, "prefecture-76": 8, "admin": 10}
+# The home page's budget: user, scope, departments, and one or two aggregates per provider (the
+# session comes from the cache).
+HOME_QUERIES = {"caf-11": 6, "ddets-31": 6, "cdsf-31": 5, "prefecture-76": 7, "admin": 9}
 
 
 def user(username):

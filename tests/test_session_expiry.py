@@ -1,6 +1,7 @@
 """No lost input: a session about to expire warns and renews; a form posted after it expired comes back."""
 
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -19,6 +20,7 @@ def review_url(application):
 
 def expire_every_session():
     Session.objects.all().delete()
+    cache.clear()  # sessions are read from the cache first (cached_db)
 
 
 def test_a_review_posted_after_expiry_is_not_saved_and_comes_back_after_signing_in(db):

@@ -257,8 +257,8 @@ def test_list_runs_a_constant_number_of_queries(client, db, django_assert_max_nu
     ApplicationFactory.create_batch(count, submitted=True)
     client.force_login(regional_approver())
     query = {"department": department("11").pk, "call": "FIPE-OCC-2023", "sort": "-amount", "q": "projet"}
-    # Session, user, scope (2), the two filter choices validated then listed (4), count, status counts, page.
-    with django_assert_max_num_queries(11):
+    # User, scope (2), the two filter choices validated then listed (4), count, status counts, page.
+    with django_assert_max_num_queries(10):
         response = client.get(LIST_URL, query)
     assert len(response.context["page_obj"]) == min(count, 50)
 
@@ -393,16 +393,17 @@ def test_edit_link_only_for_managers_while_editable(client, db):
     assert edit not in client.get(detail_url(draft)).text
 
 
-# Every tab page reads the session, the user, the scope (2), the application (with its call,
-# applicant, proposal and award) and its requested amounts, then the shown tab's own data:
+# Every tab page reads the user, the scope (2), the application (with its call, applicant,
+# proposal and award) and its requested amounts, then the shown tab's own data (the session
+# comes from the cache):
 TAB_QUERIES = {
-    "dossier": 6,
-    "pieces-jointes": 7,  # the attachments
-    "instruction": 11,  # declarations, reviews, their scores and amounts, the criteria
-    "comite": 9,  # declarations, proposed amounts, the members' conflicts
-    "subvention": 9,  # funding lines, payments, the amounts per year
-    "courriers": 7,  # the letters
-    "historique": 8,  # the status changes, the journal's entries
+    "dossier": 5,
+    "pieces-jointes": 6,  # the attachments
+    "instruction": 10,  # declarations, reviews, their scores and amounts, the criteria
+    "comite": 8,  # declarations, proposed amounts, the members' conflicts
+    "subvention": 8,  # funding lines, payments, the amounts per year
+    "courriers": 6,  # the letters
+    "historique": 7,  # the status changes, the journal's entries
 }
 
 

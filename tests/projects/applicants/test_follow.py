@@ -54,7 +54,7 @@ def test_the_applicant_lists_their_files_and_those_they_were_invited_to(django_a
     CoContact.objects.create(application=invited, email=MINE, invited_by=THEIRS)
     other = file_of("autre@example.org", submitted=True)
     client = signed_in_applicant(MINE.upper())
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         response = client.get(reverse("projects:applicant_home"))
     assert response.status_code == 200
     page = response.content.decode()

@@ -135,11 +135,11 @@ def test_exports_page_takes_a_constant_number_of_queries(client, approver, djang
     client.force_login(approver)
     CallFactory()
     client.get(reverse("projects:exports"))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get(reverse("projects:exports"))
     for year in (2024, 2025, 2026):
         laureate(by=approver, call=CallFactory(reference=f"FIPE-OCC-{year}"))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get(reverse("projects:exports"))
 
 

@@ -282,9 +282,9 @@ def test_the_press_release_page_takes_a_constant_number_of_queries(client, call,
     client.force_login(approver)
     url = reverse("projects:press_release", args=[call.reference])
     client.get(url)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         client.get(url)
     for code in ("31", "34", "66", "81"):
         laureate(by=approver, department_code=code)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         client.get(url)

@@ -49,7 +49,7 @@ def test_the_home_page_lists_them_in_constant_queries(client, approver, django_a
     filed_report(applications[0], year=2023)
     instructor = caf_instructor("11")
     client.force_login(instructor)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(reverse("home"))
     assert response.status_code == 200
     page = response.content.decode()

@@ -73,7 +73,7 @@ def test_decisions_to_applicants_ignore_preferences(db):
 def test_the_preferences_page_records_a_choice_per_event(client, db, django_assert_num_queries):
     caf = caf_instructor("11")
     client.force_login(caf)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         response = client.get(URL)
     assert response.status_code == 200
     assert "Résumé quotidien" in response.text and "Jamais" in response.text
