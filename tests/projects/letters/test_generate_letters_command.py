@@ -129,7 +129,7 @@ def test_the_exit_status_is_not_zero_when_a_letter_failed(approver, tmp_path, mo
             ]
         )
     assert exit_.value.code == 1
-    assert "1 courrier(s) en échec" in capsys.readouterr().err
+    assert "1 courrier en échec" in capsys.readouterr().err
 
 
 def test_the_progress_bar_goes_to_stderr(approver, tmp_path):
