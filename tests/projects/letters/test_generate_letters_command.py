@@ -97,7 +97,7 @@ def test_one_failed_letter_is_reported_with_its_reason_and_the_command_fails(app
     broken = applications[2]
     fail_for(monkeypatch, broken.reference)
     output = tmp_path / "letters.zip"
-    with pytest.raises(CommandError, match=r"1 courrier\(s\) en échec sur 4"):
+    with pytest.raises(CommandError, match="1 courrier en échec sur 4"):
         run("--call", "FIPE-OCC-2023", "--output", str(output), "--user", "prefecture", "--processes", "2")
     assert zip_names(output) == sorted(
         f"011/{application.reference}-attribution-v1.pdf" for application in applications if application != broken
