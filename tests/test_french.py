@@ -3,6 +3,7 @@
 import datetime
 import re
 import shutil
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,29 @@ def test_the_french_catalog_holds_every_plural_of_the_code(settings):
     committed = catalog.read_text()
     call_command("french_plurals", "--check")
     assert catalog.read_text() == committed
+
+
+def source_texts(root: Path):
+    """Each string literal of the Python sources and each template, with where it is."""
+    for folder in ("projects", "reviews", "fipe", "departments", "templates"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in (".html", ".txt"):
+                yield path, path.read_text()
+            elif path.suffix == ".py":
+                with path.open("rb") as source:
+                    for token in tokenize.tokenize(source.readline):
+                        if token.type == tokenize.STRING:
+                            yield f"{path}:{token.start[0]}", token.string
+
+
+def test_no_source_writes_a_plural_with_s_in_brackets(settings):
+    """« 2 dossiers », never « dossier(s) »: the developers' guide asks ngettext or blocktranslate count."""
+    found = [
+        f"{where}: {match.group()}"
+        for where, text in source_texts(Path(settings.BASE_DIR))
+        for match in WRONG["« (s) »"].finditer(text)
+    ]
+    assert not found, found
 
 
 def pages_of(username) -> list[str]:

@@ -7,6 +7,7 @@ import datetime
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from departments.enums import OrganisationKind, Role
 from departments.models import Membership, Organisation
@@ -41,8 +42,9 @@ def load_api_account(stdout) -> None:
             secret=DEMO_SECRET,
         )
     count, broken = find_break()
+    entries = ngettext("%(count)d entrée", "%(count)d entrées", count) % {"count": count}
     stdout.write(
         f"API : compte de service {DEMO_ACCOUNT}, jeton de démonstration {DEMO_SECRET} "
         f"(curl -H 'Authorization: Bearer {DEMO_SECRET}' http://127.0.0.1:8000/api/v1/applications/). "
-        f"Journal : {count} entrée(s), {'chaîne intacte' if broken is None else broken}."
+        f"Journal : {entries}, {'chaîne intacte' if broken is None else broken}."
     )

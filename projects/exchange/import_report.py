@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from projects.models import Call
 from projects.money import format_euros
@@ -87,27 +88,39 @@ class ImportReport:
 
     def summary(self) -> str:
         if self.problems:
-            return _("Import refusé : %(count)s problème(s) à corriger. Aucune donnée n’a été enregistrée.") % {
-                "count": len(self.problems)
-            }
-        figures = {
-            "created": self.applications_created,
-            "updated": self.applications_updated,
-            "applicants_created": self.applicants_created,
-            "applicants_updated": self.applicants_updated,
-        }
+            count = len(self.problems)
+            return ngettext(
+                "Import refusé : %(count)d problème à corriger. Aucune donnée n’a été enregistrée.",
+                "Import refusé : %(count)d problèmes à corriger. Aucune donnée n’a été enregistrée.",
+                count,
+            ) % {"count": count}
+        # One plural per count: « 1 dossier créé et déposé, 0 mis à jour ; 2 porteurs créés, 0 mis à jour ».
+        created, applicants = self.applications_created, self.applicants_created
+        figures = {"updated": self.applications_updated, "applicants_updated": self.applicants_updated}
         if self.saved:
+            figures["created"] = ngettext(
+                "%(count)d dossier créé et déposé", "%(count)d dossiers créés et déposés", created
+            ) % {"count": created}
+            figures["applicants_created"] = ngettext(
+                "%(count)d porteur créé", "%(count)d porteurs créés", applicants
+            ) % {"count": applicants}
             return (
                 _(
-                    "Import réussi : %(created)s dossier(s) créé(s) et déposé(s), %(updated)s mis à jour ; "
-                    "%(applicants_created)s porteur(s) créé(s), %(applicants_updated)s mis à jour."
+                    "Import réussi : %(created)s, %(updated)d mis à jour ; "
+                    "%(applicants_created)s, %(applicants_updated)d mis à jour."
                 )
                 % figures
             )
+        figures["created"] = ngettext(
+            "%(count)d dossier serait créé et déposé", "%(count)d dossiers seraient créés et déposés", created
+        ) % {"count": created}
+        figures["applicants_created"] = ngettext(
+            "%(count)d porteur serait créé", "%(count)d porteurs seraient créés", applicants
+        ) % {"count": applicants}
         return (
             _(
-                "Simulation : %(created)s dossier(s) seraient créés et déposés, %(updated)s mis à jour ; "
-                "%(applicants_created)s porteur(s) créé(s), %(applicants_updated)s mis à jour. Rien n’a été enregistré."
+                "Simulation : %(created)s, %(updated)d mis à jour ; "
+                "%(applicants_created)s, %(applicants_updated)d mis à jour. Rien n’a été enregistré."
             )
             % figures
         )

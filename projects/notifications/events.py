@@ -10,7 +10,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from projects.money import format_euros
 from projects.notifications import recipients
@@ -107,7 +107,11 @@ def committee_closed(*, meeting, proposals) -> None:
     notify(
         event=Event.COMMITTEE_CLOSED,
         recipients=recipients.regional_approvers(meeting.department.region_id),
-        subject=_("FIPE — CDSF %(department)s du %(date)s : %(count)s proposition(s) à valider")
+        subject=ngettext(
+            "FIPE — CDSF %(department)s du %(date)s : %(count)d proposition à valider",
+            "FIPE — CDSF %(department)s du %(date)s : %(count)d propositions à valider",
+            len(proposed),
+        )
         % {"department": meeting.department.name, "date": meeting.date.strftime("%d/%m/%Y"), "count": len(proposed)},
         template=f"{TEMPLATES}/committee_closed",
         context={
@@ -203,11 +207,15 @@ def batch_finished(batch) -> None:
         event=Event.BATCH_FINISHED,
         recipients=[batch.requested_by],
         subject=(
-            _("FIPE — Lot de courriers %(call)s terminé : %(done)s produit(s), %(failed)s en échec")
+            _("FIPE — Lot de courriers %(call)s terminé : %(done)s, %(failed)d en échec")
+            % {
+                "call": batch.call.reference,
+                "done": ngettext("%(count)d produit", "%(count)d produits", batch.done) % {"count": batch.done},
+                "failed": batch.failed,
+            }
             if batch.status == "done"
-            else _("FIPE — Lot de courriers %(call)s en échec")
-        )
-        % {"call": batch.call.reference, "done": batch.done, "failed": batch.failed},
+            else _("FIPE — Lot de courriers %(call)s en échec") % {"call": batch.call.reference}
+        ),
         template=f"{TEMPLATES}/batch_finished",
         context={
             "batch": batch,

@@ -23,6 +23,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from projects.exceptions import DomainError
 from projects.notifications.models import (
@@ -365,7 +366,11 @@ def send_digests(*, now: datetime | None = None) -> int:
             [digest] = notify(
                 event=Event.DIGEST,
                 recipients=[address],
-                subject=_("FIPE — résumé du %(date)s : %(count)s notification(s)")
+                subject=ngettext(
+                    "FIPE — résumé du %(date)s : %(count)d notification",
+                    "FIPE — résumé du %(date)s : %(count)d notifications",
+                    len(messages),
+                )
                 % {"date": day.strftime("%d/%m/%Y"), "count": len(messages)},
                 template="projects/notifications/email/digest",
                 context={"messages": messages, "user": user, "site_url": absolute_url("/")},

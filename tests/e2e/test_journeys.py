@@ -353,12 +353,12 @@ def test_administrator_imports_applications_and_exports_decisions(page, site, sh
     expect(page.get_by_role("table", name="Aperçu : ce que l’import fera")).to_contain_text(
         "Ludothèque des quatre saisons"
     )
-    expect(page.get_by_text("Simulation : 1 dossier(s) seraient créés et déposés")).to_be_visible()
+    expect(page.get_by_text("Simulation : 1 dossier serait créé et déposé")).to_be_visible()
     shot("journey-5-02-import-preview")
     assert Application.objects.count() == before
 
     page.get_by_role("button", name="Confirmer l’import").click()
-    expect(page.get_by_text("Import réussi : 1 dossier(s) créé(s) et déposé(s), 0 mis à jour")).to_be_visible()
+    expect(page.get_by_text("Import réussi : 1 dossier créé et déposé, 0 mis à jour")).to_be_visible()
     shot("journey-5-03-imported")
     imported = Application.objects.get(title="Ludothèque des quatre saisons")
     assert Application.objects.count() == before + 1

@@ -3,6 +3,7 @@ import datetime
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from projects.exchange.api.models import ApiCall, ApiToken, ServiceAccount
 from projects.exchange.api.services import create_token, revoke_token
@@ -34,7 +35,12 @@ class ServiceAccountAdmin(admin.ModelAdmin):
 def revoke(modeladmin, request, queryset):
     for token in queryset:
         revoke_token(token=token, by=request.user)
-    modeladmin.message_user(request, _("Jeton(s) révoqué(s) : ils ne sont plus acceptés."), messages.SUCCESS)
+    revoked = ngettext(
+        "%(count)d jeton révoqué : il n’est plus accepté.",
+        "%(count)d jetons révoqués : ils ne sont plus acceptés.",
+        len(queryset),
+    )
+    modeladmin.message_user(request, revoked % {"count": len(queryset)}, messages.SUCCESS)
 
 
 @admin.register(ApiToken)

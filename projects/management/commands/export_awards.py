@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from projects.exchange.exports import awards_of
 from projects.exchange.resources import awards_file
@@ -26,4 +27,8 @@ class Command(BaseCommand):
         awards = awards_of(call=target)
         record(actor=None, act=JournalAct.EXPORT, obj=target, data={"what": "decisions", "output": output})
         write_output(output, awards_file(awards, fmt))
-        self.stdout.write(self.style.SUCCESS(f"{awards.count()} décision(s) exportée(s) dans {output}."))
+        count = awards.count()
+        exported = ngettext(
+            "%(count)d décision exportée dans %(output)s.", "%(count)d décisions exportées dans %(output)s.", count
+        )
+        self.stdout.write(self.style.SUCCESS(exported % {"count": count, "output": output}))

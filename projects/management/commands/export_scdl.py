@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from projects.exchange.opendata import FUNDER_CHOICES, FunderIdentityMissing, laureate_awards, write_scdl
 from projects.journal.models import JournalAct
@@ -19,7 +20,7 @@ class Command(BaseCommand):
             "--funder",
             choices=list(FUNDER_CHOICES),
             default="both",
-            help="Financeur(s) : state (l’État), cnaf ou both (les deux, défaut).",
+            help="Financeurs : state (l’État), cnaf ou both (les deux, défaut).",
         )
         parser.add_argument("--output", required=True, metavar="FICHIER", help="Fichier CSV à écrire.")
 
@@ -32,4 +33,9 @@ class Command(BaseCommand):
         record(actor=None, act=JournalAct.EXPORT, obj=target, data={"what": "scdl", "output": output})
         write_output(output, content)
         count = laureate_awards(target).count()
-        self.stdout.write(self.style.SUCCESS(f"{count} subvention(s) écrite(s) au format SCDL dans {output}."))
+        written = ngettext(
+            "%(count)d subvention écrite au format SCDL dans %(output)s.",
+            "%(count)d subventions écrites au format SCDL dans %(output)s.",
+            count,
+        )
+        self.stdout.write(self.style.SUCCESS(written % {"count": count, "output": output}))

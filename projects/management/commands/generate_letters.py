@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from departments.models import Department
 from projects.enums import LetterKind
@@ -86,7 +87,12 @@ class Command(BaseCommand):
         self.stderr.write("", style_func=str)
         self.report(summary, output)
         if summary.failed:
-            raise CommandError(f"{summary.failed} courrier(s) en échec sur {summary.total} : voir le récapitulatif.")
+            failed = ngettext(
+                "%(failed)d courrier en échec sur %(total)d : voir le récapitulatif.",
+                "%(failed)d courriers en échec sur %(total)d : voir le récapitulatif.",
+                summary.failed,
+            )
+            raise CommandError(failed % {"failed": summary.failed, "total": summary.total})
 
     def author(self, username):
         User = get_user_model()
@@ -116,4 +122,7 @@ class Command(BaseCommand):
         for outcome in summary.outcomes:
             if outcome.outcome == "failed":
                 self.stdout.write(f"  - {outcome.reference} ({KIND_LABELS[outcome.kind]}) : {outcome.message}")
-        self.stdout.write(f"Archive : {output} ({summary.generated} courrier(s))")
+        archive = ngettext(
+            "Archive : %(output)s (%(count)d courrier)", "Archive : %(output)s (%(count)d courriers)", summary.generated
+        )
+        self.stdout.write(archive % {"output": output, "count": summary.generated})

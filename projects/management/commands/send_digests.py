@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from projects.notifications.services import deliver_due_messages, send_digests
 
@@ -19,7 +20,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, send_now, **options):
         count = send_digests()
-        self.stdout.write(self.style.SUCCESS(f"{count} résumé(s) quotidien(s) préparé(s)."))
+        prepared = ngettext("%(count)d résumé quotidien préparé.", "%(count)d résumés quotidiens préparés.", count)
+        self.stdout.write(self.style.SUCCESS(prepared % {"count": count}))
         if send_now:
             report = deliver_due_messages()
-            self.stdout.write(f"{report.sent} courriel(s) envoyé(s), {report.failed} en échec.")
+            sent = ngettext("%(count)d courriel envoyé", "%(count)d courriels envoyés", report.sent)
+            self.stdout.write(f"{sent % {'count': report.sent}}, {report.failed} en échec.")

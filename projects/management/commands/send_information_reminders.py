@@ -2,6 +2,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from projects.applicants.exchanges import REMINDER_DAYS_BEFORE, send_information_reminders
 
@@ -21,4 +22,8 @@ class Command(BaseCommand):
         except ValueError:
             raise CommandError(f"Date invalide : « {date} » (format attendu AAAA-MM-JJ).") from None
         sent = send_information_reminders(today=today)
-        self.stdout.write(self.style.SUCCESS(f"{sent} rappel(s) envoyé(s)."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                ngettext("%(count)d rappel envoyé.", "%(count)d rappels envoyés.", sent) % {"count": sent}
+            )
+        )

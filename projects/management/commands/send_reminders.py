@@ -3,6 +3,7 @@ import smtplib
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from projects.followup.reminders import send_reminders
 
@@ -37,9 +38,14 @@ class Command(BaseCommand):
                 f"{item.award.application.reference} — compte rendu {item.year} — {item.kind} "
                 f"(attendu le {item.due_on:%d/%m/%Y}) — {'relancé' if id(item) in sent else 'déjà relancé'}"
             )
+        soon, due = summary.count("soon"), summary.count("today")
+        soon_text = ngettext(
+            "%(count)d compte rendu dû sous 30 jours", "%(count)d comptes rendus dus sous 30 jours", soon
+        ) % {"count": soon}
+        due_text = ngettext("%(count)d dû aujourd’hui", "%(count)d dus aujourd’hui", due) % {"count": due}
         self.stdout.write(
             self.style.SUCCESS(
-                f"{today:%d/%m/%Y} : {summary.count('soon')} dû(s) sous 30 jours, {summary.count('today')} dû(s) "
-                f"aujourd’hui, {summary.count('late')} en retard ; relances envoyées : {len(summary.sent)}."
+                f"{today:%d/%m/%Y} : {soon_text}, {due_text}, {summary.count('late')} en retard ; "
+                f"relances envoyées : {len(summary.sent)}."
             )
         )

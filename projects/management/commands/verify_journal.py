@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from projects.journal.services import find_break
 
@@ -13,4 +14,9 @@ class Command(BaseCommand):
         count, broken = find_break()
         if broken is not None:
             raise CommandError(f"Journal altéré : {broken}.")
-        self.stdout.write(self.style.SUCCESS(f"Journal intact : {count} entrée(s), chaîne d’empreintes vérifiée."))
+        intact = ngettext(
+            "Journal intact : %(count)d entrée, chaîne d’empreintes vérifiée.",
+            "Journal intact : %(count)d entrées, chaîne d’empreintes vérifiée.",
+            count,
+        )
+        self.stdout.write(self.style.SUCCESS(intact % {"count": count}))

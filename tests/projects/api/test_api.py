@@ -332,7 +332,10 @@ def test_a_token_created_in_the_admin_shows_its_secret_once(client, db):
     assert api(secret).get(url("calls")).status_code == 200
     token = ApiToken.objects.get()
     assert secret not in client.get(reverse("admin:projects_apitoken_change", args=[token.pk])).content.decode()
-    client.post(reverse("admin:projects_apitoken_changelist"), {"action": "revoke", "_selected_action": [token.pk]})
+    revoked = client.post(
+        reverse("admin:projects_apitoken_changelist"), {"action": "revoke", "_selected_action": [token.pk]}, follow=True
+    )
+    assert "1 jeton révoqué : il n’est plus accepté." in revoked.content.decode()
     assert api(secret).get(url("calls")).status_code == 401
     assert list(JournalEntry.objects.filter(act__startswith="token").values_list("act", "actor")) == [
         ("token_created", admin.username),

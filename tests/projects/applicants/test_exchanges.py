@@ -231,7 +231,7 @@ def test_the_reminder_command_takes_the_date_and_refuses_a_bad_one():
     out = io.StringIO()
     day = (request.deadline - datetime.timedelta(days=2)).isoformat()
     call_command("send_information_reminders", "--date", day, stdout=out)
-    assert "1 rappel" in out.getvalue()
+    assert "1 rappel envoyé." in out.getvalue()
     with pytest.raises(CommandError, match="Date invalide"):
         call_command("send_information_reminders", "--date", "demain")
 

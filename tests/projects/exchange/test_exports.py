@@ -180,7 +180,7 @@ def test_command_exports_the_decisions(call, approver, tmp_path, fmt, capsys):
     laureate(by=approver)
     path = tmp_path / f"decisions.{fmt}"
     call_command("export_awards", "--call", call.reference, "--format", fmt, "--output", str(path))
-    assert "1 décision(s) exportée(s)" in capsys.readouterr().out
+    assert "1 décision exportée" in capsys.readouterr().out
     rows = read_table(path.read_bytes(), path.name)
     assert rows[1][0] == Award.objects.get().application.reference
 

@@ -149,7 +149,7 @@ def test_a_large_import_is_checked_then_imported_by_the_worker_after_confirmatio
     job.refresh_from_db()
     assert job.status == ImportStatus.CHECKED
     page = client.get(url)
-    assert "Simulation : 5 dossier(s) seraient créés" in page.text and "Confirmer l’import" in page.text
+    assert "Simulation : 5 dossiers seraient créés" in page.text and "Confirmer l’import" in page.text
     assert not Application.objects.exists()
 
     assert client.post(url).status_code == 302
@@ -157,7 +157,7 @@ def test_a_large_import_is_checked_then_imported_by_the_worker_after_confirmatio
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE and not job.file
     assert Application.objects.filter(status=Status.SUBMITTED).count() == 5
-    assert "Import réussi : 5 dossier(s) créé(s)" in client.get(url).text
+    assert "Import réussi : 5 dossiers créés" in client.get(url).text
     # Confirmed once: a second post imports nothing more.
     client.post(url)
     run_worker()

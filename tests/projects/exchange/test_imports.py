@@ -263,7 +263,7 @@ def test_dry_run_previews_and_saves_nothing(call, admin_user):
     assert [(row.line, row.action, row.applicant_action, row.department) for row in report.planned] == [
         (2, "create", "create", "11")
     ]
-    assert report.summary().startswith("Simulation : 1 dossier(s) seraient créés")
+    assert report.summary().startswith("Simulation : 1 dossier serait créé")
     assert counts() == before
 
 
@@ -451,7 +451,7 @@ def test_command_imports_a_file_and_names_the_user_in_the_history(call, tmp_path
     path = tmp_path / "dossiers.csv"
     path.write_bytes(filled_template(call, "csv"))
     call_command("import_applications", str(path), "--call", call.reference, "--user", "operateur")
-    assert "Import réussi : 1 dossier(s) créé(s)" in capsys.readouterr().out
+    assert "Import réussi : 1 dossier créé et déposé" in capsys.readouterr().out
     assert StatusChange.objects.filter(by=admin_user).count() == 2
 
 
@@ -526,7 +526,7 @@ def test_admin_import_previews_then_imports_on_confirmation(call, admin_client):
     url = reverse("admin:projects_application_import")
     preview = admin_client.post(url, {"call": call.pk, "import_file": upload(filled_template(call, "xlsx"), "d.xlsx")})
     assert preview.status_code == 200
-    assert "Simulation : 1 dossier(s) seraient créés" in preview.text
+    assert "Simulation : 1 dossier serait créé" in preview.text
     assert "Micro-crèche à horaires atypiques" in preview.text
     assert not Application.objects.exists()
 
@@ -545,7 +545,7 @@ def test_admin_import_with_a_bad_row_names_it_offers_no_confirmation_and_saves_n
         reverse("admin:projects_application_import"), {"call": call.pk, "import_file": upload(content, "d.csv")}
     )
     assert response.status_code == 200
-    assert "Import refusé : 1 problème(s)" in response.text
+    assert "Import refusé : 1 problème à corriger" in response.text
     assert "<td>3</td><td>Code du département</td><td>Département inconnu « 99 » (code INSEE attendu).</td>" in (
         response.text
     )
@@ -563,7 +563,7 @@ def test_admin_import_shows_every_problem(call, admin_client):
         reverse("admin:projects_application_import"),
         {"call": call.pk, "import_file": upload(b"SIRET;Code du d\xc3\xa9partement\n123;99\n", "dossiers.csv")},
     )
-    assert "Import refusé : 19 problème(s)" in response.text
+    assert "Import refusé : 19 problèmes à corriger" in response.text
     assert "Département inconnu « 99 »" in response.text
     assert "confirm_form" not in response.context
 

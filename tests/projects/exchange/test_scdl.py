@@ -156,7 +156,7 @@ def test_a_single_funder_can_be_exported(call, laureates):
 def test_command_writes_the_file(call, laureates, tmp_path, capsys):
     path = tmp_path / "scdl.csv"
     call_command("export_scdl", "--call", call.reference, "--funder", "state", "--output", str(path))
-    assert "3 subvention(s) écrite(s)" in capsys.readouterr().out
+    assert "3 subventions écrites" in capsys.readouterr().out
     assert len(scdl_rows(path.read_bytes())) == 3
 
 

@@ -53,7 +53,7 @@ def test_the_laureate_and_the_instructors_are_told_on_fixed_dates(
 
 def test_nobody_is_told_before_the_window_or_once_the_report_is_filed(application, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        assert "0 dû(s) sous 30 jours, 0 dû(s) aujourd’hui, 0 en retard" in remind("2024-05-30")
+        assert "0 compte rendu dû sous 30 jours, 0 dû aujourd’hui, 0 en retard" in remind("2024-05-30")
         filed_report(application)
         assert "0 en retard" in remind("2024-07-01")
     assert sent_mail() == []

@@ -72,7 +72,7 @@ def test_the_hash_covers_the_stored_data_as_read_back(five_entries):
 
 
 def test_an_intact_journal_verifies(five_entries):
-    assert "Journal intact : 5 entrée(s)" in verify()
+    assert "Journal intact : 5 entrées" in verify()
 
 
 def test_altering_an_entrys_data_names_it(five_entries):

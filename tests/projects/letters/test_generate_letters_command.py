@@ -97,7 +97,7 @@ def test_one_failed_letter_is_reported_with_its_reason_and_the_command_fails(app
     broken = applications[2]
     fail_for(monkeypatch, broken.reference)
     output = tmp_path / "letters.zip"
-    with pytest.raises(CommandError, match=r"1 courrier\(s\) en échec sur 4"):
+    with pytest.raises(CommandError, match="1 courrier en échec sur 4"):
         run("--call", "FIPE-OCC-2023", "--output", str(output), "--user", "prefecture", "--processes", "2")
     assert zip_names(output) == sorted(
         f"011/{application.reference}-attribution-v1.pdf" for application in applications if application != broken
@@ -129,7 +129,7 @@ def test_the_exit_status_is_not_zero_when_a_letter_failed(approver, tmp_path, mo
             ]
         )
     assert exit_.value.code == 1
-    assert "1 courrier(s) en échec" in capsys.readouterr().err
+    assert "1 courrier en échec" in capsys.readouterr().err
 
 
 def test_the_progress_bar_goes_to_stderr(approver, tmp_path):

@@ -93,7 +93,7 @@ def test_a_closed_committee_tells_the_regional_prefecture_only(world):
     told = recipients_by_about(Event.COMMITTEE_CLOSED)
     assert len(told) == CommitteeMeeting.objects.filter(status="closed").count() == 10
     assert set(map(frozenset, told.values())) == {frozenset({"prefecture-76@fipe.example"})}
-    message = Message.objects.filter(event=Event.COMMITTEE_CLOSED, body_text__contains="proposition(s)").first()
+    message = Message.objects.filter(event=Event.COMMITTEE_CLOSED, body_text__contains="proposition").first()
     assert "€" in message.body_text and "/appels/FIPE-OCC-2023/validation/" in message.body_text
 
 

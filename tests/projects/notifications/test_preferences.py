@@ -36,7 +36,7 @@ def test_the_daily_digest_sends_one_message_with_every_event_of_the_day(db, smtp
     assert deliver_due_messages().sent == 1
     [email] = smtp_server.messages
     text = email.get_body(preferencelist=("plain",)).get_content()
-    assert "résumé" in email["Subject"] and "3 notification(s)" in email["Subject"]
+    assert "résumé" in email["Subject"] and "3 notifications" in email["Subject"]
     for application in applications:
         assert application.reference in text
     digest = Message.objects.get(event=Event.DIGEST)
@@ -52,7 +52,7 @@ def test_send_digests_command_reports_and_sends(db, smtp_server, capsys):
     events.application_submitted(ApplicationFactory())
     call_command("send_digests", "--send-now")
     out = capsys.readouterr().out
-    assert "1 résumé(s) quotidien(s) préparé(s)" in out and "1 courriel(s) envoyé(s)" in out
+    assert "1 résumé quotidien préparé." in out and "1 courriel envoyé, 0 en échec." in out
     assert len(smtp_server.received) == 1
 
 
