@@ -48,10 +48,14 @@ def postgresql_only():
         pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://… (CI does)")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("postgresql"):
             item.fixturenames.insert(0, "postgresql_only")
+        if "demo_site" in item.fixturenames:
+            # The module's demo is loaded once only if its tests run together, on one worker.
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 @contextmanager
@@ -105,6 +109,9 @@ def demo_site(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 @pytest.fixture
-def demo(demo_site, db):
-    """The demo, for one test; what the test changes is rolled back."""
+def demo(demo_site, db, settings):
+    """The demo, for one test, its files and signing keys where the code looks for them; what the test
+    changes in the database is rolled back."""
+    settings.MEDIA_ROOT = demo_site
+    settings.SIGNING_KEYS_DIR = demo_site / "signing"
     return demo_site

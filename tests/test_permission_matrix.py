@@ -9,12 +9,10 @@ that must be refused, to prove the refusal does not depend on the form being val
 Set FIPE_PRINT_MATRIX=1 to print the answers actually given, in the table's format.
 """
 
-import io
 import os
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -27,12 +25,6 @@ from tests.permission_table import (
     sample_kwargs,
     url_names,
 )
-
-
-@pytest.fixture
-def demo(db, settings):
-    settings.DEBUG = True
-    call_command("load_demo", stdout=io.StringIO())
 
 
 def test_every_url_answers_each_role_as_the_table_says(demo):
