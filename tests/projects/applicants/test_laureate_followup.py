@@ -1,11 +1,13 @@
 """The laureate's follow-up in their space: the convention and its signed copy, the yearly reports."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -272,3 +274,15 @@ def test_due_dates_show_on_the_file_page(approver):
     application = laureate_of(MINE, approver)
     page = signed_in_applicant(MINE).get(file_url(application)).content.decode()
     assert datetime.date(2024, 6, 30).strftime("%d/%m/%Y") in page
+
+
+def test_the_instructors_see_what_the_laureate_filed_and_returned(approver):
+    application = laureate_of(MINE, approver, amounts={year: Decimal("30000") for year in (2023, 2024, 2025)})
+    sent_convention(application, by=approver)
+    return_signed_copy(application=application, email=MINE, uploaded=a_pdf())
+    file_laureate_report(application=application, email=MINE, year=2023, **filing())
+    client = Client()
+    client.force_login(approver)
+    page = client.get(reverse("projects:followup_detail", args=[application.reference])).content.decode()
+    assert "déposé par le porteur, mairie@lezignan.example, dans son espace" in page
+    assert "mairie@lezignan.example (porteur de projet)" in page
