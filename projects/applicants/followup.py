@@ -7,6 +7,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from projects.applicants.services import applications_of, normalise_email
@@ -24,6 +25,8 @@ from projects.followup.models import (
     report_state,
 )
 from projects.models import Application, Award
+from projects.notifications.recipients import instructors, regional_approvers
+from projects.notifications.services import notify
 
 
 def laureate_award(application: Application) -> Award | None:
@@ -62,8 +65,30 @@ def return_signed_copy(*, application: Application, email: str, uploaded) -> Con
         raise DomainError(_("Ce dossier n’a pas de convention."))
     if convention.signed_received_at:
         raise DomainError(_("L’exemplaire signé de la convention a déjà été reçu."))
-    email = normalise_email(email)
-    return followup.receive_signed_copy(convention=convention, applicant_email=email, uploaded=uploaded)
+    with transaction.atomic():
+        convention = followup.receive_signed_copy(
+            convention=convention, applicant_email=normalise_email(email), uploaded=uploaded
+        )
+        # The regional prefecture countersigns: its approvers hear that the copy came back.
+        _tell_staff(
+            application,
+            event="laureate_signed_copy_returned",
+            recipients=regional_approvers(application.call.region_id),
+            subject=_("Dossier %(reference)s : convention signée par le porteur"),
+            what=_("a transmis, depuis son espace, l’exemplaire signé de sa convention, à contresigner"),
+        )
+    return convention
+
+
+def _tell_staff(application: Application, *, event: str, recipients, subject: str, what: str) -> None:
+    notify(
+        event=event,
+        recipients=recipients,
+        subject=subject % {"reference": application.reference},
+        template="projects/applicants/mail/laureate_followup",
+        context={"application": application, "what": what},
+        about=application,
+    )
 
 
 @dataclass
@@ -117,7 +142,17 @@ def file_laureate_report(*, application: Application, email: str, year, **report
         raise ValidationError(
             {"year": _("Le compte rendu %(year)s est déjà déposé : il attend l’examen des services.") % {"year": year}}
         )
-    return followup.file_report(award=award, year=year, applicant_email=normalise_email(email), **report)
+    with transaction.atomic():
+        version = followup.file_report(award=award, year=year, applicant_email=normalise_email(email), **report)
+        _tell_staff(
+            application,
+            event="laureate_report_filed",
+            recipients=instructors(application.department_id),
+            subject=_("Dossier %(reference)s : compte rendu annuel déposé par le porteur"),
+            what=_("a déposé, depuis son espace, son compte rendu %(year)s, à examiner")
+            % {"year": version.report.year},
+        )
+    return version
 
 
 def followup_section(application: Application, today: datetime.date) -> dict | None:

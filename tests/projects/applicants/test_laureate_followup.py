@@ -15,6 +15,7 @@ from projects.applicants.followup import file_laureate_report, return_signed_cop
 from projects.exceptions import PermissionRefused
 from projects.followup.models import Convention, ConventionVersion, ReportStatus, ReportVersion, YearlyReport
 from projects.followup.services import review_report
+from projects.notifications.models import Message
 from tests.departments.factories import caf_instructor, regional_approver
 from tests.projects.applicants.factories import file_of, signed_in_applicant
 from tests.projects.followup.factories import filed_report, laureate_under_terms
@@ -165,7 +166,7 @@ def test_a_signed_copy_that_is_not_a_pdf_is_refused_on_its_field(approver, djang
     application = laureate_of(MINE, approver)
     convention = sent_convention(application, by=approver)
     client = signed_in_applicant(MINE)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(7):
         response = client.post(signed_copy_url(application), {"signed_copy": a_pdf(b"#!/bin/sh\necho\n")})
     assert response.status_code == 400
     assert "n’est pas un fichier PDF" in response.context["form"].errors["signed_copy"][0]
@@ -286,3 +287,15 @@ def test_the_instructors_see_what_the_laureate_filed_and_returned(approver):
     page = client.get(reverse("projects:followup_detail", args=[application.reference])).content.decode()
     assert "déposé par le porteur, mairie@lezignan.example, dans son espace" in page
     assert "mairie@lezignan.example (porteur de projet)" in page
+
+
+def test_the_instructors_are_told_of_a_report_and_the_approvers_of_a_signed_copy(approver):
+    application = laureate_of(MINE, approver)
+    instructor = caf_instructor(application.department.code)
+    sent_convention(application, by=approver)
+    return_signed_copy(application=application, email=MINE, uploaded=a_pdf())
+    file_laureate_report(application=application, email=MINE, year=2024, **filing())
+    told = {message.event: message for message in Message.objects.all()}
+    assert told["laureate_signed_copy_returned"].recipient == approver.email
+    assert told["laureate_report_filed"].recipient == instructor.email
+    assert "compte rendu 2024" in told["laureate_report_filed"].body_text
