@@ -49,10 +49,11 @@ run: install
 test: install-dev system-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Browser journeys and accessibility checks in Debian's Chromium (installed here when missing).
+# Browser journeys and accessibility checks in Debian's Chromium (installed here when missing), two at a
+# time, each starting from its own copy of the demo.
 e2e: install-dev
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
-	$(BIN)/python -m pytest -m e2e -n 0 tests/e2e $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m e2e -n 2 tests/e2e $(PYTEST_ARGS)
 
 # Benchmarks: figures and ratios against a floor, written to bench/results.json.
 bench: install-dev
