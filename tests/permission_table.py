@@ -258,6 +258,9 @@ def applicant_sample_kwargs() -> dict[str, dict]:
         "applicant_invite": {"pk": laureate.pk},
         "applicant_answer": {"pk": awaiting_request.application_id, "request_pk": awaiting_request.pk},
         "applicant_message": {"pk": laureate.pk},
+        "applicant_convention": {"pk": laureate.pk},
+        "applicant_signed_copy": {"pk": laureate.pk},
+        "applicant_report": {"pk": laureate.pk},
         "information_request_create": {"reference": in_review.reference},
         "staff_message": {"reference": in_review.reference},
     }
@@ -284,6 +287,9 @@ EXPECTED.update(
         "projects:applicant_invite": (302, 302, 302, 302, 302, 302, 302),
         "projects:applicant_answer": (302, 302, 302, 302, 302, 302, 302),
         "projects:applicant_message": (405, 405, 405, 405, 405, 405, 405),
+        "projects:applicant_convention": (302, 302, 302, 302, 302, 302, 302),
+        "projects:applicant_signed_copy": (302, 302, 302, 302, 302, 302, 302),
+        "projects:applicant_report": (302, 302, 302, 302, 302, 302, 302),
         "projects:information_request_create": (302, 404, 404, 404, 200, 403, 200),
         "projects:staff_message": (302, 404, 404, 404, 200, 403, 200),
     }
@@ -310,4 +316,7 @@ APPLICANT_EXPECTED: dict[str, tuple[int, ...]] = {
     "projects:applicant_invite": (404, 200, 404),
     "projects:applicant_answer": (404, 404, 200),
     "projects:applicant_message": (405, 405, 405),
+    "projects:applicant_convention": (404, 200, 404),
+    "projects:applicant_signed_copy": (404, 200, 404),
+    "projects:applicant_report": (404, 200, 404),
 }

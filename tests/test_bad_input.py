@@ -707,15 +707,18 @@ def case_convention_signed_copy(world) -> Case:
         "prefecture-76",
         reverse("projects:convention_signed_copy", kwargs={"reference": reference}),
         {"signed_copy": pdf_upload("convention-signee.pdf")},
-        {
-            "signed_copy": [
-                (pdf_upload(content=b""), True),
-                (pdf_upload(content=b"MZ\x90\x00 not a pdf"), True),
-                (pdf_upload(name="signee.odt", content=b"PK\x03\x04 zip"), True),
-                ("pas un fichier", True),
-            ]
-        },
+        {"signed_copy": hostile_signed_copies()},
     )
+
+
+def hostile_signed_copies() -> list:
+    """A signed copy is judged by its content (a PDF, not empty): its name is not checked."""
+    return [
+        (pdf_upload(content=b""), True),
+        (pdf_upload(content=b"MZ\x90\x00 not a pdf"), True),
+        (pdf_upload(name="signee.odt", content=b"PK\x03\x04 zip"), True),
+        ("pas un fichier", True),
+    ]
 
 
 # letters: the public verification page. A typed reference and code redirect to their answer; an upload that
@@ -1342,6 +1345,51 @@ def case_staff_message(world) -> Case:
     )
 
 
+def laureate_in_their_space() -> Application:
+    """The demo's laureate of the ancienne gare, whose contact is the applicant-laureate of the permission table."""
+    return by_title("ancienne gare")
+
+
+def case_applicant_signed_copy(world) -> Case:
+    laureate = laureate_in_their_space()
+    # Its convention sent back to be signed again: waiting for the copy the laureate uploads.
+    Convention.objects.filter(award__application=laureate).update(
+        signed_received_at=None, countersigned_at=None, signed_copy=""
+    )
+    return Case(
+        laureate.applicant.contact_email,
+        reverse("projects:applicant_signed_copy", kwargs={"pk": laureate.pk}),
+        {"signed_copy": pdf_upload("convention-signee.pdf")},
+        {"signed_copy": hostile_signed_copies()},
+    )
+
+
+def case_applicant_report(world) -> Case:
+    laureate = laureate_in_their_space()
+    return Case(
+        laureate.applicant.contact_email,
+        reverse("projects:applicant_report", kwargs={"pk": laureate.pk}),
+        {
+            "year": "2024",
+            "subsidy_used": "12 000,00",
+            "expenses-64-planned": "30 000",
+            "expenses-64-actual": "28 000",
+            "indicator-children": "20",
+            "gaps_explanation": "",
+            "comment": "",
+        },
+        {
+            "year": [*choice(), ("2026", True), ("2022", True), ("2023", True)],  # 2023's is already accepted
+            "subsidy_used": AMOUNT,
+            "expenses-64-actual": AMOUNT,
+            "income-74-fipe-planned": AMOUNT,
+            "indicator-children": INTEGER,
+            "gaps_explanation": text(5000, required=False),
+            "comment": text(5000, required=False),
+        },
+    )
+
+
 APPLICANT_POST_CASES: dict[str, Callable[[dict], Case]] = {
     "projects:applicant_sign_in": case_applicant_sign_in,
     "projects:applicant_sign_in_link": case_applicant_sign_in_link,
@@ -1354,6 +1402,8 @@ APPLICANT_POST_CASES: dict[str, Callable[[dict], Case]] = {
     "projects:applicant_invite": case_applicant_invite,
     "projects:applicant_answer": case_applicant_answer,
     "projects:applicant_message": case_applicant_message,
+    "projects:applicant_signed_copy": case_applicant_signed_copy,
+    "projects:applicant_report": case_applicant_report,
     "projects:information_request_create": case_information_request_create,
     "projects:staff_message": case_staff_message,
 }

@@ -139,7 +139,12 @@ def test_every_url_answers_each_applicant_as_the_table_says(demo):
 # Staff posting to the applicant's pages are sent to the applicant's sign-in; signing out needs no session.
 POST_REFUSED.update({"projects:applicant_sign_out": (302,) * 7, "projects:applicant_message": (302,) * 7})
 
-POST_REFUSED_TO_APPLICANTS = {"projects:applicant_message": (404, 302, 404)}
+# A post to the laureate's follow-up forms by another applicant is 404; the laureate's own, without its fields, 400.
+POST_REFUSED_TO_APPLICANTS = {
+    "projects:applicant_message": (404, 302, 404),
+    "projects:applicant_signed_copy": (404, 400, 404),
+    "projects:applicant_report": (404, 400, 404),
+}
 
 
 def test_applicants_cannot_post_to_another_applicants_thread(demo):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects.applicants import views
+from projects.applicants import followup_views, views
 
 urlpatterns = [
     path("espace-porteur/connexion/", views.applicant_sign_in, name="applicant_sign_in"),
@@ -32,6 +32,21 @@ urlpatterns = [
         name="applicant_answer",
     ),
     path("espace-porteur/dossiers/<int:pk>/messages/", views.applicant_message, name="applicant_message"),
+    path(
+        "espace-porteur/dossiers/<int:pk>/convention.pdf",
+        followup_views.applicant_convention,
+        name="applicant_convention",
+    ),
+    path(
+        "espace-porteur/dossiers/<int:pk>/convention/exemplaire-signe/",
+        followup_views.applicant_signed_copy,
+        name="applicant_signed_copy",
+    ),
+    path(
+        "espace-porteur/dossiers/<int:pk>/compte-rendu/",
+        followup_views.applicant_report,
+        name="applicant_report",
+    ),
     path(
         "dossiers/<slug:reference>/echanges/demander/",
         views.information_request_create,

@@ -25,6 +25,7 @@ from departments.permissions import get_scope
 from fipe.security import client_ip
 from fipe.web import breadcrumb, posted_data, stored_file_response
 from projects.applicants import exchanges, services
+from projects.applicants.followup import followup_section
 from projects.applicants.forms import (
     AnswerForm,
     InformationRequestForm,
@@ -39,6 +40,7 @@ from projects.applicants.forms import (
 from projects.applicants.models import InformationRequest, ThreadMessage
 from projects.enums import OPEN_STATUSES, Status
 from projects.exceptions import DomainError
+from projects.followup.forms import SignedCopyForm
 from projects.forms import ReasonForm
 from projects.models import Applicant, Application, Attachment, Call, DecisionLetter
 from projects.shortcuts import visible_application
@@ -199,6 +201,8 @@ def applicant_file(request, pk):
             "message_form": MessageForm() if application.reference else None,
             "is_main_contact": services.is_main_contact(application, request.applicant_email),
             "co_contact": getattr(application, "co_contact", None),
+            "followup": followup_section(application, today()),
+            "signed_copy_form": SignedCopyForm(),
             "breadcrumb_data": breadcrumb(application.title, space_link()),
         },
     )

@@ -1,5 +1,7 @@
 """Forms of the follow-up: the yearly report (Cerfa n° 15059 and indicators), its review, recoveries, conventions."""
 
+from decimal import Decimal
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -90,6 +92,23 @@ class ReportForm(DsfrBaseForm):
 
     def indicators(self) -> dict:
         return {name.removeprefix("indicator-"): self.cleaned_data.get(name) for name in self.indicator_names}
+
+
+def initial_from_version(version) -> dict:
+    """A report form's initial data from a filed version (to correct it); empty without one."""
+    if version is None:
+        return {}
+    initial = {
+        f"{section}-{code}-{column}": Decimal(amount) if amount else None
+        for section, rows in version.financial.items()
+        for code, columns in rows.items()
+        for column, amount in columns.items()
+    }
+    initial.update({f"indicator-{code}": value for code, value in version.indicators.items()})
+    initial.update(
+        subsidy_used=version.subsidy_used, gaps_explanation=version.gaps_explanation, comment=version.comment
+    )
+    return initial
 
 
 class ReviewForm(DsfrBaseForm):

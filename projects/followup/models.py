@@ -71,6 +71,8 @@ class Convention(models.Model):
     signed_copy = models.FileField(_("exemplaire signé par le porteur"), upload_to="conventions/signed/", blank=True)
     signed_copy_sha256 = models.CharField(_("empreinte SHA-256 de l’exemplaire signé"), max_length=64, blank=True)
     signed_received_at = models.DateTimeField(_("exemplaire signé reçu le"), null=True, blank=True)
+    # Empty when staff uploaded the signed copy; the laureate's address when they did, from their space.
+    signed_copy_by_applicant = models.EmailField(_("exemplaire signé déposé par le porteur"), blank=True)
     countersigned_at = models.DateTimeField(_("contresignée le"), null=True, blank=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
@@ -244,7 +246,11 @@ class ReportVersion(models.Model):
     gaps_explanation = models.TextField(_("explication des écarts"), blank=True)
     indicators = models.JSONField(_("indicateurs"), default=dict)
     comment = models.TextField(_("commentaire libre"), blank=True)
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # A member of staff on the laureate's behalf, or (by empty) the laureate from their space, by their address.
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    filed_by_applicant = models.EmailField(_("déposé par le porteur"), blank=True)
     filed_at = models.DateTimeField(_("déposé le"), default=timezone.now)
     decision = models.CharField(_("décision"), max_length=12, choices=ReportStatus.choices, blank=True)
     decision_message = models.TextField(_("message"), blank=True)
@@ -264,6 +270,12 @@ class ReportVersion(models.Model):
 
     def __str__(self):
         return f"{self.report} — v{self.number}"
+
+    @property
+    def filer(self) -> str:
+        if self.filed_by is None:
+            return _("%(email)s (porteur de projet)") % {"email": self.filed_by_applicant}
+        return self.filed_by.get_full_name() or self.filed_by.username
 
 
 class Recovery(models.Model):

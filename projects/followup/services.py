@@ -212,12 +212,14 @@ def generate_convention(*, award: Award, by) -> ConventionVersion:
     return version
 
 
-def _locked_convention(convention: Convention, by) -> Convention:
+def _locked_convention(convention: Convention, by, *, applicant_email: str = "") -> Convention:
+    """The convention locked; staff need the right on its department, the laureate's hold is checked by the caller."""
     convention = Convention.objects.select_for_update().select_related("award__application").get(pk=convention.pk)
-    _require(
-        can_manage_conventions(by, convention.award.application.department_id),
-        _("Vous n’avez pas le droit de suivre les conventions de ce département."),
-    )
+    if not applicant_email:
+        _require(
+            can_manage_conventions(by, convention.award.application.department_id),
+            _("Vous n’avez pas le droit de suivre les conventions de ce département."),
+        )
     return convention
 
 
@@ -240,12 +242,16 @@ def validate_signed_copy(uploaded) -> None:
         raise ValidationError({"signed_copy": _("L’exemplaire signé n’est pas un fichier PDF : il est refusé.")})
 
 
-def receive_signed_copy(*, convention: Convention, by, uploaded) -> Convention:
-    """Store the copy signed by the beneficiary (a checked PDF), once the convention was sent."""
+def receive_signed_copy(*, convention: Convention, by=None, applicant_email: str = "", uploaded) -> Convention:
+    """Store the copy signed by the beneficiary (a checked PDF), once the convention was sent.
+
+    Uploaded by staff (`by`), or by the laureate from their space (`applicant_email`: the caller has
+    checked that the address holds the file, as for Application.applicant_transition).
+    """
     validate_signed_copy(uploaded)
     content = uploaded.read()
     with transaction.atomic():
-        convention = _locked_convention(convention, by)
+        convention = _locked_convention(convention, by, applicant_email=applicant_email)
         if not convention.sent_at:
             raise DomainError(_("La convention n’a pas encore été envoyée au porteur."))
         if convention.countersigned_at:
@@ -253,7 +259,8 @@ def receive_signed_copy(*, convention: Convention, by, uploaded) -> Convention:
         convention.signed_copy.save("signee.pdf", ContentFile(content), save=False)
         convention.signed_copy_sha256 = hashlib.sha256(content).hexdigest()
         convention.signed_received_at = timezone.now()
-        convention.updated_by = by
+        convention.signed_copy_by_applicant = applicant_email
+        convention.updated_by = by or convention.updated_by
         convention.save()
     return convention
 
@@ -318,23 +325,26 @@ def file_report(
     *,
     award: Award,
     year: int,
-    by,
+    by=None,
+    applicant_email: str = "",
     financial: Mapping,
     subsidy_used,
     gaps_explanation: str = "",
     indicators: Mapping,
     comment: str = "",
 ) -> ReportVersion:
-    """File (a new version of) the report of a programme year, on the laureate's behalf.
+    """File (a new version of) the report of a programme year: by staff on the laureate's behalf (`by`), or
+    by the laureate from their space (`applicant_email`: the caller has checked that it holds the file).
 
     All or nothing: a bad figure raises ValidationError keyed by its field and nothing is saved.
     """
     award = Award.objects.select_related("application__call").get(pk=award.pk)
     application = award.application
-    _require(
-        can_file_reports(by, application.department_id),
-        _("Vous n’avez pas le droit de déposer les comptes rendus de ce département."),
-    )
+    if not applicant_email:
+        _require(
+            can_file_reports(by, application.department_id),
+            _("Vous n’avez pas le droit de déposer les comptes rendus de ce département."),
+        )
     years = report_years(award)
     try:
         year = int(year)
@@ -363,7 +373,8 @@ def file_report(
             gaps_explanation=gaps_explanation.strip(),
             indicators=cleaned_indicators,
             comment=comment.strip(),
-            filed_by=by,
+            filed_by=None if applicant_email else by,
+            filed_by_applicant=applicant_email,
         )
         report.status = ReportStatus.FILED
         report.subsidy_used = used
