@@ -102,17 +102,9 @@ def applicant_report(request, pk):
         posted_data(request), initial=initial, years=list(open_rows), indicators=indicators_of(application.call)
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             version = followup.file_laureate_report(
-                application=application,
-                email=request.applicant_email,
-                year=data["year"],
-                financial=form.financial(),
-                subsidy_used=data["subsidy_used"],
-                gaps_explanation=data["gaps_explanation"],
-                indicators=form.indicators(),
-                comment=data["comment"],
+                application=application, email=request.applicant_email, **form.report()
             )
         except ValidationError as error:
             apply_errors(form, error)

@@ -93,6 +93,18 @@ class ReportForm(DsfrBaseForm):
     def indicators(self) -> dict:
         return {name.removeprefix("indicator-"): self.cleaned_data.get(name) for name in self.indicator_names}
 
+    def report(self) -> dict:
+        """The filing as the report services take it, whoever files it (staff or the laureate)."""
+        data = self.cleaned_data
+        return {
+            "year": data["year"],
+            "financial": self.financial(),
+            "subsidy_used": data["subsidy_used"],
+            "gaps_explanation": data["gaps_explanation"],
+            "indicators": self.indicators(),
+            "comment": data["comment"],
+        }
+
 
 def initial_from_version(version) -> dict:
     """A report form's initial data from a filed version (to correct it); empty without one."""

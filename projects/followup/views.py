@@ -134,18 +134,8 @@ def report_file(request, reference):
         posted_data(request), initial=initial, years=years, indicators=services.indicators_of(application.call)
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            version = services.file_report(
-                award=award,
-                year=data["year"],
-                by=request.user,
-                financial=form.financial(),
-                subsidy_used=data["subsidy_used"],
-                gaps_explanation=data["gaps_explanation"],
-                indicators=form.indicators(),
-                comment=data["comment"],
-            )
+            version = services.file_report(award=award, by=request.user, **form.report())
         except ValidationError as error:
             apply_errors(form, error)
         except DomainError as error:
