@@ -91,8 +91,9 @@ def _run(selected: list[str]) -> int:
             for goal in row.get("goals", []):
                 if not goal["met"]:
                     print(f"    not met: {goal['goal']}")
-    results.pop("machine", None)  # the whole run's, before each module had its own
-    path.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+        # After each module, so that an interrupted run keeps what it has measured.
+        results.pop("machine", None)  # the whole run's, before each module had its own
+        path.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
     print(f"\nWritten {path}")
     return 1 if failed else 0
 
