@@ -1,5 +1,10 @@
 """Caches make pages cheaper, never show one user another's data."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from django.conf import settings
 from django.core.cache import cache
 from django.template import engines
@@ -9,6 +14,8 @@ from django.urls import reverse
 
 from tests.departments.factories import caf_instructor, department
 from tests.projects.factories import ApplicationFactory
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def listed(response) -> list[str]:
@@ -43,3 +50,23 @@ def test_two_users_of_different_departments_each_receive_their_own_data(db):
     aude_client.logout()
     assert aude_client.get(url).status_code == 302
     assert listed(gard_client.get(url)) == [gard.reference]
+
+
+def test_with_redis_url_the_sessions_cache_is_that_redis_server():
+    """Production with several servers shares its sessions through the Redis server REDIS_URL names."""
+    script = (
+        "import django; django.setup();"
+        "from django.core.cache import caches; cache = caches['default'];"
+        "cache.set('fipe-probe', 'partagé', 5);"
+        "print(type(cache).__name__, cache.get('fipe-probe'))"
+    )
+    environment = {
+        **{key: value for key, value in os.environ.items() if key != "DEBUG"},
+        "DJANGO_SETTINGS_MODULE": "fipe.settings",
+        "DEBUG": "1",
+        "REDIS_URL": "redis://127.0.0.1:6379/15",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.split() == ["RedisCache", "partagé"], result.stderr
