@@ -1,5 +1,6 @@
 """Each staff user chooses per event: immediately, in the daily digest, or never; applicants always get decisions."""
 
+import io
 import mailbox
 from email.message import EmailMessage
 
@@ -7,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from projects.notifications import events
 from projects.notifications.events import STAFF_EVENTS, Event
@@ -61,6 +63,15 @@ def test_send_digests_command_reports_and_sends(db, smtp_server, capsys):
     out = capsys.readouterr().out
     assert "1 résumé quotidien préparé." in out and "1 courriel envoyé, 0 en échec." in out
     assert len(smtp_server.received) == 1
+
+
+def test_send_digests_asks_the_worker_for_a_message_whose_delivery_was_never_enqueued(db):
+    caf_instructor("11")
+    events.application_submitted(ApplicationFactory())
+    assert not DBTaskResult.objects.exists()
+    call_command("send_digests", stdout=io.StringIO())
+    assert DBTaskResult.objects.get().task_path == "projects.notifications.tasks.deliver_messages"
+    assert Message.objects.get().status == MessageStatus.QUEUED
 
 
 def test_decisions_to_applicants_cannot_be_switched_off(db):
