@@ -461,7 +461,7 @@ def mark_letters_sent(*, letters: Iterable[DecisionLetter], by) -> list[Decision
     """
     letters = sorted(letters, key=lambda letter: letter.pk)
     if not letters:
-        raise DomainError(_("Sélectionnez au moins une lettre à marquer comme envoyée."))
+        raise DomainError(_("Sélectionnez au moins une lettre à envoyer."))
     sent = []
     with transaction.atomic():
         for letter in letters:
@@ -469,7 +469,7 @@ def mark_letters_sent(*, letters: Iterable[DecisionLetter], by) -> list[Decision
                 sent.append(mark_letter_sent(letter=letter, by=by))
             except DomainError as error:
                 raise DomainError(
-                    _("%(reference)s : %(reason)s Aucune lettre n’a été marquée comme envoyée.")
+                    _("%(reference)s : %(reason)s Aucune lettre n’a été envoyée.")
                     % {"reference": letter.application.reference, "reason": error.message}
                 ) from None
     return sent

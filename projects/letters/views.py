@@ -32,6 +32,7 @@ from projects.letters.pipeline import (
 )
 from projects.letters.tasks import start_letter_batch
 from projects.models import Application, Call, DecisionLetter, LetterBatch
+from projects.notifications.events import letter_goes_attached
 from projects.notifications.services import messages_about
 from projects.shortcuts import visible_application
 
@@ -162,11 +163,15 @@ def letter_mark_sent(request, reference, pk):
     else:
         contact = application.applicant.contact_email
         if contact:
-            messages.success(
-                request,
+            sent = (
                 _("Lettre envoyée par courriel à %(contact)s, PDF joint : le lauréat est notifié.")
-                % {"contact": contact},
+                if letter_goes_attached(letter)
+                else _(
+                    "Lettre envoyée par courriel à %(contact)s, avec un lien de téléchargement (le PDF est trop "
+                    "lourd pour être joint) : le lauréat est notifié."
+                )
             )
+            messages.success(request, sent % {"contact": contact})
         else:
             messages.warning(
                 request,
@@ -271,7 +276,7 @@ def call_letters_mark_sent(request, call_reference):
         if unknown:
             messages.error(
                 request,
-                _("Lettres introuvables ou déjà envoyées (n° %(ids)s) : aucune lettre n’a été marquée comme envoyée.")
+                _("Lettres introuvables ou déjà envoyées (n° %(ids)s) : aucune lettre n’a été envoyée.")
                 % {"ids": ", ".join(unknown)},
             )
             return redirect("projects:call_letters", call_reference=call.reference)
@@ -284,8 +289,8 @@ def call_letters_mark_sent(request, call_reference):
         messages.success(
             request,
             ngettext(
-                "%(count)d lettre marquée comme envoyée : le lauréat est notifié.",
-                "%(count)d lettres marquées comme envoyées : les lauréats sont notifiés.",
+                "%(count)d lettre envoyée à son porteur : le lauréat est notifié.",
+                "%(count)d lettres envoyées à leurs porteurs : les lauréats sont notifiés.",
                 len(sent),
             )
             % {"count": len(sent)},

@@ -164,6 +164,11 @@ def letter_from_token(token: str) -> int | None:
         return None
 
 
+def letter_goes_attached(letter) -> bool:
+    """Whether the letter is attached to its e-mail; above the size cap the e-mail carries a link instead."""
+    return letter.file.size <= settings.NOTIFICATION_ATTACHMENT_MAX_BYTES
+
+
 def letter_sent(*, letter, reference: str) -> list:
     """The decision letter goes to the applicant's contact: attached, or as a link when it is too large.
 
@@ -171,10 +176,9 @@ def letter_sent(*, letter, reference: str) -> list:
     """
     application = letter.application
     applicant = application.applicant
-    size = letter.file.size
     attachments = []
     link = ""
-    if size <= settings.NOTIFICATION_ATTACHMENT_MAX_BYTES:
+    if letter_goes_attached(letter):
         with letter.file.open("rb") as pdf:
             attachments.append(Attachment(f"{reference}.pdf", pdf.read()))
     else:
@@ -221,6 +225,8 @@ def batch_finished(batch) -> None:
             "batch": batch,
             "url": absolute_url(reverse("projects:letter_batch", kwargs={"pk": batch.pk})),
             "finished_at": timezone.localtime(batch.finished_at) if batch.finished_at else None,
+            # A failed batch's report is the one line that says why.
+            "reason": batch.report[0].get("message", "") if batch.status == "failed" and batch.report else "",
         },
         about=batch,
     )

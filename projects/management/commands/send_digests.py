@@ -1,7 +1,9 @@
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 from django.utils.translation import ngettext
 
-from projects.notifications.services import deliver_due_messages, send_digests
+from projects.notifications.models import Message
+from projects.notifications.services import deliver_due_messages, enqueue_delivery, send_digests
 
 
 class Command(BaseCommand):
@@ -26,3 +28,7 @@ class Command(BaseCommand):
             report = deliver_due_messages()
             sent = ngettext("%(count)d courriel envoyé", "%(count)d courriels envoyés", report.sent)
             self.stdout.write(f"{sent % {'count': report.sent}}, {report.failed} en échec.")
+        elif Message.objects.due(timezone.now()).exists():
+            # Once a day the worker is asked for whatever still waits, should a delivery never have been
+            # enqueued (the task queue was down when its change committed).
+            enqueue_delivery()

@@ -15,6 +15,7 @@ from projects.letters import pipeline as letters
 from projects.letters.documents import new_verification_code
 from projects.letters.tasks import run_letter_batch
 from projects.models import DecisionLetter, LetterBatch, Signatory
+from projects.notifications.models import Message
 from tests.departments.factories import caf_instructor, member, regional_approver
 from tests.projects.factories import CallFactory
 from tests.projects.letters.factories import laureate, rejected, signatory
@@ -83,6 +84,18 @@ def test_a_batch_that_cannot_start_is_marked_failed_with_the_reason(db, immediat
     assert batch.status == BatchStatus.FAILED
     assert "Aucun signataire en fonction" in batch.report[0]["message"]
     assert not DecisionLetter.objects.exists()
+
+
+def test_a_failed_batch_tells_whoever_started_it_and_why(db, immediate_tasks):
+    approver = regional_approver()
+    application = laureate()
+    batch = LetterBatch.objects.create(call=application.call, requested_by=approver)
+    run_letter_batch.enqueue(batch.pk)
+    [message] = Message.objects.filter(event="batch_finished")
+    assert (message.recipient, message.about) == (approver.email, batch)
+    assert message.subject == f"FIPE — Lot de courriers {application.call.reference} en échec"
+    assert "a échoué" in message.body_text and "Motif : Aucun signataire en fonction" in message.body_text
+    assert "Aucun signataire en fonction" in message.body_html
 
 
 def test_the_page_starts_a_batch_and_shows_its_report(client, approver, immediate_tasks):

@@ -10,6 +10,7 @@ from projects.exceptions import DomainError
 from projects.letters.pipeline import generate_letter, mark_letter_sent, mark_letters_sent
 from projects.letters.views import letters_tab_context
 from projects.models import DecisionLetter
+from projects.notifications.models import Message, MessageStatus
 from tests.departments.factories import caf_instructor, member, regional_approver
 from tests.projects.letters.factories import laureate, rejected, signatory
 from tests.reviews.factories import declared_caf_instructor
@@ -139,6 +140,24 @@ def test_mark_sent_notifies_the_laureate(client, letter, approver):
     assert letter.application.status == Status.NOTIFIED
     assert letter.sent_at is not None
     assert "le lauréat est notifié" in response.text
+
+
+def test_envoyer_records_the_email_to_the_contact_and_the_tab_shows_it(client, letter, approver):
+    client.force_login(approver)
+    response = client.post(url("letter_mark_sent", reference=letter.application.reference, pk=letter.pk), follow=True)
+    assert response.status_code == 200
+    [mail] = Message.objects.filter(event="letter_sent")
+    assert (mail.recipient, mail.status, mail.about) == ("jeanne.martin@example.org", MessageStatus.QUEUED, letter)
+    assert mail.attachments.get().mimetype == "application/pdf"
+    assert "Courriel à jeanne.martin@example.org : en attente d’envoi" in response.text
+
+
+def test_envoyer_says_so_when_the_letter_is_too_large_to_attach(client, letter, approver, settings):
+    settings.NOTIFICATION_ATTACHMENT_MAX_BYTES = 10
+    client.force_login(approver)
+    response = client.post(url("letter_mark_sent", reference=letter.application.reference, pk=letter.pk), follow=True)
+    assert "avec un lien de téléchargement (le PDF est trop lourd pour être joint)" in response.text
+    assert not Message.objects.get(event="letter_sent").attachments.exists()
 
 
 def test_an_instructor_marking_a_letter_sent_gets_403(client, letter):
@@ -274,13 +293,13 @@ def test_a_selection_of_letters_is_marked_sent_at_once(client, approver):
     client.force_login(approver)
     page = client.get(url("call_letters", call_reference=first.application.call.reference))
     assert page.text.count('name="letters"') == 3
-    assert "Marquer les 3 lettres de l’appel comme envoyées" in page.text
+    assert "Envoyer les 3 lettres de l’appel à leurs porteurs" in page.text
     response = client.post(
         url("call_letters_mark_sent", call_reference=first.application.call.reference),
         {"letters": [first.pk, third.pk]},
         follow=True,
     )
-    assert "2 lettres marquées comme envoyées : les lauréats sont notifiés." in response.text
+    assert "2 lettres envoyées à leurs porteurs : les lauréats sont notifiés." in response.text
     assert set(DecisionLetter.objects.filter(sent_at__isnull=False).values_list("pk", flat=True)) == {
         first.pk,
         third.pk,
@@ -296,7 +315,7 @@ def test_every_letter_of_a_call_is_marked_sent_at_once(client, approver):
     client.force_login(approver)
     call = letters[0].application.call
     response = client.post(url("call_letters_mark_sent", call_reference=call.reference), {"all": "1"}, follow=True)
-    assert "2 lettres marquées comme envoyées" in response.text
+    assert "2 lettres envoyées à leurs porteurs" in response.text
     assert not DecisionLetter.objects.filter(sent_at__isnull=True).exists()
 
 

@@ -1,5 +1,6 @@
 """A real SMTP server on 127.0.0.1 (aiosmtpd), started by the tests that deliver the outbox."""
 
+import logging
 import socket
 from email import message_from_bytes, policy
 
@@ -40,6 +41,11 @@ class Inbox:
 @pytest.fixture
 def smtp_server(settings):
     """An SMTP server the settings point at; stopped after the test."""
+    # aiosmtpd logs every connection it sees open and close (« connection lost »), its own start-up
+    # check included, which is no news here.
+    server_log = logging.getLogger("mail.log")
+    level = server_log.level
+    server_log.setLevel(logging.WARNING)
     inbox = Inbox()
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port, timeout=5)
@@ -51,8 +57,11 @@ def smtp_server(settings):
     settings.EMAIL_TIMEOUT = 5
     inbox.port = port
     inbox.controller = controller
-    yield inbox
-    controller.stop()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+        server_log.setLevel(level)
 
 
 @pytest.fixture
@@ -63,3 +72,16 @@ def no_smtp_server(settings):
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_TIMEOUT = 2
     return settings.EMAIL_PORT
+
+
+@pytest.fixture
+def silent_smtp_server(settings):
+    """A server that takes the connection and never answers: the client waits for EMAIL_TIMEOUT."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = listener.getsockname()
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_TIMEOUT = 1
+        yield listener

@@ -1,7 +1,6 @@
 """The outbox in the admin: filtered by status and event, « Renvoyer » for the failed messages."""
 
 import pytest
-from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -44,13 +43,26 @@ def test_renvoyer_queues_the_failed_messages_again_and_leaves_the_others(client,
     assert Message.objects.get(pk=queued.pk).status == MessageStatus.QUEUED
 
 
-def test_invalid_addresses_are_refused_where_they_are_entered(db):
-    user = caf_instructor("11")
-    form = UserChangeForm(
-        {"username": user.username, "email": "a@b.fr\nBcc: c@d.fr", "date_joined": "2023-01-01 00:00"},
-        instance=user,
+def test_the_admin_refuses_an_invalid_user_email_and_keeps_the_old_one(client, db):
+    user = caf_instructor("11", email="instructrice@caf11.example")
+    client.force_login(administrator(is_superuser=True))
+    response = client.post(
+        reverse("admin:auth_user_change", args=[user.pk]),
+        {
+            "username": user.username,
+            "email": "a@b.fr\nBcc: c@d.fr",
+            "is_active": "on",
+            "date_joined_0": "01/01/2023",
+            "date_joined_1": "00:00:00",
+        },
     )
-    assert "email" in form.errors
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["email"]
+    user.refresh_from_db()
+    assert user.email == "instructrice@caf11.example"
+
+
+def test_an_invalid_applicant_contact_is_refused_by_the_model(db):
     applicant = ApplicantFactory.build(contact_email="pas une adresse")
     with pytest.raises(ValidationError) as refused:
         applicant.full_clean()

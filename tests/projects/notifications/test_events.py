@@ -13,8 +13,11 @@ from django.db.models import Max
 from projects.enums import BatchStatus, Status
 from projects.letters.tasks import run_letter_batch
 from projects.models import Application, LetterBatch, Message
+from projects.money import format_euros
 from projects.notifications.events import Event
 from projects.services import create_application
+from reviews.enums import Opinion
+from reviews.instruction.services import declare_conflict, save_review
 from reviews.models import CommitteeMeeting
 from tests.projects.sample_files import pdf_bytes
 
@@ -89,12 +92,44 @@ def test_a_review_tells_the_instructor_still_awaited_then_both_tell_the_cdsf(wor
         assert application.status != Status.IN_REVIEW
 
 
+def test_the_ddets_review_first_tells_the_caf_instructor_only(world):
+    application = Application.objects.filter(status=Status.SUBMITTED, reviews__isnull=True).order_by("pk").first()
+    code = application.department.code
+    author = get_user_model().objects.get(username=f"ddets-{code}")
+    declare_conflict(application=application, user=author, has_conflict=False)
+    before = Message.objects.aggregate(last=Max("pk"))["last"]
+    save_review(
+        application=application,
+        author=author,
+        scores={criterion.code: criterion.max_score for criterion in application.call.criteria.all()},
+        opinion=Opinion.FAVOURABLE,
+        amounts_by_year=application.requested_by_year(),
+        comment="",
+        submit=True,
+    )
+    [message] = Message.objects.filter(pk__gt=before)
+    assert (message.event, message.recipient) == (Event.REVIEW_SUBMITTED, f"caf-{code}@fipe.example")
+    assert "Avis de la DDETS transmis" in message.subject
+
+
 def test_a_closed_committee_tells_the_regional_prefecture_only(world):
     told = recipients_by_about(Event.COMMITTEE_CLOSED)
     assert len(told) == CommitteeMeeting.objects.filter(status="closed").count() == 10
     assert set(map(frozenset, told.values())) == {frozenset({"prefecture-76@fipe.example"})}
-    message = Message.objects.filter(event=Event.COMMITTEE_CLOSED, body_text__contains="proposition").first()
-    assert "€" in message.body_text and "/appels/FIPE-OCC-2023/validation/" in message.body_text
+
+
+def test_a_closed_committee_lists_its_proposals_and_their_amounts(world):
+    listed = 0
+    for message in Message.objects.filter(event=Event.COMMITTEE_CLOSED).prefetch_related("about"):
+        proposed = message.about.proposals.filter(decision="proposed").select_related("application")
+        for proposal in proposed:
+            listed += 1
+            line = f"- {proposal.application.reference} « {proposal.application.title} » : "
+            assert line + format_euros(proposal.proposed_total) in message.body_text
+        total = format_euros(sum(proposal.proposed_total for proposal in proposed))
+        assert f"pour {total} au total" in message.body_text
+        assert f"/appels/{message.about.call.reference}/validation/" in message.body_text
+    assert listed
 
 
 @pytest.mark.parametrize("event", [Event.LAUREATE_APPROVED, Event.APPLICATION_REJECTED])

@@ -8,7 +8,8 @@ from email.utils import parseaddr
 
 import pytest
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, connections, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -86,16 +87,22 @@ def test_a_letter_above_the_size_cap_is_sent_as_a_signed_link(db, smtp_server, s
     assert letter.sent_at is not None
 
 
-def test_a_rolled_back_approval_leaves_no_message(db):
+def test_a_rolled_back_approval_leaves_no_message(db, django_capture_on_commit_callbacks):
     caf_instructor("11")
     application = proposed_application()
-    with pytest.raises(RuntimeError), transaction.atomic():
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
         approve_laureate(
             application=application, by=regional_approver(), amounts_by_year=years_of(application.call, "1000")
         )
         assert Message.objects.exists()
         raise RuntimeError("the approval is cancelled")
     assert not Message.objects.exists()
+    # Nor is the worker asked to deliver anything.
+    assert callbacks == []
     assert not DBTaskResult.objects.exists()
 
 
@@ -141,6 +148,50 @@ def test_an_unreachable_server_never_blocks_the_service_and_the_message_waits(db
     assert message.next_attempt_at is not None
 
 
+def test_a_server_that_never_answers_never_blocks_the_page_and_the_message_waits_with_its_error(
+    client, db, silent_smtp_server, django_capture_on_commit_callbacks
+):
+    signatory()
+    approver = regional_approver()
+    application = laureate(applicant=ApplicantFactory(contact_email=CONTACT))
+    letter = generate_letter(application=application, kind=LetterKind.AWARD, by=approver)
+    client.force_login(approver)
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("projects:letter_mark_sent", kwargs={"reference": application.reference, "pk": letter.pk})
+        )
+    assert response.status_code == 302
+    assert time.monotonic() - started < settings.EMAIL_TIMEOUT
+    message = Message.objects.get(recipient=CONTACT)
+    assert (message.status, message.attempts) == (MessageStatus.QUEUED, 0)
+    assert DBTaskResult.objects.get().task_path == "projects.notifications.tasks.deliver_messages"
+    assert deliver_due_messages().failed == 1
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (MessageStatus.FAILED, 1)
+    assert "timed out" in message.last_error
+    assert message.next_attempt_at > timezone.now()
+
+
+def test_the_worker_comes_back_when_the_next_retry_is_due_and_waits_longer_each_time(db, smtp_server):
+    [message] = submitted_notice()
+    smtp_server.refuse = True
+    for attempt, minutes in [(1, 1), (2, 4), (3, 16)]:
+        started = timezone.now()
+        assert deliver_messages.call() == {"sent": 0, "failed": 1}
+        message.refresh_from_db()
+        assert message.attempts == attempt
+        assert started + datetime.timedelta(minutes=minutes) <= message.next_attempt_at
+        assert message.next_attempt_at <= timezone.now() + datetime.timedelta(minutes=minutes)
+        # The worker is asked to come back exactly then, by a deferred task.
+        later = DBTaskResult.objects.order_by("-enqueued_at").first()
+        assert later.run_after == message.next_attempt_at
+        Message.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+    smtp_server.refuse = False
+    assert deliver_messages.call() == {"sent": 1, "failed": 0}
+    assert DBTaskResult.objects.count() == 3
+
+
 def test_after_the_last_attempt_only_renvoyer_puts_a_message_back(db, smtp_server):
     [message] = submitted_notice()
     Message.objects.filter(pk=message.pk).update(
@@ -150,6 +201,22 @@ def test_after_the_last_attempt_only_renvoyer_puts_a_message_back(db, smtp_serve
     resend_message(message=message, by=administrator())
     assert deliver_due_messages().sent == 1
     assert Message.objects.get().status == MessageStatus.SENT
+
+
+def test_a_message_a_dead_worker_left_sending_is_never_sent_again_on_its_own(db, smtp_server):
+    caf_instructor("11", email="instructrice@caf11.example")
+    events.application_submitted(ApplicationFactory())
+    events.application_submitted(ApplicationFactory())
+    cut_off, under_way = Message.objects.order_by("pk")
+    now = timezone.now()
+    for message, claimed in [(cut_off, now - datetime.timedelta(minutes=16)), (under_way, now)]:
+        Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENDING, attempts=1, claimed_at=claimed)
+    assert deliver_due_messages().sent == 0
+    assert smtp_server.received == []
+    cut_off.refresh_from_db()
+    assert (cut_off.status, cut_off.next_attempt_at) == (MessageStatus.FAILED, None)
+    assert "Envoi interrompu" in cut_off.last_error
+    assert Message.objects.get(pk=under_way.pk).status == MessageStatus.SENDING
 
 
 def test_renvoyer_refuses_a_message_that_did_not_fail(db):
@@ -227,6 +294,45 @@ def test_two_workers_never_send_the_same_message_twice(smtp_server):
     subjects = [str(email["Subject"]) for email in smtp_server.messages]
     assert len(subjects) == 30 == len(set(subjects))
     assert set(Message.objects.values_list("status", "attempts")) == {(MessageStatus.SENT, 1)}
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_passes_over_the_message_another_is_claiming_without_waiting(smtp_server):
+    caf_instructor("11", email="instructrice@caf11.example")
+    for _ in range(3):
+        events.application_submitted(ApplicationFactory())
+    taken = Message.objects.order_by("pk").first()
+    locked, release = threading.Event(), threading.Event()
+
+    def other_worker():
+        try:
+            with transaction.atomic():
+                Message.objects.select_for_update().get(pk=taken.pk)
+                locked.set()
+                release.wait(10)
+                Message.objects.filter(pk=taken.pk).update(status=MessageStatus.SENDING, claimed_at=timezone.now())
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    try:
+        assert locked.wait(5)
+        with connection.cursor() as cursor:
+            # Waiting for the other worker's lock would fail here rather than hang.
+            cursor.execute("SET lock_timeout = '2s'")
+        report = deliver_due_messages()
+    finally:
+        release.set()
+        thread.join()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    assert (report.sent, report.failed) == (2, 0)
+    assert deliver_due_messages().sent == 0
+    assert taken.subject not in [str(email["Subject"]) for email in smtp_server.messages]
+    assert len(smtp_server.messages) == 2
+    assert Message.objects.get(pk=taken.pk).status == MessageStatus.SENDING
 
 
 def test_a_message_whose_attachment_is_gone_fails_alone(db, smtp_server):

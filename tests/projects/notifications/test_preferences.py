@@ -1,10 +1,14 @@
 """Each staff user chooses per event: immediately, in the daily digest, or never; applicants always get decisions."""
 
+import io
 import mailbox
 from email.message import EmailMessage
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from projects.notifications import events
 from projects.notifications.events import STAFF_EVENTS, Event
@@ -26,19 +30,24 @@ def test_never_sends_nothing_for_that_event(db):
 
 def test_the_daily_digest_sends_one_message_with_every_event_of_the_day(db, smtp_server):
     caf = caf_instructor("11", email="digest@caf11.example")
-    set_preferences(user=caf, frequencies={Event.APPLICATION_SUBMITTED: Frequency.DAILY})
+    set_preferences(
+        user=caf,
+        frequencies={Event.APPLICATION_SUBMITTED: Frequency.DAILY, Event.APPLICATION_REJECTED: Frequency.DAILY},
+    )
     applications = [ApplicationFactory() for _ in range(3)]
     for application in applications:
         events.application_submitted(application)
+    events.application_rejected(application=applications[0], reason="Hors du champ de l’appel.")
     assert set(Message.objects.values_list("status", flat=True)) == {MessageStatus.HELD}
     assert deliver_due_messages().sent == 0
     assert send_digests() == 1
     assert deliver_due_messages().sent == 1
     [email] = smtp_server.messages
     text = email.get_body(preferencelist=("plain",)).get_content()
-    assert "résumé" in email["Subject"] and "3 notifications" in email["Subject"]
+    assert "résumé" in email["Subject"] and "4 notifications" in email["Subject"]
     for application in applications:
-        assert application.reference in text
+        assert f"Dossier déposé à instruire : {application.reference}" in text
+    assert f"Dossier rejeté : {applications[0].reference}" in text
     digest = Message.objects.get(event=Event.DIGEST)
     assert digest.recipient_user == caf
     assert set(digest.bundled.values_list("status", flat=True)) == {MessageStatus.BUNDLED}
@@ -54,6 +63,23 @@ def test_send_digests_command_reports_and_sends(db, smtp_server, capsys):
     out = capsys.readouterr().out
     assert "1 résumé quotidien préparé." in out and "1 courriel envoyé, 0 en échec." in out
     assert len(smtp_server.received) == 1
+
+
+def test_send_digests_asks_the_worker_for_a_message_whose_delivery_was_never_enqueued(db):
+    caf_instructor("11")
+    events.application_submitted(ApplicationFactory())
+    assert not DBTaskResult.objects.exists()
+    call_command("send_digests", stdout=io.StringIO())
+    assert DBTaskResult.objects.get().task_path == "projects.notifications.tasks.deliver_messages"
+    assert Message.objects.get().status == MessageStatus.QUEUED
+
+
+def test_decisions_to_applicants_cannot_be_switched_off(db):
+    caf = caf_instructor("11")
+    for event in (Event.LETTER_SENT, Event.PAYMENT_RECORDED):
+        with pytest.raises(ValidationError):
+            set_preferences(user=caf, frequencies={event: Frequency.NEVER})
+    assert not NotificationPreference.objects.exists()
 
 
 def test_decisions_to_applicants_ignore_preferences(db):
