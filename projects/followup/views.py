@@ -290,14 +290,6 @@ def convention_download(request, reference, pk):
 # Dashboard -----------------------------------------------------------------------
 
 
-@require_GET
-def followup_calls(request):
-    if not get_scope(request.user).can_anywhere(Action.VIEW):
-        raise PermissionDenied
-    calls = Call.objects.visible_to(request.user).select_related("region")
-    return render(request, "projects/followup/followup_calls.html", {"calls": calls})
-
-
 def _dashboard(request, reference):
     call = get_object_or_404(Call.objects.visible_to(request.user).select_related("region"), reference=reference)
     department_ids = get_scope(request.user).department_ids(Action.VIEW)
