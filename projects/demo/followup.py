@@ -19,17 +19,15 @@ from projects.awards.services import record_payment
 from projects.demo.applications import demo_application
 from projects.demo.data import CALL, DEMO_APPLICATIONS
 from projects.enums import Funder, Status
-from projects.followup.models import Convention, FollowupTerms, Recovery, YearlyReport
-from projects.followup.schedule import line_state
-from projects.followup.services import (
+from projects.followup.conventions import (
     countersign_convention,
-    file_report,
     generate_convention,
     mark_convention_sent,
     receive_signed_copy,
-    record_recovery,
-    review_report,
 )
+from projects.followup.models import Convention, FollowupTerms, Recovery, YearlyReport
+from projects.followup.schedule import line_state
+from projects.followup.services import file_report, record_recovery, review_report
 from projects.models import Call, FundingLine
 
 SENT, RETURNED, COUNTERSIGNED = (datetime.datetime(2024, 1, day, 10, tzinfo=datetime.UTC) for day in (8, 22, 29))

@@ -7,9 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from departments.enums import OrganisationKind
+from projects.followup.conventions import generate_convention, mark_convention_sent
 from projects.followup.models import Convention, Recovery, ReportStatus, ReportVersion, YearlyReport
 from projects.followup.schedule import PAYABLE, WAITING, line_state
-from projects.followup.services import generate_convention, mark_convention_sent
 from tests.departments.factories import caf_instructor, organisation
 from tests.projects.awards.factories import other_region_approver, pay_line
 from tests.projects.followup.factories import filed_report, laureate_under_terms, line_of
