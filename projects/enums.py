@@ -9,6 +9,10 @@ class CallStatus(models.TextChoices):
     RESULTS_PUBLISHED = "results_published", _("Résultats publiés")
 
 
+# A call takes imported files while in preparation or open (online filing: open, and within its dates).
+ACCEPTING_CALL_STATUSES = frozenset({CallStatus.DRAFT, CallStatus.OPEN})
+
+
 class LegalForm(models.TextChoices):
     COMMUNE = "commune", _("Commune")
     EPCI = "epci", _("EPCI (intercommunalité)")

@@ -19,7 +19,7 @@ from departments.enums import OrganisationKind, Role
 from departments.models import Department, Membership
 from projects.demo.applications import demo_application, demo_call
 from projects.demo.data import DEMO_APPLICATIONS
-from projects.enums import Status
+from projects.enums import REVIEWABLE_STATUSES, Status
 from reviews.committee.services import MemberEntry, close_meeting, create_meeting, record_members, record_proposal
 from reviews.enums import MeetingStatus, Opinion, ProposalDecision, ReviewerKind
 from reviews.instruction.services import declare_conflict, give_default_criteria, save_review
@@ -114,7 +114,7 @@ def _load_reviews(call) -> int:
             continue
         application = demo_application(entry)
         for kind in kinds:
-            if application.status not in (Status.SUBMITTED, Status.IN_REVIEW):
+            if application.status not in REVIEWABLE_STATUSES:
                 break
             if Review.objects.submitted().filter(application=application, kind=kind).exists():
                 continue

@@ -18,7 +18,7 @@ from django.utils import timezone
 from projects.awards.services import record_payment
 from projects.demo.applications import demo_application
 from projects.demo.data import CALL, DEMO_APPLICATIONS
-from projects.enums import Funder, Status
+from projects.enums import AWARDED_STATUSES, Funder, Status
 from projects.followup.conventions import (
     countersign_convention,
     generate_convention,
@@ -123,9 +123,7 @@ def load_followup(stdout) -> None:
     signed = reports = 0
     for number, entry in enumerate(DEMO_APPLICATIONS, start=1):
         application = demo_application(entry)
-        award = (
-            getattr(application, "award", None) if application.status in (Status.LAUREATE, Status.NOTIFIED) else None
-        )
+        award = getattr(application, "award", None) if application.status in AWARDED_STATUSES else None
         if award is None:
             continue
         if application.status == Status.LAUREATE:
