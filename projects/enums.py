@@ -9,7 +9,7 @@ class CallStatus(models.TextChoices):
     RESULTS_PUBLISHED = "results_published", _("Résultats publiés")
 
 
-# A call takes imported files while in preparation or open (online filing: open, and within its dates).
+# A call takes the files staff enter or import while in preparation or open (online: open and within its dates).
 ACCEPTING_CALL_STATUSES = frozenset({CallStatus.DRAFT, CallStatus.OPEN})
 
 
