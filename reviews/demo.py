@@ -1,9 +1,10 @@
-"""Demo step of the instruction capability: Caf and DDETS reviews, then one closed CDSF meeting per department.
+"""Demo step of the reviews: Caf and DDETS reviews, then one closed CDSF meeting per department.
 
 Driven by each demo application's `target`: `in_review` gets the Caf review only; `reviewed`
 and beyond get both reviews; the committee proposes the future laureates (with the amounts
 they are awarded) and does not propose the files to be rejected. Files at `reviewed` wait
-for the next meeting. Everything goes through reviews.services, as a user would.
+for the next meeting. Everything goes through the services of reviews.instruction and
+reviews.committee, as a user would.
 The people below are ILLUSTRATIVE, invented for the demo.
 """
 
