@@ -101,6 +101,9 @@ class BatchStatus(models.TextChoices):
     FAILED = "failed", _("Échec")
 
 
+UNFINISHED_BATCH_STATUSES = frozenset({BatchStatus.PENDING, BatchStatus.RUNNING})
+
+
 class ImportStatus(models.TextChoices):
     CHECK_PENDING = "check_pending", _("Vérification en attente")
     CHECKING = "checking", _("Vérification en cours")

@@ -656,7 +656,6 @@ from projects.followup.models import (  # noqa: E402
 from projects.journal.models import JournalEntry, JournalHead  # noqa: E402
 from projects.letters.models import (  # noqa: E402
     BATCH_STALE_AFTER,
-    UNFINISHED_BATCH_STATUSES,
     DecisionLetter,
     DocumentKind,
     IssuedDocument,
@@ -686,7 +685,6 @@ __all__ = [
     "BATCH_STALE_AFTER",
     "CAF_COMMITMENT",
     "CHORUS_COMMITMENT",
-    "UNFINISHED_BATCH_STATUSES",
     "YearEnvelope",
     "Applicant",
     "Application",
