@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from projects.applicants.admin import RequiredDocumentInline
 from projects.awards.services import check_call_funding, check_department_envelope
 from projects.enums import CallStatus
 from projects.exceptions import DomainError
@@ -106,7 +107,7 @@ class CallAdmin(CallResultsAdminMixin, admin.ModelAdmin):
     list_display = ["reference", "title", "region", "opens_on", "closes_on", "envelope", "status"]
     list_filter = ["status", "region"]
     search_fields = ["reference", "title"]
-    inlines = [DepartmentEnvelopeInline, YearEnvelopeInline]
+    inlines = [DepartmentEnvelopeInline, YearEnvelopeInline, RequiredDocumentInline]
     fieldsets = [
         (None, {"fields": ["reference", "title", "region", "status"]}),
         (_("Calendrier"), {"fields": ["opens_on", "closes_on", "first_year", "last_year", "results_published_at"]}),
@@ -300,8 +301,8 @@ class DepartmentEnvelopeAdmin(admin.ModelAdmin):
     list_select_related = ("call", "department")
 
 
-# The capabilities' admin pages register themselves on import: Django only discovers this module.
-from projects.applicants import admin as applicants_admin  # noqa: E402, F401
+# The capabilities' admin pages register themselves on import: Django only discovers this module
+# (the applicants' one is imported above, for the documents a call requires).
 from projects.awards import admin as awards_admin  # noqa: E402, F401
 from projects.exchange.api import admin as api_admin  # noqa: E402, F401
 from projects.followup import admin as followup_admin  # noqa: E402, F401

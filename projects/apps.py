@@ -71,7 +71,7 @@ class ProjectsConfig(AppConfig):
         queues.register()
         # The applicant's space: the « Échanges » tab of the detail page, and its demo.
         from projects.applicants import demo as applicants_demo
-        from projects.applicants.views import exchanges_tab_context
+        from projects.applicants.exchange_views import exchanges_tab_context
 
         add_tab(
             Tab(

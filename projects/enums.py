@@ -9,6 +9,10 @@ class CallStatus(models.TextChoices):
     RESULTS_PUBLISHED = "results_published", _("Résultats publiés")
 
 
+# A call takes the files staff enter or import while in preparation or open (online: open and within its dates).
+ACCEPTING_CALL_STATUSES = frozenset({CallStatus.DRAFT, CallStatus.OPEN})
+
+
 class LegalForm(models.TextChoices):
     COMMUNE = "commune", _("Commune")
     EPCI = "epci", _("EPCI (intercommunalité)")
@@ -95,6 +99,9 @@ class BatchStatus(models.TextChoices):
     RUNNING = "running", _("En cours")
     DONE = "done", _("Terminé")
     FAILED = "failed", _("Échec")
+
+
+UNFINISHED_BATCH_STATUSES = frozenset({BatchStatus.PENDING, BatchStatus.RUNNING})
 
 
 class ImportStatus(models.TextChoices):

@@ -8,8 +8,8 @@ from stdnum.fr import siret as siret_checker
 
 from departments.permissions import visible_departments
 from projects.enums import Category, Status
-from projects.forms import AmountField
 from projects.models import Call
+from projects.money import AmountField
 from projects.worklists import work_filters_for
 
 # Statuses sort in the order of the workflow, not alphabetically.

@@ -14,6 +14,7 @@ from departments.enums import Action
 from departments.models import Department, Region, validate_siret
 from departments.permissions import get_scope
 from projects.enums import (
+    ACCEPTING_CALL_STATUSES,
     AWARDED_STATUSES,
     EDITABLE_STATUSES,
     CallStatus,
@@ -44,6 +45,9 @@ class CallQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Calls of the regions where the user sees at least one department."""
         return self.filter(region__departments__in=get_scope(user).department_ids(Action.VIEW)).distinct()
+
+    def accepting_applications(self):
+        return self.filter(status__in=ACCEPTING_CALL_STATUSES)
 
 
 class Call(models.Model):
@@ -96,7 +100,7 @@ class Call(models.Model):
 
     @property
     def accepts_applications(self) -> bool:
-        return self.status in (CallStatus.DRAFT, CallStatus.OPEN)
+        return self.status in ACCEPTING_CALL_STATUSES
 
     @property
     def filing_period_over(self) -> bool:
@@ -652,7 +656,6 @@ from projects.followup.models import (  # noqa: E402
 from projects.journal.models import JournalEntry, JournalHead  # noqa: E402
 from projects.letters.models import (  # noqa: E402
     BATCH_STALE_AFTER,
-    UNFINISHED_BATCH_STATUSES,
     DecisionLetter,
     DocumentKind,
     IssuedDocument,
@@ -682,7 +685,6 @@ __all__ = [
     "BATCH_STALE_AFTER",
     "CAF_COMMITMENT",
     "CHORUS_COMMITMENT",
-    "UNFINISHED_BATCH_STATUSES",
     "YearEnvelope",
     "Applicant",
     "Application",

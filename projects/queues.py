@@ -14,7 +14,7 @@ from departments.enums import Action
 from departments.models import Department
 from departments.permissions import get_scope
 from fipe.workqueue import QueueItem, QueueSection
-from projects.enums import AWARDED_STATUSES, CallStatus, LetterKind, Status
+from projects.enums import ACCEPTING_CALL_STATUSES, AWARDED_STATUSES, CallStatus, LetterKind, Status
 from projects.models import Application, Call, DecisionLetter
 from projects.money import format_euros
 
@@ -96,7 +96,7 @@ def administration_queue(user) -> list[QueueSection]:
                 closes_on__lte=today + datetime.timedelta(days=CLOSING_SOON_DAYS),
             ),
         ),
-        importable=Count("pk", filter=Q(status__in=(CallStatus.DRAFT, CallStatus.OPEN))),
+        importable=Count("pk", filter=Q(status__in=ACCEPTING_CALL_STATUSES)),
         exportable=Count("pk", filter=Q(awarded)),
     )
     calls_url = reverse("projects:call_list")

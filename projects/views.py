@@ -427,6 +427,16 @@ def call_list(request):
 
 
 @require_GET
+def call_index(request, *, template: str):
+    """The calls the user may see, each leading to one capability's dashboard: `template` says which
+    (funding, follow-up of the laureates)."""
+    if not get_scope(request.user).can_anywhere(Action.VIEW):
+        raise PermissionDenied
+    calls = Call.objects.visible_to(request.user).select_related("region")
+    return render(request, template, {"calls": calls})
+
+
+@require_GET
 def call_detail(request, reference):
     call = get_object_or_404(
         Call.objects.filter(pk__in=Call.objects.visible_to(request.user).values("pk")).select_related("region"),

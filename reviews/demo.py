@@ -1,9 +1,10 @@
-"""Demo step of the instruction capability: Caf and DDETS reviews, then one closed CDSF meeting per department.
+"""Demo step of the reviews: Caf and DDETS reviews, then one closed CDSF meeting per department.
 
 Driven by each demo application's `target`: `in_review` gets the Caf review only; `reviewed`
 and beyond get both reviews; the committee proposes the future laureates (with the amounts
 they are awarded) and does not propose the files to be rejected. Files at `reviewed` wait
-for the next meeting. Everything goes through reviews.services, as a user would.
+for the next meeting. Everything goes through the services of reviews.instruction and
+reviews.committee, as a user would.
 The people below are ILLUSTRATIVE, invented for the demo.
 """
 
@@ -19,7 +20,7 @@ from departments.enums import OrganisationKind, Role
 from departments.models import Department, Membership
 from projects.demo.applications import demo_application, demo_call
 from projects.demo.data import DEMO_APPLICATIONS
-from projects.enums import Status
+from projects.enums import REVIEWABLE_STATUSES, Status
 from reviews.committee.services import MemberEntry, close_meeting, create_meeting, record_members, record_proposal
 from reviews.enums import MeetingStatus, Opinion, ProposalDecision, ReviewerKind
 from reviews.instruction.services import declare_conflict, give_default_criteria, save_review
@@ -114,7 +115,7 @@ def _load_reviews(call) -> int:
             continue
         application = demo_application(entry)
         for kind in kinds:
-            if application.status not in (Status.SUBMITTED, Status.IN_REVIEW):
+            if application.status not in REVIEWABLE_STATUSES:
                 break
             if Review.objects.submitted().filter(application=application, kind=kind).exists():
                 continue

@@ -1,17 +1,14 @@
 from django.contrib import admin
 
-from projects.admin import CallAdmin
 from projects.applicants.models import Acknowledgement, InformationRequest, RequiredDocument, SignInLink, ThreadMessage
 
 
 class RequiredDocumentInline(admin.TabularInline):
+    """The documents each call requires, set on the call's own page (projects.admin.CallAdmin)."""
+
     model = RequiredDocument
     extra = 1
     fields = ["label", "help_text", "order"]
-
-
-# The documents each call requires are set on the call's own page.
-CallAdmin.inlines = [*CallAdmin.inlines, RequiredDocumentInline]
 
 
 @admin.register(SignInLink)

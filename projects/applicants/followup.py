@@ -1,6 +1,7 @@
 """The laureate's side of the follow-up, in their space: the convention sent to them and its signed copy,
-and the yearly reports. The rules are the follow-up's own (projects.followup.services): this module only
-checks that the address holds a notified laureate file, then calls them with that address.
+and the yearly reports. The rules are the follow-up's own (projects.followup.conventions and
+projects.followup.services): this module only checks that the address holds a notified laureate file,
+then calls them with that address.
 """
 
 import datetime
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from projects.applicants.services import applications_of, normalise_email
 from projects.enums import Status
 from projects.exceptions import DomainError, PermissionRefused
+from projects.followup import conventions
 from projects.followup import services as followup
 from projects.followup.models import (
     REPORT_STATE_LABELS,
@@ -66,7 +68,7 @@ def return_signed_copy(*, application: Application, email: str, uploaded) -> Con
     if convention.signed_received_at:
         raise DomainError(_("L’exemplaire signé de la convention a déjà été reçu."))
     with transaction.atomic():
-        convention = followup.receive_signed_copy(
+        convention = conventions.receive_signed_copy(
             convention=convention, applicant_email=normalise_email(email), uploaded=uploaded
         )
         # The regional prefecture countersigns: its approvers hear that the copy came back.

@@ -9,8 +9,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from projects.models import Application, Call
-
 SIGN_IN_LINK_LIFETIME = datetime.timedelta(minutes=30)
 
 
@@ -41,7 +39,7 @@ class SignInLink(models.Model):
 class RequiredDocument(models.Model):
     """A document every online application to the call must carry (budget prévisionnel, statuts, RIB…)."""
 
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="required_documents")
+    call = models.ForeignKey("projects.Call", on_delete=models.CASCADE, related_name="required_documents")
     label = models.CharField(_("pièce"), max_length=150)
     help_text = models.CharField(_("précision"), max_length=255, blank=True)
     order = models.PositiveSmallIntegerField(_("ordre"), default=0)
@@ -59,7 +57,7 @@ class RequiredDocument(models.Model):
 class CoContact(models.Model):
     """The second person a file's contact invited to follow it and act on it from the applicant's space."""
 
-    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="co_contact")
+    application = models.OneToOneField("projects.Application", on_delete=models.CASCADE, related_name="co_contact")
     email = models.EmailField(_("courriel"))
     invited_by = models.EmailField(_("invité par"))
     invited_at = models.DateTimeField(_("invité le"), default=timezone.now)
@@ -80,7 +78,9 @@ class InformationRequestQuerySet(models.QuerySet):
 class InformationRequest(models.Model):
     """An instructor asks the applicant for missing pieces or answers, by a deadline."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="information_requests")
+    application = models.ForeignKey(
+        "projects.Application", on_delete=models.CASCADE, related_name="information_requests"
+    )
     message = models.TextField(_("message"))
     pieces = models.TextField(_("pièces demandées"), blank=True, help_text=_("Une pièce par ligne."))
     deadline = models.DateField(_("à fournir avant le"))
@@ -121,7 +121,7 @@ class ThreadMessageQuerySet(models.QuerySet):
 class ThreadMessage(models.Model):
     """One message of a file's thread, by the applicant (author empty) or a member of staff."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="messages")
+    application = models.ForeignKey("projects.Application", on_delete=models.CASCADE, related_name="messages")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -160,7 +160,7 @@ class Acknowledgement(models.Model):
     """The acknowledgement of receipt sent when an application is filed online: its file is the signed
     PDF of its issued document (see projects.applicants.acknowledgement)."""
 
-    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="acknowledgement")
+    application = models.OneToOneField("projects.Application", on_delete=models.PROTECT, related_name="acknowledgement")
     file = models.FileField(_("fichier PDF"), upload_to=acknowledgement_path)
     sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
     generated_at = models.DateTimeField(_("émis le"), default=timezone.now)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects.applicants import followup_views, views
+from projects.applicants import exchange_views, filing_views, followup_views, views
 
 urlpatterns = [
     path("espace-porteur/connexion/", views.applicant_sign_in, name="applicant_sign_in"),
@@ -8,11 +8,11 @@ urlpatterns = [
     path("espace-porteur/connexion/<str:token>/", views.applicant_sign_in_link, name="applicant_sign_in_link"),
     path("espace-porteur/deconnexion/", views.applicant_sign_out, name="applicant_sign_out"),
     path("espace-porteur/", views.applicant_home, name="applicant_home"),
-    path("espace-porteur/appels/<slug:reference>/deposer/", views.applicant_file_new, name="applicant_file_new"),
+    path("espace-porteur/appels/<slug:reference>/deposer/", filing_views.applicant_file_new, name="applicant_file_new"),
     path("espace-porteur/dossiers/<int:pk>/", views.applicant_file, name="applicant_file"),
-    path("espace-porteur/dossiers/<int:pk>/modifier/", views.applicant_draft_edit, name="applicant_draft_edit"),
-    path("espace-porteur/dossiers/<int:pk>/pieces/", views.applicant_documents, name="applicant_documents"),
-    path("espace-porteur/dossiers/<int:pk>/deposer/", views.applicant_submit, name="applicant_submit"),
+    path("espace-porteur/dossiers/<int:pk>/modifier/", filing_views.applicant_draft_edit, name="applicant_draft_edit"),
+    path("espace-porteur/dossiers/<int:pk>/pieces/", filing_views.applicant_documents, name="applicant_documents"),
+    path("espace-porteur/dossiers/<int:pk>/deposer/", filing_views.applicant_submit, name="applicant_submit"),
     path(
         "espace-porteur/dossiers/<int:pk>/pieces/<int:attachment>/",
         views.applicant_attachment,
@@ -28,10 +28,10 @@ urlpatterns = [
     path("espace-porteur/dossiers/<int:pk>/co-contact/", views.applicant_invite, name="applicant_invite"),
     path(
         "espace-porteur/dossiers/<int:pk>/complements/<int:request_pk>/",
-        views.applicant_answer,
+        exchange_views.applicant_answer,
         name="applicant_answer",
     ),
-    path("espace-porteur/dossiers/<int:pk>/messages/", views.applicant_message, name="applicant_message"),
+    path("espace-porteur/dossiers/<int:pk>/messages/", exchange_views.applicant_message, name="applicant_message"),
     path(
         "espace-porteur/dossiers/<int:pk>/convention.pdf",
         followup_views.applicant_convention,
@@ -49,8 +49,8 @@ urlpatterns = [
     ),
     path(
         "dossiers/<slug:reference>/echanges/demander/",
-        views.information_request_create,
+        exchange_views.information_request_create,
         name="information_request_create",
     ),
-    path("dossiers/<slug:reference>/echanges/ecrire/", views.staff_message, name="staff_message"),
+    path("dossiers/<slug:reference>/echanges/ecrire/", exchange_views.staff_message, name="staff_message"),
 ]

@@ -1,10 +1,13 @@
 from django.urls import path
 
+from projects import views as root_views
 from projects.awards import approval_views, views
 
 urlpatterns = [
     path("validation/", approval_views.approval_calls, name="approval_calls"),
-    path("financements/", views.funding_calls, name="funding_calls"),
+    path(
+        "financements/", root_views.call_index, {"template": "projects/awards/funding_calls.html"}, name="funding_calls"
+    ),
     path("appels/<slug:reference>/validation/", approval_views.approval, name="approval"),
     path("appels/<slug:reference>/validation/<slug:application>/rejet/", approval_views.reject, name="approval_reject"),
     path("appels/<slug:reference>/tableau-de-bord/", views.funding_dashboard, name="funding_dashboard"),

@@ -25,23 +25,9 @@ from projects.enums import Funder, Status
 from projects.exceptions import DomainError
 from projects.followup.dashboard import funder_year_table
 from projects.followup.schedule import followups
-from projects.models import Application, Award, Call, FundingLine, Payment, Recovery
+from projects.models import Application, Award, FundingLine, Payment, Recovery
 from projects.money import format_euros, requires_convention
 from projects.shortcuts import visible_application
-
-# The calls' list (the entry of the menu) -----------------------------------------
-
-
-@require_GET
-def funding_calls(request):
-    if not get_scope(request.user).can_anywhere(Action.VIEW):
-        raise PermissionDenied
-    calls = Call.objects.visible_to(request.user).select_related("region")
-    return render(request, "projects/awards/funding_calls.html", {"calls": calls})
-
-
-# Approval screen -----------------------------------------------------------------
-
 
 # Award and funding lines --------------------------------------------------------
 

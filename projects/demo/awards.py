@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from projects.awards.services import approve_laureate, record_payment, reject_application, set_commitment_number
 from projects.demo.applications import demo_application
 from projects.demo.data import DEMO_APPLICATIONS
-from projects.enums import Funder, Status
+from projects.enums import AWARDED_STATUSES, Funder, Status
 from projects.models import FundingLine
 from projects.money import to_cents
 
@@ -44,7 +44,7 @@ def load_awards(stdout) -> None:
     approved = rejected = payments = 0
     for number, entry in enumerate(DEMO_APPLICATIONS, start=1):
         application = demo_application(entry)
-        if entry["target"] in (Status.LAUREATE, Status.NOTIFIED) and application.status == Status.PROPOSED:
+        if entry["target"] in AWARDED_STATUSES and application.status == Status.PROPOSED:
             approve_laureate(application=application, by=approver, amounts_by_year=entry["awarded"])
             approved += 1
         elif entry["target"] == Status.REJECTED and application.status in (Status.PROPOSED, Status.NOT_PROPOSED):
@@ -52,9 +52,7 @@ def load_awards(stdout) -> None:
             rejected += 1
         # Commitment numbers on the awards to be notified and on every other laureate; first-year payments
         # on the notified ones only, as the funders pay once the award letter is sent.
-        if entry["target"] not in (Status.LAUREATE, Status.NOTIFIED) or (
-            entry["target"] == Status.LAUREATE and number % 2
-        ):
+        if entry["target"] not in AWARDED_STATUSES or (entry["target"] == Status.LAUREATE and number % 2):
             continue
         lines = FundingLine.objects.filter(award__application=application).with_paid()
         for line in lines:

@@ -18,18 +18,16 @@ from django.utils import timezone
 from projects.awards.services import record_payment
 from projects.demo.applications import demo_application
 from projects.demo.data import CALL, DEMO_APPLICATIONS
-from projects.enums import Funder, Status
-from projects.followup.models import Convention, FollowupTerms, Recovery, YearlyReport
-from projects.followup.schedule import line_state
-from projects.followup.services import (
+from projects.enums import AWARDED_STATUSES, Funder, Status
+from projects.followup.conventions import (
     countersign_convention,
-    file_report,
     generate_convention,
     mark_convention_sent,
     receive_signed_copy,
-    record_recovery,
-    review_report,
 )
+from projects.followup.models import Convention, FollowupTerms, Recovery, YearlyReport
+from projects.followup.schedule import line_state
+from projects.followup.services import file_report, record_recovery, review_report
 from projects.models import Call, FundingLine
 
 SENT, RETURNED, COUNTERSIGNED = (datetime.datetime(2024, 1, day, 10, tzinfo=datetime.UTC) for day in (8, 22, 29))
@@ -125,9 +123,7 @@ def load_followup(stdout) -> None:
     signed = reports = 0
     for number, entry in enumerate(DEMO_APPLICATIONS, start=1):
         application = demo_application(entry)
-        award = (
-            getattr(application, "award", None) if application.status in (Status.LAUREATE, Status.NOTIFIED) else None
-        )
+        award = getattr(application, "award", None) if application.status in AWARDED_STATUSES else None
         if award is None:
             continue
         if application.status == Status.LAUREATE:

@@ -23,7 +23,6 @@ from import_export.tmp_storages import MediaStorage
 
 from departments.enums import Action
 from departments.permissions import get_scope
-from projects.enums import CallStatus
 from projects.exceptions import DomainError
 from projects.exchange.exports import awards_of, export_filename
 from projects.exchange.formats import SPREADSHEET_FORMATS
@@ -75,7 +74,7 @@ class ApplicationImportForm(ImportForm):
 
     call = forms.ModelChoiceField(
         label=gettext_lazy("Appel à projets"),
-        queryset=Call.objects.filter(status__in=[CallStatus.DRAFT, CallStatus.OPEN]),
+        queryset=Call.objects.accepting_applications(),
         empty_label=None,
     )
     field_order = ["call", "resource", "import_file", "format"]
@@ -116,9 +115,7 @@ class ApplicationImportForm(ImportForm):
 
 
 class ApplicationConfirmImportForm(ConfirmImportForm):
-    call = forms.ModelChoiceField(
-        queryset=Call.objects.filter(status__in=[CallStatus.DRAFT, CallStatus.OPEN]), widget=forms.HiddenInput
-    )
+    call = forms.ModelChoiceField(queryset=Call.objects.accepting_applications(), widget=forms.HiddenInput)
     format = forms.TypedChoiceField(
         choices=[(str(index), fmt.extension) for index, fmt in enumerate(SPREADSHEET_FORMATS)],
         widget=forms.HiddenInput,
@@ -187,7 +184,7 @@ class ApplicationImportAdminMixin(ImportMixin):
         call = form.cleaned_data.get("call") if form is not None and hasattr(form, "cleaned_data") else None
         if call is None:
             # Before a file is chosen the page lists the columns of the latest call open to imports.
-            call = Call.objects.filter(status__in=[CallStatus.DRAFT, CallStatus.OPEN]).order_by("-opens_on").first()
+            call = Call.objects.accepting_applications().order_by("-opens_on").first()
         return {"call": call, "by": request.user, "dry_run": not isinstance(form, ConfirmImportForm)}
 
     def get_confirm_form_initial(self, request, import_form):
@@ -201,7 +198,7 @@ class ApplicationImportAdminMixin(ImportMixin):
             # Its own ids: the upload form below has a call field too, and each label names its own list.
             "template_form": TemplateRequestForm(auto_id="id_template_%s"),
             "preview_rows": PREVIEW_ROWS,
-            "no_open_call": not Call.objects.filter(status__in=[CallStatus.DRAFT, CallStatus.OPEN]).exists(),
+            "no_open_call": not Call.objects.accepting_applications().exists(),
         }
 
     def add_data_read_fail_error_to_form(self, form, e):

@@ -14,7 +14,7 @@ from departments.enums import Action
 from departments.permissions import get_scope
 from fipe.web import breadcrumb, posted_data, stored_file_response
 from projects.exceptions import DomainError
-from projects.followup import services
+from projects.followup import conventions, permissions, services
 from projects.followup.dashboard import followup_dashboard, write_dashboard
 from projects.followup.forms import RecoveryForm, ReportForm, ReviewForm, SignedCopyForm, apply_errors
 from projects.followup.models import (
@@ -48,7 +48,7 @@ def followup_tab_context(application: Application, user, *, recovery_form=None, 
     followup.award.application = application
     today = timezone.localdate()
     department = application.department_id
-    can_review = services.can_review_reports(user, department)
+    can_review = permissions.can_review_reports(user, department)
     versions = {}
     for version in ReportVersion.objects.filter(report__award=followup.award).select_related("filed_by", "decided_by"):
         versions.setdefault(version.report_id, []).append(version)
@@ -80,9 +80,9 @@ def followup_tab_context(application: Application, user, *, recovery_form=None, 
             Recovery.objects.filter(line__award=followup.award).select_related("line", "recorded_by")
         ),
         "followup_versions": list(convention.versions.select_related("document")) if convention else [],
-        "followup_can_file": services.can_file_reports(user, department),
+        "followup_can_file": permissions.can_file_reports(user, department),
         "followup_can_review": can_review,
-        "followup_can_convention": services.can_manage_conventions(user, department),
+        "followup_can_convention": permissions.can_manage_conventions(user, department),
         "followup_recovery_form": recovery_form if can_review else None,
         "followup_signed_copy_form": signed_copy_form or SignedCopyForm(),
     }
@@ -126,7 +126,7 @@ def _award(application) -> Award:
 def report_file(request, reference):
     application = visible_application(request.user, reference)
     award = _award(application)
-    if not services.can_file_reports(request.user, application.department_id):
+    if not permissions.can_file_reports(request.user, application.department_id):
         raise PermissionDenied
     years = services.report_years(award)
     initial = {"year": request.GET.get("annee")} if request.GET.get("annee") else {}
@@ -165,7 +165,7 @@ def report_file(request, reference):
 def report_review(request, reference, year):
     application = visible_application(request.user, reference)
     report = get_object_or_404(YearlyReport, award__application=application, year=year)
-    if not services.can_review_reports(request.user, application.department_id):
+    if not permissions.can_review_reports(request.user, application.department_id):
         raise PermissionDenied
     form = ReviewForm(request.POST, prefix=f"review{year}")
     if form.is_valid():
@@ -195,7 +195,7 @@ def report_review(request, reference, year):
 def recovery_create(request, reference):
     application = visible_application(request.user, reference)
     award = _award(application)
-    if not services.can_review_reports(request.user, application.department_id):
+    if not permissions.can_review_reports(request.user, application.department_id):
         raise PermissionDenied
     form = RecoveryForm(request.POST, lines=FundingLine.objects.filter(award=award))
     if form.is_valid():
@@ -220,7 +220,7 @@ def recovery_create(request, reference):
 
 def _convention_application(request, reference) -> Application:
     application = visible_application(request.user, reference)
-    if not services.can_manage_conventions(request.user, application.department_id):
+    if not permissions.can_manage_conventions(request.user, application.department_id):
         raise PermissionDenied
     return application
 
@@ -229,7 +229,7 @@ def _convention_application(request, reference) -> Application:
 def convention_generate(request, reference):
     application = _convention_application(request, reference)
     try:
-        version = services.generate_convention(award=_award(application), by=request.user)
+        version = conventions.generate_convention(award=_award(application), by=request.user)
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -241,7 +241,7 @@ def convention_generate(request, reference):
     return redirect(_here(application))
 
 
-CONVENTION_STEPS = {"envoyee": services.mark_convention_sent, "contresignee": services.countersign_convention}
+CONVENTION_STEPS = {"envoyee": conventions.mark_convention_sent, "contresignee": conventions.countersign_convention}
 
 
 @require_POST
@@ -266,7 +266,7 @@ def convention_signed_copy(request, reference):
     form = SignedCopyForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.receive_signed_copy(
+            conventions.receive_signed_copy(
                 convention=convention, by=request.user, uploaded=form.cleaned_data["signed_copy"]
             )
         except ValidationError as error:
@@ -288,14 +288,6 @@ def convention_download(request, reference, pk):
 
 
 # Dashboard -----------------------------------------------------------------------
-
-
-@require_GET
-def followup_calls(request):
-    if not get_scope(request.user).can_anywhere(Action.VIEW):
-        raise PermissionDenied
-    calls = Call.objects.visible_to(request.user).select_related("region")
-    return render(request, "projects/followup/followup_calls.html", {"calls": calls})
 
 
 def _dashboard(request, reference):

@@ -11,10 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Department, Organisation
-from projects.enums import (
-    BatchStatus,
-    LetterKind,
-)
+from projects.enums import UNFINISHED_BATCH_STATUSES, BatchStatus, LetterKind
 
 
 class KeySource(models.TextChoices):
@@ -171,7 +168,6 @@ def worker_alive(worker: str) -> bool:
 # restarted) and would otherwise stay "en cours" for ever. A pending one waits for the worker, which takes
 # it within seconds unless it is stopped or busy with a batch of thousands of letters.
 BATCH_STALE_AFTER = timedelta(minutes=10)
-UNFINISHED_BATCH_STATUSES = (BatchStatus.PENDING, BatchStatus.RUNNING)
 
 
 class LetterBatch(models.Model):

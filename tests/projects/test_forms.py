@@ -7,8 +7,9 @@ from django.urls import reverse
 
 from departments.models import Region
 from projects.enums import Status
-from projects.forms import AmountField, ApplicantForm, ApplicationForm
+from projects.forms import ApplicantForm, ApplicationForm
 from projects.models import Applicant, Application, ReferenceCounter
+from projects.money import AmountField
 from tests.departments.factories import administrator, department, regional_approver
 from tests.projects.factories import ApplicantFactory, ApplicationFactory, CallFactory, valid_siret
 from tests.projects.form_data import application_form_data

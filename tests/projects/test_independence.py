@@ -39,3 +39,15 @@ def test_projects_imports_nothing_of_reviews():
     for path in sources:
         for name in imported_modules(ast.parse(path.read_text())):
             assert name.split(".")[0] != "reviews", f"{path.relative_to(PROJECTS_ROOT)} imports {name}"
+
+
+def test_no_capability_imports_back_the_root_module_that_gathers_it():
+    # projects/models.py imports every capability's models (the app label), projects/admin.py every
+    # capability's admin (Django's discovery): an import the other way round would close a loop.
+    gatherers = {"models.py": "projects.models", "admin.py": "projects.admin"}
+    for name, root in gatherers.items():
+        modules = [path for path in PROJECTS_ROOT.rglob(name) if path.parent != PROJECTS_ROOT]
+        assert len(modules) > 5
+        for path in modules:
+            imported = imported_modules(ast.parse(path.read_text()))
+            assert root not in imported, f"{path.relative_to(PROJECTS_ROOT)} imports {root}"

@@ -27,6 +27,12 @@ def test_call_page_edits_the_department_envelopes_inline(client, superuser):
     assert "department_envelopes-TOTAL_FORMS" in response.text
 
 
+def test_call_page_edits_the_documents_the_call_requires_inline(client, superuser):
+    call = CallFactory()
+    response = client.get(reverse("admin:projects_call_change", args=[call.pk]))
+    assert "required_documents-TOTAL_FORMS" in response.text
+
+
 def test_applications_are_not_created_in_the_admin(client, superuser):
     assert client.get(reverse("admin:projects_application_add")).status_code == 403
 

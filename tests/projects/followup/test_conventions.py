@@ -13,13 +13,13 @@ from pyhanko.sign.validation import validate_pdf_signature
 
 from departments.enums import OrganisationKind
 from projects.exceptions import DomainError, PermissionRefused
-from projects.followup.models import Convention, ConventionVersion
-from projects.followup.services import (
+from projects.followup.conventions import (
     countersign_convention,
     generate_convention,
     mark_convention_sent,
     receive_signed_copy,
 )
+from projects.followup.models import Convention, ConventionVersion
 from projects.models import DocumentKind, IssuedDocument, Signatory
 from tests.departments.factories import caf_instructor, organisation, regional_approver
 from tests.projects.followup.factories import call_with_terms

@@ -7,11 +7,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from departments.enums import OrganisationKind
+from projects.followup.conventions import generate_convention, mark_convention_sent
 from projects.followup.models import Convention, Recovery, ReportStatus, ReportVersion, YearlyReport
 from projects.followup.schedule import PAYABLE, WAITING, line_state
-from projects.followup.services import generate_convention, mark_convention_sent
 from tests.departments.factories import caf_instructor, organisation
-from tests.projects.awards.factories import pay_line
+from tests.projects.awards.factories import other_region_approver, pay_line
 from tests.projects.followup.factories import filed_report, laureate_under_terms, line_of
 from tests.projects.letters.factories import signatory
 from tests.projects.sample_files import pdf_bytes
@@ -42,6 +42,16 @@ def report_data(**overrides):
     }
     data.update(overrides)
     return data
+
+
+def test_the_followup_list_leads_each_call_of_the_region_to_its_dashboard(client, application, approver):
+    client.force_login(approver)
+    response = client.get(reverse("projects:followup_calls"))
+    assert response.status_code == 200
+    assert "<h1>Suivi des lauréats</h1>" in response.text
+    assert reverse("projects:followup_dashboard", args=[application.call.reference]) in response.text
+    client.force_login(other_region_approver())
+    assert application.call.reference not in client.get(reverse("projects:followup_calls")).text
 
 
 def test_the_followup_tab_shows_schedule_reports_and_conditions(

@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from departments.models import Membership
+from fipe.demo import demo_steps
 
 
 def test_load_demo_is_refused_in_production_mode(db, settings):
@@ -28,3 +29,11 @@ def test_load_demo_is_idempotent(db, settings, quick_pdfs):
     # departments.demo's 11 accounts, plus the instructors and secretaries reviews.demo adds for the other departments,
     # plus the API's service account (projects.demo.api)
     assert counts[0] == 11 + 22 + 1
+
+
+def test_each_app_adds_its_demo_steps_and_load_demo_runs_them_in_their_order():
+    modules = [step.__module__ for step in demo_steps()]
+    # The accounts first, the files before their reviews, the reviews before the committee's awards.
+    assert modules[0] == "departments.demo"
+    assert modules.index("projects.demo.applications") < modules.index("reviews.demo")
+    assert modules.index("reviews.demo") < modules.index("projects.demo.awards")
