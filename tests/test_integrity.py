@@ -13,6 +13,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.storage import filesystem
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
@@ -30,9 +31,10 @@ from projects.models import Application, Attachment, DecisionLetter, LetterBatch
 from reviews.committee.services import close_meeting
 from reviews.models import ConflictDeclaration
 from tests.departments.factories import UserFactory, caf_instructor, department, regional_approver
+from tests.projects.applicants.factories import open_call, signed_in_applicant
 from tests.projects.awards.test_award_admin import call_form_data
 from tests.projects.exchange.test_admin_applications import change_data as admin_change_data
-from tests.projects.factories import ApplicationFactory, CallFactory
+from tests.projects.factories import ApplicantFactory, ApplicationFactory, CallFactory, valid_siret
 from tests.projects.form_data import application_form_data
 from tests.projects.letters.factories import laureate as letters_laureate
 from tests.projects.letters.factories import signatory
@@ -53,6 +55,17 @@ def test_signed_in_pages_and_files_are_never_stored_by_a_cache(client, db):
     response = client.get(reverse("home"))
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
+
+
+def test_the_applicants_space_is_never_stored_by_a_cache(db):
+    # Signed in by a link, the applicant has a session and no account: their pages are as personal.
+    response = signed_in_applicant("mairie@esperaza.example").get(reverse("projects:applicant_home"))
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    # A visitor without a session reads a public page, which caches may keep.
+    public = Client().get(reverse("projects:applicant_sign_in"))
+    assert public.status_code == 200
+    assert "no-store" not in public.get("Cache-Control", "")
 
 
 def test_behind_the_proxy_one_client_cannot_lock_another_clients_account(client, db, settings):
