@@ -136,6 +136,21 @@ def test_an_import_cannot_rewrite_another_regions_applicant(db):
     assert applicant.address == "1 place de la Mairie"
 
 
+def test_filing_online_cannot_take_over_an_organisation_the_services_keyed_in(db):
+    from tests.projects.applicants.test_filing import project_data
+
+    call = open_call()
+    keyed_in = ApplicationFactory(applicant=ApplicantFactory(siret=valid_siret(4242), contact_email=""), submitted=True)
+    client = signed_in_applicant("pirate@example.org")
+    response = client.post(reverse("projects:applicant_file_new", kwargs={"reference": call.reference}), project_data())
+    assert response.status_code == 200
+    assert "Cet organisme a déjà des dossiers enregistrés par les services instructeurs" in response.text
+    applicant = keyed_in.applicant
+    applicant.refresh_from_db()
+    assert (applicant.contact_email, applicant.address) == ("", "1 place de la Mairie")
+    assert not Application.objects.filter(call=call).exists()
+
+
 # — The conflict-of-interest wall —
 
 
