@@ -307,10 +307,15 @@ def test_a_batch_whose_worker_died_is_interrupted_at_once_and_its_relaunch_archi
     dead = LetterBatch.objects.create(
         call=produced.call, requested_by=approver, status=BatchStatus.RUNNING, worker=f"{socket.gethostname()}:999999"
     )
+    # The killed worker had claimed the batch's task: nobody would ever finish it.
+    task = run_letter_batch.enqueue(dead.pk)
+    DBTaskResult.objects.filter(pk=task.id).update(status="RUNNING", worker_ids=["killed"])
+    settings.TASKS = IMMEDIATE
     generate_letter(application=produced, kind=LetterKind.AWARD, by=approver)  # what the dead worker made
     relaunched, created = start_letter_batch(call=produced.call, department=None, kind="all", by=approver)
     dead.refresh_from_db()
     assert dead.status == BatchStatus.FAILED
+    assert DBTaskResult.objects.get(pk=task.id).status == "FAILED"
     assert created
     relaunched.refresh_from_db()
     assert relaunched.status == BatchStatus.DONE
