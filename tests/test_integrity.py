@@ -2,10 +2,14 @@
 
 import errno
 import io
+import multiprocessing
 import os
 import signal
 import socket
+import threading
+import time
 import zipfile
+from contextlib import contextmanager
 from decimal import Decimal
 
 import psycopg
@@ -26,8 +30,8 @@ from projects.exceptions import PermissionRefused, TransitionNotAllowed
 from projects.exchange.resources import import_applications
 from projects.letters import pipeline
 from projects.letters.pipeline import generate_letter, generate_missing_letters, render_pool
-from projects.letters.tasks import run_letter_batch, start_letter_batch
-from projects.models import Application, Attachment, DecisionLetter, LetterBatch
+from projects.letters.tasks import BatchInterrupted, run_letter_batch, start_letter_batch
+from projects.models import Application, Attachment, DecisionLetter, IssuedDocument, LetterBatch
 from reviews.committee.services import close_meeting
 from reviews.models import ConflictDeclaration
 from tests.departments.factories import UserFactory, caf_instructor, department, regional_approver
@@ -287,6 +291,69 @@ def test_a_letter_of_a_batch_onto_a_full_disk_fails_alone_with_its_reason(db, mo
     assert not letters_folder.exists() or not any(path.is_file() for path in letters_folder.rglob("*"))
 
 
+def test_a_letter_generated_onto_a_full_disk_says_so_and_leaves_nothing(client, db, settings, monkeypatch):
+    signatory()
+    application = letters_laureate()
+    client.force_login(regional_approver())
+    before = sorted(path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file())
+    disk_fills_up(monkeypatch)
+    url = reverse("projects:letter_generate", kwargs={"reference": application.reference, "kind": LetterKind.AWARD})
+    response = client.post(url)
+    assert response.status_code == 507
+    assert "Espace disque insuffisant" in response.text
+    assert not DecisionLetter.objects.exists()
+    assert not IssuedDocument.objects.exists()
+    assert sorted(path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file()) == before
+
+
+SHUTDOWN_SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
+
+
+def task_worker() -> Worker:
+    """`manage.py db_worker --batch`: it runs the queued tasks, then stops."""
+    return Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    )
+
+
+@contextmanager
+def worker_signals(worker):
+    """The graceful-shutdown handlers `manage.py db_worker` installs, as the renderers fork under them."""
+    previous = {signum: signal.getsignal(signum) for signum in SHUTDOWN_SIGNALS}
+    worker.configure_signals()
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@contextmanager
+def failing_after(*, seconds: int):
+    """A worker hung on its renderers fails the test rather than the whole run: they are killed, then it fails."""
+    hung = threading.Event()
+
+    def kill_the_renderers():
+        hung.set()
+        for child in multiprocessing.active_children():
+            child.kill()
+
+    watchdog = threading.Timer(seconds, kill_the_renderers)
+    watchdog.start()
+    try:
+        yield
+    finally:
+        watchdog.cancel()
+    assert not hung.is_set(), f"the task worker was still waiting for its renderers after {seconds} s"
+
+
 def test_the_renderers_do_not_keep_the_task_workers_shutdown_handler():
     def graceful_shutdown(signum, frame):
         """db_worker's: it only notes the signal, so a renderer keeping it would never stop."""
@@ -299,8 +366,37 @@ def test_the_renderers_do_not_keep_the_task_workers_shutdown_handler():
         signal.signal(signal.SIGTERM, previous)
 
 
+def test_a_batch_stopped_while_its_letters_render_frees_the_task_worker(db, monkeypatch):
+    from tests.projects.sample_files import signable_pdf_bytes
+
+    signatory()
+    approver = regional_approver()
+    first = letters_laureate()
+    for _ in range(3):
+        letters_laureate(call=first.call)
+    page = signable_pdf_bytes()
+
+    def slow_render(html):
+        # The first letter comes at once; the next one is still rendering when the batch stops.
+        time.sleep(0 if first.reference in html else 10)
+        return page
+
+    monkeypatch.setattr(pipeline, "render_pdf", slow_render)
+    worker = task_worker()
+    worker.running_task = True  # as while it runs the batch: its handler then only notes a SIGTERM
+
+    def declared_interrupted(summary):
+        if summary.outcomes:
+            raise BatchInterrupted
+
+    with worker_signals(worker), failing_after(seconds=60), pytest.raises(BatchInterrupted):
+        # One letter a chunk: the next ones are rendering when the batch stops and the pool is ended.
+        generate_missing_letters(
+            call=first.call, by=approver, processes=2, chunk_size=1, on_progress=declared_interrupted
+        )
+
+
 def test_a_batch_whose_worker_died_is_interrupted_at_once_and_its_relaunch_archives_every_letter(db, settings):
-    settings.TASKS = IMMEDIATE
     signatory()
     approver = regional_approver()
     produced, missing = letters_laureate(), letters_laureate()
@@ -350,16 +446,11 @@ def test_a_batch_whose_database_backend_is_terminated_ends_and_the_worker_runs_t
         return real_store(**kwargs)
 
     monkeypatch.setattr(pipeline, "store_letter", terminate_the_backend_once)
-    Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-worker",
-        excluded_queue_names=[],
-    ).run()
+    # Two renderers, whatever this machine's cores: the pool is where the worker used to hang.
+    monkeypatch.setattr(pipeline, "default_processes", lambda: 2)
+    worker = task_worker()
+    with worker_signals(worker), failing_after(seconds=120):
+        worker.run()
     cut.refresh_from_db()
     following.refresh_from_db()
     assert terminated
