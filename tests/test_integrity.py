@@ -127,6 +127,25 @@ def test_a_file_keyed_in_cannot_rewrite_another_regions_applicant(client, db):
     assert not Application.objects.filter(call=call).exists()
 
 
+def test_editing_a_file_cannot_rewrite_its_applicant_shared_with_another_region(client, db):
+    applicant = another_regions_applicant()
+    call = CallFactory()
+    ours = ApplicationFactory(call=call, applicant=applicant, department=department("30"), submitted=True)
+    client.force_login(regional_approver())
+    data = application_form_data(
+        call,
+        department("30"),
+        **{"applicant-siret": applicant.siret, "applicant-contact_email": "pirate@example.org"},
+    )
+    response = client.post(reverse("projects:application_edit", kwargs={"reference": ours.reference}), data)
+    assert response.status_code == 200
+    assert "a aussi des dossiers que vous ne gérez pas" in response.text
+    applicant.refresh_from_db()
+    assert applicant.contact_email == "jeanne.martin@example.org"
+    ours.refresh_from_db()
+    assert ours.title != data["title"]
+
+
 def test_an_import_cannot_rewrite_another_regions_applicant(db):
     from tests.projects.exchange.test_imports import example, table
 
