@@ -28,8 +28,9 @@ from projects.awards.services import check_call_funding
 from projects.enums import BatchStatus, CallStatus, LetterKind, Status
 from projects.exceptions import PermissionRefused, TransitionNotAllowed
 from projects.exchange.resources import import_applications
-from projects.letters import pipeline
-from projects.letters.pipeline import generate_letter, generate_missing_letters, render_pool
+from projects.letters import batches, pipeline
+from projects.letters.batches import generate_missing_letters
+from projects.letters.pipeline import generate_letter, render_pool
 from projects.letters.tasks import BatchInterrupted, run_letter_batch, start_letter_batch
 from projects.models import Application, Attachment, DecisionLetter, IssuedDocument, LetterBatch
 from reviews.committee.services import close_meeting
@@ -452,7 +453,7 @@ def test_a_batch_whose_database_backend_is_terminated_ends_and_the_worker_runs_t
     following = LetterBatch.objects.create(call=first.call, requested_by=approver)
     run_letter_batch.enqueue(cut.pk)
     run_letter_batch.enqueue(following.pk)
-    real_store, terminated = pipeline.store_letter, []
+    real_store, terminated = batches.store_letter, []
 
     def terminate_the_backend_once(**kwargs):
         if not terminated:
@@ -464,9 +465,9 @@ def test_a_batch_whose_database_backend_is_terminated_ends_and_the_worker_runs_t
                 killer.execute("SELECT pg_terminate_backend(%s)", [terminated[0]])
         return real_store(**kwargs)
 
-    monkeypatch.setattr(pipeline, "store_letter", terminate_the_backend_once)
+    monkeypatch.setattr(batches, "store_letter", terminate_the_backend_once)
     # Two renderers, whatever this machine's cores: the pool is where the worker used to hang.
-    monkeypatch.setattr(pipeline, "default_processes", lambda: 2)
+    monkeypatch.setattr(batches, "default_processes", lambda: 2)
     worker = task_worker()
     with worker_signals(worker), failing_after(seconds=120):
         worker.run()
