@@ -49,11 +49,11 @@ def run() -> list[dict]:
 
 def measure() -> list[dict]:
     from projects.enums import LetterKind
+    from projects.letters.batches import generate_missing_letters
     from projects.letters.documents import new_verification_code
     from projects.letters.pipeline import (
         LetterSources,
         default_processes,
-        generate_missing_letters,
         letter_applications,
         render_letter_html,
         render_pdf,

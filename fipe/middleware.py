@@ -87,7 +87,9 @@ class NoStoreMiddleware:
 
     Pages shown to a signed-in user carry names, amounts and addresses; files (letters, minutes,
     exports, attachments) even more. One place marks them all `no-store`, so a new view cannot
-    forget it. Anonymous pages (login, public results) keep the default caching.
+    forget it. Signed in means a staff account, or any session at all: an applicant's space
+    (a sign-in link) keeps its address in the session, not in an account. Anonymous pages
+    (login, public results) seen without a session keep the default caching.
     """
 
     def __init__(self, get_response):
@@ -96,8 +98,10 @@ class NoStoreMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         user = getattr(request, "user", None)
+        session = getattr(request, "session", None)
         is_file = response.has_header("Content-Disposition") or getattr(response, "streaming", False)
-        if is_file or (user is not None and user.is_authenticated):
+        signed_in = (user is not None and user.is_authenticated) or (session is not None and not session.is_empty())
+        if is_file or signed_in:
             add_never_cache_headers(response)
         return response
 

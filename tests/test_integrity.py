@@ -2,10 +2,14 @@
 
 import errno
 import io
+import multiprocessing
 import os
 import signal
 import socket
+import threading
+import time
 import zipfile
+from contextlib import contextmanager
 from decimal import Decimal
 
 import psycopg
@@ -13,6 +17,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.storage import filesystem
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
@@ -23,16 +28,18 @@ from projects.awards.services import check_call_funding
 from projects.enums import BatchStatus, CallStatus, LetterKind, Status
 from projects.exceptions import PermissionRefused, TransitionNotAllowed
 from projects.exchange.resources import import_applications
-from projects.letters import pipeline
-from projects.letters.pipeline import generate_letter, generate_missing_letters, render_pool
-from projects.letters.tasks import run_letter_batch, start_letter_batch
-from projects.models import Application, Attachment, DecisionLetter, LetterBatch
+from projects.letters import batches, pipeline
+from projects.letters.batches import generate_missing_letters
+from projects.letters.pipeline import generate_letter, render_pool
+from projects.letters.tasks import BatchInterrupted, run_letter_batch, start_letter_batch
+from projects.models import Application, Attachment, DecisionLetter, IssuedDocument, LetterBatch
 from reviews.committee.services import close_meeting
 from reviews.models import ConflictDeclaration
 from tests.departments.factories import UserFactory, caf_instructor, department, regional_approver
+from tests.projects.applicants.factories import open_call, signed_in_applicant
 from tests.projects.awards.test_award_admin import call_form_data
 from tests.projects.exchange.test_admin_applications import change_data as admin_change_data
-from tests.projects.factories import ApplicationFactory, CallFactory
+from tests.projects.factories import ApplicantFactory, ApplicationFactory, CallFactory, valid_siret
 from tests.projects.form_data import application_form_data
 from tests.projects.letters.factories import laureate as letters_laureate
 from tests.projects.letters.factories import signatory
@@ -53,6 +60,17 @@ def test_signed_in_pages_and_files_are_never_stored_by_a_cache(client, db):
     response = client.get(reverse("home"))
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
+
+
+def test_the_applicants_space_is_never_stored_by_a_cache(db):
+    # Signed in by a link, the applicant has a session and no account: their pages are as personal.
+    response = signed_in_applicant("mairie@esperaza.example").get(reverse("projects:applicant_home"))
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    # A visitor without a session reads a public page, which caches may keep.
+    public = Client().get(reverse("projects:applicant_sign_in"))
+    assert public.status_code == 200
+    assert "no-store" not in public.get("Cache-Control", "")
 
 
 def test_behind_the_proxy_one_client_cannot_lock_another_clients_account(client, db, settings):
@@ -110,6 +128,25 @@ def test_a_file_keyed_in_cannot_rewrite_another_regions_applicant(client, db):
     assert not Application.objects.filter(call=call).exists()
 
 
+def test_editing_a_file_cannot_rewrite_its_applicant_shared_with_another_region(client, db):
+    applicant = another_regions_applicant()
+    call = CallFactory()
+    ours = ApplicationFactory(call=call, applicant=applicant, department=department("30"), submitted=True)
+    client.force_login(regional_approver())
+    data = application_form_data(
+        call,
+        department("30"),
+        **{"applicant-siret": applicant.siret, "applicant-contact_email": "pirate@example.org"},
+    )
+    response = client.post(reverse("projects:application_edit", kwargs={"reference": ours.reference}), data)
+    assert response.status_code == 200
+    assert "a aussi des dossiers que vous ne gérez pas" in response.text
+    applicant.refresh_from_db()
+    assert applicant.contact_email == "jeanne.martin@example.org"
+    ours.refresh_from_db()
+    assert ours.title != data["title"]
+
+
 def test_an_import_cannot_rewrite_another_regions_applicant(db):
     from tests.projects.exchange.test_imports import example, table
 
@@ -121,6 +158,21 @@ def test_an_import_cannot_rewrite_another_regions_applicant(db):
     assert any("a aussi des dossiers que vous ne gérez pas" in problem.message for problem in report.problems)
     applicant.refresh_from_db()
     assert applicant.address == "1 place de la Mairie"
+
+
+def test_filing_online_cannot_take_over_an_organisation_the_services_keyed_in(db):
+    from tests.projects.applicants.test_filing import project_data
+
+    call = open_call()
+    keyed_in = ApplicationFactory(applicant=ApplicantFactory(siret=valid_siret(4242), contact_email=""), submitted=True)
+    client = signed_in_applicant("pirate@example.org")
+    response = client.post(reverse("projects:applicant_file_new", kwargs={"reference": call.reference}), project_data())
+    assert response.status_code == 200
+    assert "Cet organisme a déjà des dossiers enregistrés par les services instructeurs" in response.text
+    applicant = keyed_in.applicant
+    applicant.refresh_from_db()
+    assert (applicant.contact_email, applicant.address) == ("", "1 place de la Mairie")
+    assert not Application.objects.filter(call=call).exists()
 
 
 # — The conflict-of-interest wall —
@@ -259,6 +311,69 @@ def test_a_letter_of_a_batch_onto_a_full_disk_fails_alone_with_its_reason(db, mo
     assert not letters_folder.exists() or not any(path.is_file() for path in letters_folder.rglob("*"))
 
 
+def test_a_letter_generated_onto_a_full_disk_says_so_and_leaves_nothing(client, db, settings, monkeypatch):
+    signatory()
+    application = letters_laureate()
+    client.force_login(regional_approver())
+    before = sorted(path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file())
+    disk_fills_up(monkeypatch)
+    url = reverse("projects:letter_generate", kwargs={"reference": application.reference, "kind": LetterKind.AWARD})
+    response = client.post(url)
+    assert response.status_code == 507
+    assert "Espace disque insuffisant" in response.text
+    assert not DecisionLetter.objects.exists()
+    assert not IssuedDocument.objects.exists()
+    assert sorted(path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file()) == before
+
+
+SHUTDOWN_SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
+
+
+def task_worker() -> Worker:
+    """`manage.py db_worker --batch`: it runs the queued tasks, then stops."""
+    return Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    )
+
+
+@contextmanager
+def worker_signals(worker):
+    """The graceful-shutdown handlers `manage.py db_worker` installs, as the renderers fork under them."""
+    previous = {signum: signal.getsignal(signum) for signum in SHUTDOWN_SIGNALS}
+    worker.configure_signals()
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@contextmanager
+def failing_after(*, seconds: int):
+    """A worker hung on its renderers fails the test rather than the whole run: they are killed, then it fails."""
+    hung = threading.Event()
+
+    def kill_the_renderers():
+        hung.set()
+        for child in multiprocessing.active_children():
+            child.kill()
+
+    watchdog = threading.Timer(seconds, kill_the_renderers)
+    watchdog.start()
+    try:
+        yield
+    finally:
+        watchdog.cancel()
+    assert not hung.is_set(), f"the task worker was still waiting for its renderers after {seconds} s"
+
+
 def test_the_renderers_do_not_keep_the_task_workers_shutdown_handler():
     def graceful_shutdown(signum, frame):
         """db_worker's: it only notes the signal, so a renderer keeping it would never stop."""
@@ -271,18 +386,52 @@ def test_the_renderers_do_not_keep_the_task_workers_shutdown_handler():
         signal.signal(signal.SIGTERM, previous)
 
 
+def test_a_batch_stopped_while_its_letters_render_frees_the_task_worker(db, monkeypatch):
+    from tests.projects.sample_files import signable_pdf_bytes
+
+    signatory()
+    approver = regional_approver()
+    first = letters_laureate()
+    for _ in range(3):
+        letters_laureate(call=first.call)
+    page = signable_pdf_bytes()
+
+    def slow_render(html):
+        # The first letter comes at once; the next one is still rendering when the batch stops.
+        time.sleep(0 if first.reference in html else 10)
+        return page
+
+    monkeypatch.setattr(pipeline, "render_pdf", slow_render)
+    worker = task_worker()
+    worker.running_task = True  # as while it runs the batch: its handler then only notes a SIGTERM
+
+    def declared_interrupted(summary):
+        if summary.outcomes:
+            raise BatchInterrupted
+
+    with worker_signals(worker), failing_after(seconds=60), pytest.raises(BatchInterrupted):
+        # One letter a chunk: the next ones are rendering when the batch stops and the pool is ended.
+        generate_missing_letters(
+            call=first.call, by=approver, processes=2, chunk_size=1, on_progress=declared_interrupted
+        )
+
+
 def test_a_batch_whose_worker_died_is_interrupted_at_once_and_its_relaunch_archives_every_letter(db, settings):
-    settings.TASKS = IMMEDIATE
     signatory()
     approver = regional_approver()
     produced, missing = letters_laureate(), letters_laureate()
     dead = LetterBatch.objects.create(
         call=produced.call, requested_by=approver, status=BatchStatus.RUNNING, worker=f"{socket.gethostname()}:999999"
     )
+    # The killed worker had claimed the batch's task: nobody would ever finish it.
+    task = run_letter_batch.enqueue(dead.pk)
+    DBTaskResult.objects.filter(pk=task.id).update(status="RUNNING", worker_ids=["killed"])
+    settings.TASKS = IMMEDIATE
     generate_letter(application=produced, kind=LetterKind.AWARD, by=approver)  # what the dead worker made
     relaunched, created = start_letter_batch(call=produced.call, department=None, kind="all", by=approver)
     dead.refresh_from_db()
     assert dead.status == BatchStatus.FAILED
+    assert DBTaskResult.objects.get(pk=task.id).status == "FAILED"
     assert created
     relaunched.refresh_from_db()
     assert relaunched.status == BatchStatus.DONE
@@ -304,7 +453,7 @@ def test_a_batch_whose_database_backend_is_terminated_ends_and_the_worker_runs_t
     following = LetterBatch.objects.create(call=first.call, requested_by=approver)
     run_letter_batch.enqueue(cut.pk)
     run_letter_batch.enqueue(following.pk)
-    real_store, terminated = pipeline.store_letter, []
+    real_store, terminated = batches.store_letter, []
 
     def terminate_the_backend_once(**kwargs):
         if not terminated:
@@ -316,17 +465,12 @@ def test_a_batch_whose_database_backend_is_terminated_ends_and_the_worker_runs_t
                 killer.execute("SELECT pg_terminate_backend(%s)", [terminated[0]])
         return real_store(**kwargs)
 
-    monkeypatch.setattr(pipeline, "store_letter", terminate_the_backend_once)
-    Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-worker",
-        excluded_queue_names=[],
-    ).run()
+    monkeypatch.setattr(batches, "store_letter", terminate_the_backend_once)
+    # Two renderers, whatever this machine's cores: the pool is where the worker used to hang.
+    monkeypatch.setattr(batches, "default_processes", lambda: 2)
+    worker = task_worker()
+    with worker_signals(worker), failing_after(seconds=120):
+        worker.run()
     cut.refresh_from_db()
     following.refresh_from_db()
     assert terminated

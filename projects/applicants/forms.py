@@ -35,12 +35,23 @@ class OnlineApplicantForm(ApplicantForm):
 
     def clean_siret(self):
         siret = super().clean_siret()
-        owner = self.instance.contact_email if self.instance.pk else ""
+        if self.instance.pk is None:
+            return siret
+        owner = self.instance.contact_email
         if owner and normalise_email(owner) != self.email:
             raise forms.ValidationError(
                 _(
                     "Cet organisme est déjà suivi par une autre adresse électronique : demandez à son contact de "
                     "vous inviter sur son dossier, ou écrivez au service instructeur."
+                )
+            )
+        # Without a contact, files keyed in by the services still belong to them: whoever types the
+        # SIRET would otherwise rewrite the address their letters go to, and become their contact.
+        if not owner and self.instance.applications.exists():
+            raise forms.ValidationError(
+                _(
+                    "Cet organisme a déjà des dossiers enregistrés par les services instructeurs : écrivez au "
+                    "service instructeur pour qu’il vous en désigne comme contact."
                 )
             )
         return siret

@@ -4,7 +4,7 @@ from dsfr.forms import DsfrBaseForm
 
 from departments.models import Department
 from projects.enums import LetterKind
-from projects.letters.pipeline import ALL_KINDS
+from projects.letters.batches import ALL_KINDS
 
 KIND_CHOICES = [
     (ALL_KINDS, _("Lettres d’attribution et de refus")),

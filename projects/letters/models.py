@@ -9,6 +9,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from departments.models import Department, Organisation
 from projects.enums import UNFINISHED_BATCH_STATUSES, BatchStatus, LetterKind
@@ -168,6 +170,8 @@ def worker_alive(worker: str) -> bool:
 # restarted) and would otherwise stay "en cours" for ever. A pending one waits for the worker, which takes
 # it within seconds unless it is stopped or busy with a batch of thousands of letters.
 BATCH_STALE_AFTER = timedelta(minutes=10)
+# projects.letters.tasks.run_letter_batch, which imports this module: named, not imported.
+BATCH_TASK_PATH = "projects.letters.tasks.run_letter_batch"
 
 
 class LetterBatch(models.Model):
@@ -224,16 +228,22 @@ class LetterBatch(models.Model):
             "de tâches en arrière-plan s’est sans doute arrêté. Les courriers déjà produits sont conservés ; "
             "relancez le lot : son archive les contiendra aussi."
         ) % {"minutes": int(BATCH_STALE_AFTER.total_seconds() // 60)}
-        if now - self.updated_at < BATCH_STALE_AFTER:
+        worker_dead = now - self.updated_at < BATCH_STALE_AFTER
+        if worker_dead:
             message = _(
                 "Le traitement a été interrompu : le service de tâches en arrière-plan qui le menait s’est arrêté. "
                 "Les courriers déjà produits sont conservés ; relancez le lot : son archive les contiendra aussi."
             )
-        LetterBatch.objects.filter(pk=self.pk, status=self.status, updated_at=self.updated_at).update(
+        interrupted = LetterBatch.objects.filter(pk=self.pk, status=self.status, updated_at=self.updated_at).update(
             status=BatchStatus.FAILED,
             # What the batch produced before it stopped stays in its report, the interruption after it.
             report=[*self.report, {"outcome": "failed", "message": str(message)}],
             finished_at=now,
             updated_at=now,
         )
+        if interrupted and worker_dead:
+            # No worker will ever finish the dead one's task: close it too, rather than leave it running.
+            DBTaskResult.objects.filter(
+                task_path=BATCH_TASK_PATH, status=TaskResultStatus.RUNNING, args_kwargs__args__0=self.pk
+            ).update(status=TaskResultStatus.FAILED, finished_at=now)
         self.refresh_from_db()

@@ -12,8 +12,8 @@ from django_tasks import task
 from departments.models import Department
 from projects.enums import UNFINISHED_BATCH_STATUSES, BatchStatus
 from projects.exceptions import DomainError
+from projects.letters.batches import BatchSummary, fault_message, generate_missing_letters
 from projects.letters.models import current_worker
-from projects.letters.pipeline import BatchSummary, fault_message, generate_missing_letters
 from projects.models import Call, LetterBatch
 from projects.notifications import events
 

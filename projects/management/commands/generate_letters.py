@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 from departments.models import Department
 from projects.enums import LetterKind
 from projects.exceptions import DomainError
-from projects.letters.pipeline import ALL_KINDS, BatchSummary, generate_missing_letters
+from projects.letters.batches import ALL_KINDS, BatchSummary, generate_missing_letters
 from projects.models import Call
 
 KIND_LABELS = {LetterKind.AWARD: "lettre d’attribution", LetterKind.REFUSAL: "lettre de refus"}

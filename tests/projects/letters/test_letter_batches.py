@@ -11,7 +11,9 @@ from django_tasks_db.models import DBTaskResult
 from departments.enums import OrganisationKind, Role
 from departments.models import Department
 from projects.enums import BatchStatus, LetterKind
+from projects.letters import batches
 from projects.letters import pipeline as letters
+from projects.letters.batches import generate_missing_letters
 from projects.letters.documents import new_verification_code
 from projects.letters.tasks import run_letter_batch
 from projects.models import DecisionLetter, LetterBatch, Signatory
@@ -286,7 +288,7 @@ def test_a_letter_produced_meanwhile_is_skipped_by_the_batch(approver, monkeypat
         return pdf
 
     monkeypatch.setattr(letters, "render_pdf", someone_else_generates_first)
-    summary = letters.generate_missing_letters(call=application.call, by=approver, processes=1)
+    summary = generate_missing_letters(call=application.call, by=approver, processes=1)
     assert (summary.generated, summary.skipped, summary.failed) == (0, 1, 0)
     assert "produit entre-temps (version 1)" in summary.outcomes[0].message
     assert DecisionLetter.objects.filter(application=application).count() == 1
@@ -295,7 +297,7 @@ def test_a_letter_produced_meanwhile_is_skipped_by_the_batch(approver, monkeypat
 def test_a_batch_larger_than_a_chunk_generates_every_letter_once(approver):
     applications = [laureate() for _ in range(5)]
     archive = io.BytesIO()
-    summary = letters.generate_missing_letters(
+    summary = generate_missing_letters(
         call=applications[0].call, by=approver, archive=archive, processes=2, chunk_size=2
     )
     assert (summary.generated, summary.failed) == (5, 0)
@@ -354,7 +356,7 @@ def test_each_letter_moves_the_batch_heartbeat(approver, immediate_tasks, monkey
         seen.append(LetterBatch.objects.values_list("done", "updated_at").get())
         return real(html)
 
-    monkeypatch.setattr(letters, "default_processes", lambda: 1)
+    monkeypatch.setattr(batches, "default_processes", lambda: 1)
     monkeypatch.setattr(letters, "render_pdf", record_the_batch)
     run_letter_batch.enqueue(batch.pk)
     (done_before, moved_before), (done_after, moved_after) = seen
@@ -373,7 +375,7 @@ def test_a_batch_declared_interrupted_while_running_stops_at_its_next_letter(app
         running.interrupt_if_stale(now=running.updated_at + timedelta(minutes=10))
         return real(html)
 
-    monkeypatch.setattr(letters, "default_processes", lambda: 1)
+    monkeypatch.setattr(batches, "default_processes", lambda: 1)
     monkeypatch.setattr(letters, "render_pdf", the_page_finds_it_stale)
     run_letter_batch.enqueue(batch.pk)
     batch.refresh_from_db()

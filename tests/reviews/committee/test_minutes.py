@@ -7,6 +7,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pypdf import PdfReader
 
+from fipe.pdf import PDF_BASE_URL, StaticOnlyFetcher
 from projects.exceptions import DomainError
 from projects.models import IssuedDocument, Signatory
 from reviews.committee.services import MemberEntry, close_meeting, record_members
@@ -120,3 +121,20 @@ def test_a_300_character_word_in_the_reasons_wraps_inside_its_column(db):
     ]
     assert len(lines) >= 5
     assert sum(line.count("z") for line in lines) == 295
+
+
+def test_the_minutes_read_nothing_but_our_static_files(db, monkeypatch):
+    fetched = []
+    real_fetch = StaticOnlyFetcher.fetch
+
+    def spy(self, url, headers=None):
+        fetched.append(url)
+        return real_fetch(self, url, headers)
+
+    monkeypatch.setattr(StaticOnlyFetcher, "fetch", spy)
+    opened = meeting("31")
+    propose(opened, reviewed_application("31"), rank=1)
+    close_meeting(meeting=opened, by=opened.secretary)
+    # Their stylesheet and fonts came through the fetcher that refuses file:// and the network.
+    assert any(url.endswith(".css") for url in fetched)
+    assert all(url.startswith((f"{PDF_BASE_URL}static/", "data:")) for url in fetched)
