@@ -3,11 +3,11 @@
 - `french(text)`: narrow no-break spaces inside « » and before ; : ! ?, typographic apostrophe,
   thousands grouped with narrow no-break spaces, bidi control characters removed;
 - `elide(word, following)`: « de » + « Anne » → « d’Anne », « le » + « association » → « l’association »;
-- `french_date(day)`: « 1er décembre 2026 », « 18 décembre 2023 »;
 - `typeset_html(html)`: `french` on every text node of a document (not in tags, styles or scripts),
   which is how the letters, minutes and every PDF get it whatever their templates and data hold.
 
-The template filters `french`, `elide` and `french_date` (library `typography`) apply the same to pages.
+The template filters `french` and `elide` (library `typography`) apply the same to pages, and the press
+release calls `french`. Dates (« 1er décembre 2026 ») are `fipe.french.french_date`, filter `french_date`.
 """
 
 import html as html_lib
