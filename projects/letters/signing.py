@@ -162,7 +162,9 @@ def _pkcs11_signer(key: SigningKey, pin: bytes | None) -> signers.Signer:
     try:
         from pyhanko.sign import pkcs11
     except ImportError as error:  # python-pkcs11 is installed only where a token is used
-        raise SignatureUnavailable(_("la bibliothèque python-pkcs11 n’est pas installée sur ce serveur.")) from error
+        raise SignatureUnavailable(
+            _("la bibliothèque python-pkcs11, qui lit les jetons PKCS#11, n’est pas installée sur ce serveur.")
+        ) from error
     try:
         session = pkcs11.open_pkcs11_session(
             key.pkcs11_module, token_label=key.pkcs11_token, user_pin=pin.decode("utf-8") if pin else None
