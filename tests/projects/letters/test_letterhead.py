@@ -2,6 +2,7 @@
 any word wrapped, no reversed text, no empty boxes."""
 
 import datetime
+import html
 import re
 import subprocess
 from io import BytesIO
@@ -66,6 +67,27 @@ def test_first_page_carries_the_marianne_in_its_top_left_corner(db, monkeypatch,
 
     assert near((0x00, 0x00, 0x91)) > 20  # bleu France
     assert near((0xE1, 0x00, 0x0F)) > 20  # rouge Marianne
+
+
+def first_page_words(pdf: bytes, folder) -> tuple[float, dict[str, tuple[float, float]]]:
+    """The page's width and where each word first shows on page 1 (left, top, in points), as poppler reads them."""
+    (folder / "letter.pdf").write_bytes(pdf)
+    subprocess.run(
+        ["pdftotext", "-bbox", "-f", "1", "-l", "1", folder / "letter.pdf", folder / "words.html"], check=True
+    )
+    page = (folder / "words.html").read_text()
+    width = float(re.search(r'<page width="([\d.]+)"', page).group(1))
+    words = {}
+    for left, top, word in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', page):
+        words.setdefault(html.unescape(word), (float(left), float(top)))
+    return width, words
+
+
+def test_the_cnaf_and_the_caf_are_named_as_co_funders_in_the_right_column_of_the_header(db, monkeypatch, tmp_path):
+    width, words = first_page_words(award_letter_pdf(monkeypatch), tmp_path)
+    header = [words[word] for word in ("COFINANCEMENT", "nationale", "allocations", "l’Aude")]
+    assert all(left > width / 2 and top < 110 for left, top in header)
+    assert words["PRÉFET"][0] < width / 4 and words["PRÉFET"][1] < 110  # the bloc-marque on the left
 
 
 def test_letter_uses_marianne_and_stays_pdfa_3b_once_signed(db, monkeypatch):

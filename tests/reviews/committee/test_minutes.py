@@ -1,3 +1,4 @@
+import datetime
 import io
 import re
 from decimal import Decimal
@@ -7,7 +8,9 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pypdf import PdfReader
 
+from projects.enums import Status
 from projects.exceptions import DomainError
+from projects.letters.pki import issue_demo_certificate
 from projects.models import IssuedDocument, Signatory
 from reviews.committee.services import MemberEntry, close_meeting, record_members
 from reviews.instruction.services import declare_conflict
@@ -120,3 +123,19 @@ def test_a_300_character_word_in_the_reasons_wraps_inside_its_column(db):
     ]
     assert len(lines) >= 5
     assert sum(line.count("z") for line in lines) == 295
+
+
+def test_a_president_whose_certificate_expired_leaves_the_meeting_open(db, settings):
+    opened = meeting("31")
+    application = reviewed_application("31")
+    propose(opened, application, rank=1)
+    president = Signatory.objects.get(organisation__department__code="31", is_active=True)
+    issue_demo_certificate(president, not_before=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC), valid_days=365)
+    with pytest.raises(DomainError) as refused:
+        close_meeting(meeting=opened, by=opened.secretary)
+    message = str(refused.value.message)
+    assert "Étienne Aubrac" in message and "a expiré le 31/12/2020" in message
+    opened.refresh_from_db()
+    application.refresh_from_db()
+    assert opened.is_open and not opened.minutes and application.status == Status.REVIEWED
+    assert not IssuedDocument.objects.exists() and not any(settings.MEDIA_ROOT.rglob("*.pdf"))
