@@ -5,6 +5,7 @@ import datetime
 import html
 import re
 import subprocess
+from decimal import Decimal
 from io import BytesIO
 
 from django.utils import timezone
@@ -67,6 +68,21 @@ def test_first_page_carries_the_marianne_in_its_top_left_corner(db, monkeypatch,
 
     assert near((0x00, 0x00, 0x91)) > 20  # bleu France
     assert near((0xE1, 0x00, 0x0F)) > 20  # rouge Marianne
+
+
+def test_the_amounts_table_starts_under_its_caption_and_ends_with_its_totals(db, monkeypatch):
+    """The table may break between rows, never leaving its caption or its totals on a page without a row."""
+    years = {2023: Decimal("95800"), 2024: Decimal("71850"), 2025: Decimal("71850")}
+    monkeypatch.setattr(timezone, "now", lambda: FIRST_OF_DECEMBER)
+    signatory()
+    applicant = ApplicantFactory(contact_name="Anne Lefèvre")
+    letter = generate_letter(
+        application=laureate(applicant=applicant, amounts_by_year=years), kind=LetterKind.AWARD, by=regional_approver()
+    )
+    pages = [page.extract_text() for page in PdfReader(BytesIO(stored(letter))).pages]
+    for marker in ("Répartition de la subvention", "Total de la subvention"):
+        page = next(page for page in pages if marker in page)
+        assert "FNAS" in page, marker  # a funding row shares the page
 
 
 def first_page_words(pdf: bytes, folder) -> tuple[float, dict[str, tuple[float, float]]]:
