@@ -30,6 +30,11 @@ def test_thousands_are_grouped_with_narrow_no_break_spaces():
     assert french("Tél. 05 34 45 34 45") == "Tél. 05 34 45 34 45"
 
 
+def test_a_number_holds_to_its_numero_sign():
+    assert french("communes n° 4, loi N°2000-321") == "communes n°\u00a04, loi N°\u00a02000-321"
+    assert french("n° de SIRET") == "n° de SIRET"
+
+
 def test_apostrophes_are_typographic_and_bidi_controls_dropped():
     assert french("l'association\u202e") == "l’association"
 
