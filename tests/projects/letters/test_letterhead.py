@@ -1,17 +1,22 @@
 """The letter as a prefecture signs it: the State's bloc-marque, French typography, Marianne, PDF/A-3b,
 any word wrapped, no reversed text, no empty boxes."""
 
+import base64
 import datetime
 import html
+import os
 import re
 import subprocess
 from decimal import Decimal
 from io import BytesIO
+from urllib.parse import unquote
 
+from django.contrib.staticfiles import finders
 from django.utils import timezone
 from PIL import Image
 from pypdf import PdfReader
 
+from fipe import brand
 from projects.enums import LetterKind
 from projects.letters.pipeline import generate_letter
 from tests.departments.factories import regional_approver
@@ -52,6 +57,20 @@ def test_award_letter_elides_before_a_vowel_and_never_starts_a_line_with_a_closi
     assert "À l’attention d’Anne Lefèvre" in " ".join(lines)
     assert not [line for line in lines if line.lstrip().startswith("»")]
     assert not [line for line in lines if line.rstrip().endswith("«")]
+
+
+def svg_paths(data_uri: str) -> list[str]:
+    return re.findall(r"d='([^']{20,})'", base64.b64decode(data_uri.split(",", 1)[1]).decode())
+
+
+def test_the_bloc_marque_is_django_dsfrs_own_artwork():
+    """The Marianne and the devise are the paths of the logo django-dsfr ships, not a copy nor a download."""
+    path = finders.find(brand.DSFR_STYLESHEET)
+    assert f"{os.sep}dsfr{os.sep}static{os.sep}" in path  # the package's static files
+    with open(path, encoding="utf-8") as stylesheet:
+        artwork = unquote(stylesheet.read())
+    marianne, devise = svg_paths(brand.marianne_uri()), svg_paths(brand.devise_uri())
+    assert marianne and devise and all(shape in artwork for shape in marianne + devise)
 
 
 def test_first_page_carries_the_marianne_in_its_top_left_corner(db, monkeypatch, tmp_path):
