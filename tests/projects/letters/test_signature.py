@@ -45,8 +45,9 @@ def signed_letter(kind=LetterKind.AWARD):
     return generate_letter(application=application, kind=kind, by=regional_approver())
 
 
-def test_pyhanko_finds_an_intact_signature_by_the_demo_signatory(db):
-    letter = signed_letter()
+@pytest.mark.parametrize("kind", [LetterKind.AWARD, LetterKind.REFUSAL])
+def test_pyhanko_finds_an_intact_signature_by_the_demo_signatory(db, kind):
+    letter = signed_letter(kind)
     signature = PdfFileReader(BytesIO(stored(letter))).embedded_signatures[0]
     status = validate_pdf_signature(signature, demo_trust())
     assert status.intact and status.valid and status.trusted
@@ -157,6 +158,17 @@ def test_the_code_printed_on_the_letter_is_recognised_too(db, client):
     assert response.status_code == 200
     assert "Document authentique" in response.content.decode()
     response = client.get(VERIFY, {"reference": letter.document.reference, "code": "AAAA-AAAA"})
+    assert "Document non reconnu" in response.content.decode()
+
+
+def test_a_typed_code_whose_stored_file_was_altered_is_not_recognised(db, client):
+    letter = signed_letter()
+    data = bytearray(stored(letter))
+    data[len(data) // 2] ^= 0x01
+    with open(letter.document.file.path, "wb") as file:
+        file.write(bytes(data))
+    response = client.get(VERIFY, {"reference": letter.document.reference, "code": letter.document.verification_code})
+    assert response.status_code == 200
     assert "Document non reconnu" in response.content.decode()
 
 
