@@ -21,12 +21,13 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import timestamps
 from pyhanko.sign.validation import validate_pdf_signature
 
+from departments.enums import OrganisationKind
 from projects.enums import LetterKind, Status
 from projects.exceptions import DomainError
 from projects.letters import pki, signing
 from projects.letters.pipeline import LetterSources, generate_letter, render_letter_html
 from projects.letters.pki import demo_ca, issue_demo_certificate
-from projects.models import DecisionLetter, IssuedDocument, KeySource
+from projects.models import DecisionLetter, IssuedDocument, KeySource, Signatory
 from projects.money import format_euros
 from tests.departments.factories import regional_approver
 from tests.projects.letters.factories import demo_trust, laureate, letter_text, rejected, signatory
@@ -260,3 +261,11 @@ def test_a_signatory_whose_key_cannot_sign_stops_generation_and_changes_nothing(
     application.refresh_from_db()
     assert application.status == Status.LAUREATE
     assert not any(settings.MEDIA_ROOT.rglob("*.pdf"))
+
+
+def test_the_demo_gives_every_signatory_a_demonstration_certificate(demo):
+    signatories = Signatory.objects.filter(is_active=True).select_related("organisation")
+    kinds = [person.organisation.kind for person in signatories]
+    assert OrganisationKind.REGIONAL_PREFECTURE in kinds and kinds.count(OrganisationKind.PREFECTURE) == 13
+    assert all(signing.signing_key(person).demonstration for person in signatories)
+    assert demo_ca()[1].issuer.rfc4514_string().startswith(f"CN={pki.DEMO_CA_NAME},")
