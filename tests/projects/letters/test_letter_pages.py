@@ -36,8 +36,9 @@ def test_preview_shows_the_letter_in_the_browser(client, approver):
     client.force_login(approver)
     response = client.get(url("letter_preview", reference=application.reference, kind=LetterKind.AWARD))
     assert response.status_code == 200
-    assert "30\xa0000,00\xa0€" in response.text
+    assert "30\u202f000,00\xa0€" in response.text
     assert "trente mille euros" in response.text
+    assert "Objet\u202f:" in response.text and "«\u202fFonds" in response.text  # as the PDF prints them
     assert "Aperçu" in response.text
     assert not DecisionLetter.objects.exists()
 
