@@ -80,13 +80,19 @@ def test_first_page_carries_the_marianne_in_its_top_left_corner(db, monkeypatch,
     )
     page = Image.open(next(tmp_path.glob("page*.png"))).convert("RGB")
     corner = page.crop((0, 0, page.width // 4, page.height // 8))
-    colours = corner.getcolors(maxcolors=corner.width * corner.height)
+    pixels = [(x, y, corner.getpixel((x, y))) for x in range(corner.width) for y in range(corner.height)]
 
-    def near(target):
-        return sum(count for count, rgb in colours if sum(abs(a - b) for a, b in zip(rgb, target, strict=True)) < 60)
+    def near(rgb, target):
+        return sum(abs(a - b) for a, b in zip(rgb, target, strict=True)) < 60
 
-    assert near((0x00, 0x00, 0x91)) > 20  # bleu France
-    assert near((0xE1, 0x00, 0x0F)) > 20  # rouge Marianne
+    blue = [(x, y) for x, y, rgb in pixels if near(rgb, (0x00, 0x00, 0x91))]  # bleu France
+    red = [(x, y) for x, y, rgb in pixels if near(rgb, (0xE1, 0x00, 0x0F))]  # rouge Marianne
+    assert len(blue) > 20 and len(red) > 20
+    # The Marianne's white profile is drawn over the blue and red ground: not two bare rectangles.
+    left, top = min(x for x, _ in blue + red), min(y for _, y in blue + red)
+    right, bottom = max(x for x, _ in blue + red), max(y for _, y in blue + red)
+    white = [1 for x, y, rgb in pixels if left <= x <= right and top <= y <= bottom and min(rgb) > 200]
+    assert len(white) > 50
 
 
 def test_the_amounts_table_starts_under_its_caption_and_ends_with_its_totals(db, monkeypatch):
