@@ -229,6 +229,11 @@ def test_the_verification_form_keeps_its_csrf_check(db):
     assert Client(enforce_csrf_checks=True).post(VERIFY, {"document": upload}).status_code == 403
 
 
+def test_no_password_nor_pin_of_a_key_has_a_place_in_the_database():
+    columns = [field.name for field in Signatory._meta.get_fields()]
+    assert not [name for name in columns if "pass" in name or "pin" in name or "secret" in name]
+
+
 def set_token(person, *, module: str, token: str) -> None:
     person.key_source, person.pkcs11_module, person.pkcs11_token = KeySource.PKCS11, module, token
     person.save()
