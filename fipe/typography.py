@@ -1,13 +1,14 @@
 """French typography for every text we print or show: one place for the rules of the Imprimerie nationale.
 
 - `french(text)`: narrow no-break spaces inside « » and before ; : ! ?, typographic apostrophe,
-  thousands grouped with narrow no-break spaces, bidi control characters removed;
+  thousands grouped with narrow no-break spaces, a no-break space after « n° », bidi control characters
+  removed;
 - `elide(word, following)`: « de » + « Anne » → « d’Anne », « le » + « association » → « l’association »;
-- `french_date(day)`: « 1er décembre 2026 », « 18 décembre 2023 »;
 - `typeset_html(html)`: `french` on every text node of a document (not in tags, styles or scripts),
   which is how the letters, minutes and every PDF get it whatever their templates and data hold.
 
-The template filters `french`, `elide` and `french_date` (library `typography`) apply the same to pages.
+The template filters `french` and `elide` (library `typography`) apply the same to pages, and the press
+release calls `french`. Dates (« 1er décembre 2026 ») are `fipe.french.french_date`, filter `french_date`.
 """
 
 import html as html_lib
@@ -30,6 +31,8 @@ _HIGH_PUNCTUATION = re.compile(
 # Thousands as Django's French format writes them (no-break space) or as people type them (a space).
 _THOUSANDS = re.compile(r"(?<=\d)[ \u00a0](?=\d{3}(?!\d))")
 _APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+# « n° 2 », « loi n° 2000-321 »: the number never starts a line without its « n° ».
+_NUMERO = re.compile(r"(?<!\w)([nN]°)[ \u00a0\u202f]*(?=\d)")
 
 # Elided before a vowel; before « h » the rule depends on the word (l’hôpital, le haut): we do not guess.
 _ELIDABLE = {"de": "d’", "le": "l’", "la": "l’", "que": "qu’", "je": "j’", "ne": "n’", "se": "s’", "ce": "c’"}
@@ -49,6 +52,7 @@ def french(text: str) -> str:
     text = _OPENING_QUOTE.sub("«" + NNBSP, text)
     text = _CLOSING_QUOTE.sub(NNBSP + "»", text)
     text = _HIGH_PUNCTUATION.sub(_space_before_punctuation, text)
+    text = _NUMERO.sub(r"\1" + NBSP, text)
     return _THOUSANDS.sub(NNBSP, text)
 
 

@@ -1,6 +1,7 @@
 """What every app's pages share: the breadcrumb, binding a form to what was posted, handing over a stored file."""
 
 from django.contrib import messages
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import FileResponse, Http404, QueryDict
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -9,6 +10,30 @@ from django.utils.translation import gettext as _
 KEPT_POST = "fipe_kept_post"
 # A form is a few kilobytes; the bound keeps a forged post from bloating the session.
 KEPT_POST_MAX_CHARS = 100_000
+
+
+class CappedUpload(FileUploadHandler):
+    """Stops storing an upload once it passes `limit` bytes, and says so (`exceeded`).
+
+    Django keeps every uploaded file whole, on disk past 2.5 MB, before any view can look at its size:
+    an anonymous page that takes files would store what anyone sends. Placed first among the request's
+    upload handlers (before the CSRF check reads the body), this one stops the upload at the limit; the
+    rest of the body is read and dropped, never stored.
+    """
+
+    def __init__(self, request, limit: int):
+        super().__init__(request)
+        self.limit = limit
+        self.exceeded = False
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > self.limit:
+            self.exceeded = True
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
 
 
 def breadcrumb(current, *links) -> dict:

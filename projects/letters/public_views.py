@@ -5,21 +5,37 @@ from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
-from fipe.web import posted_data
+from fipe.web import CappedUpload, posted_data
 from projects.letters.documents import Verdict, verify_code, verify_file
 from projects.letters.forms import VerifyForm
 
 
 @login_not_required
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def verify_document(request):
-    """Upload a PDF, or type (or scan, through the QR code) its reference and code."""
+    """Upload a PDF, or type (or scan, through the QR code) its reference and code.
+
+    The upload is capped before anything reads the body; the CSRF check follows (Django's way for
+    upload handlers, which must be set before the CSRF middleware would parse the body).
+    """
+    cap = CappedUpload(request, settings.VERIFY_UPLOAD_MAX_BYTES)
+    request.upload_handlers.insert(0, cap)
+    return _verify_document(request, cap)
+
+
+@csrf_protect
+def _verify_document(request, cap: CappedUpload):
     verdict = None
     if request.method == "POST":
         form = VerifyForm(posted_data(request), request.FILES)
-        if form.is_valid():
+        if cap.exceeded:
+            # Too big to be one of ours, whatever it holds; the form starts afresh.
+            form, verdict = VerifyForm(), Verdict(recognised=False)
+        elif form.is_valid():
             if not form.cleaned_data["document"]:
                 # A typed reference and code: the answer has the address the QR code leads to.
                 query = urlencode({"reference": form.cleaned_data["reference"], "code": form.cleaned_data["code"]})
@@ -37,8 +53,5 @@ def verify_document(request):
 def _verdict(data) -> Verdict:
     upload = data.get("document")
     if upload:
-        # Too big, empty or not a PDF: not one of ours, whatever it holds.
-        if upload.size > settings.VERIFY_UPLOAD_MAX_BYTES or upload.size == 0:
-            return Verdict(recognised=False)
         return verify_file(upload.read())
     return verify_code(reference=data["reference"], code=data["code"])

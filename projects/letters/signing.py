@@ -162,7 +162,9 @@ def _pkcs11_signer(key: SigningKey, pin: bytes | None) -> signers.Signer:
     try:
         from pyhanko.sign import pkcs11
     except ImportError as error:  # python-pkcs11 is installed only where a token is used
-        raise SignatureUnavailable(_("la bibliothèque python-pkcs11 n’est pas installée sur ce serveur.")) from error
+        raise SignatureUnavailable(
+            _("la bibliothèque python-pkcs11, qui lit les jetons PKCS#11, n’est pas installée sur ce serveur.")
+        ) from error
     try:
         session = pkcs11.open_pkcs11_session(
             key.pkcs11_module, token_label=key.pkcs11_token, user_pin=pin.decode("utf-8") if pin else None
@@ -187,7 +189,7 @@ STAMP_UNICODES = [
 
 
 @cache
-def _stamp_font_bytes() -> bytes:
+def stamp_font_bytes() -> bytes:
     """Marianne as the OpenType file pyHanko embeds (the DSFR ships it as WOFF2), reduced once to the
     characters a stamp may print and without its layout tables: pyHanko reads and subsets the font again
     for every signature, which took seconds a document with the whole font and now takes milliseconds.
@@ -212,7 +214,7 @@ class MarianneFactory(GlyphAccumulatorFactory):
         if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
             obj_stream = writer.prepare_object_stream()
         return GlyphAccumulator(
-            writer=writer, font_handle=BytesIO(_stamp_font_bytes()), font_size=self.font_size, obj_stream=obj_stream
+            writer=writer, font_handle=BytesIO(stamp_font_bytes()), font_size=self.font_size, obj_stream=obj_stream
         )
 
 

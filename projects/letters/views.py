@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from departments.enums import Action
 from departments.models import Department
 from departments.permissions import get_scope
+from fipe.typography import typeset_html
 from fipe.web import posted_data, stored_file_response
 from projects.enums import AWARDED_STATUSES, DECIDED_STATUSES, BatchStatus, LetterKind, Status
 from projects.exceptions import DomainError
@@ -121,7 +122,8 @@ def letter_preview(request, reference, kind):
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("projects:application_letters", reference=reference)
-    return HttpResponse(render_letter_html(application, kind, sources, preview=True))
+    # Set in French as the PDF is (fipe.pdf): the preview shows the spaces and apostrophes the letter will print.
+    return HttpResponse(typeset_html(render_letter_html(application, kind, sources, preview=True)))
 
 
 @require_POST

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from projects.letters.documents import SIGNATURE_INTACT, SIGNATURE_MISSING, verify_file
+from projects.money import format_euros
 
 
 class Command(BaseCommand):
@@ -39,7 +40,7 @@ class Command(BaseCommand):
                 ("Signé par", document.signed_by),
                 ("Émis le", timezone.localtime(document.issued_at).strftime("%d/%m/%Y à %H:%M")),
                 ("Pour le dossier", document.subject),
-                ("Montant", f"{document.amount} €" if document.amount is not None else "—"),
+                ("Montant", format_euros(document.amount)),
                 ("SHA-256", document.sha256),
             ]
             for label, value in lines:

@@ -100,6 +100,18 @@ def test_a_failed_batch_tells_whoever_started_it_and_why(db, immediate_tasks):
     assert "Aucun signataire en fonction" in message.body_html
 
 
+def test_a_batch_whose_signatory_cannot_sign_stores_nothing_and_says_who(db, immediate_tasks, settings):
+    person = signatory()
+    (settings.SIGNING_KEYS_DIR / f"{person.key_name}.pass").write_text("faux")
+    application = laureate()
+    batch = LetterBatch.objects.create(call=application.call, requested_by=regional_approver())
+    run_letter_batch.enqueue(batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.FAILED
+    assert "Signature impossible pour Camille Fontanel" in batch.report[-1]["message"]
+    assert not DecisionLetter.objects.exists() and not any(settings.MEDIA_ROOT.rglob("*.pdf"))
+
+
 def test_the_page_starts_a_batch_and_shows_its_report(client, approver, immediate_tasks):
     application = laureate()
     client.force_login(approver)

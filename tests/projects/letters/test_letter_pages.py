@@ -12,7 +12,7 @@ from projects.letters.views import letters_tab_context
 from projects.models import DecisionLetter
 from projects.notifications.models import Message, MessageStatus
 from tests.departments.factories import caf_instructor, member, regional_approver
-from tests.projects.letters.factories import laureate, rejected, signatory
+from tests.projects.letters.factories import laureate, letter_text, rejected, signatory
 from tests.reviews.factories import declared_caf_instructor
 
 
@@ -37,8 +37,9 @@ def test_preview_shows_the_letter_in_the_browser(client, approver):
     client.force_login(approver)
     response = client.get(url("letter_preview", reference=application.reference, kind=LetterKind.AWARD))
     assert response.status_code == 200
-    assert "30\xa0000,00\xa0€" in response.text
+    assert "30\u202f000,00\xa0€" in response.text
     assert "trente mille euros" in response.text
+    assert "Objet\u202f:" in response.text and "«\u202fFonds" in response.text  # as the PDF prints them
     assert "Aperçu" in response.text
     assert not DecisionLetter.objects.exists()
 
@@ -263,6 +264,27 @@ def test_the_nav_shows_letters_to_those_who_issue_them(client, approver):
 @pytest.mark.parametrize("model", ["signatory", "decisionletter", "letterbatch"])
 def test_the_admin_lists_signatories_letters_and_batches(admin_client, letter, model):
     assert admin_client.get(f"/admin/projects/{model}/").status_code == 200
+
+
+def test_who_follows_the_case_is_edited_in_the_admin_and_printed_on_the_next_letter(admin_client, approver):
+    person = signatory()
+    change = f"/admin/projects/signatory/{person.pk}/change/"
+    posted = {
+        "organisation": person.organisation_id,
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "capacity": person.capacity,
+        "is_active": "on",
+        "service": "Pôle cohésion sociale",
+        "case_officer": "Inès Roux",
+        "phone": "05 61 00 00 00",
+        "email": "ines.roux@occitanie.gouv.fr",
+        "key_source": person.key_source,
+        "key_name": person.key_name,
+    }
+    assert admin_client.post(change, posted).status_code == 302
+    text = letter_text(generate_letter(application=laureate(), kind=LetterKind.AWARD, by=approver))
+    assert "Affaire suivie par Pôle cohésion sociale Inès Roux Tél. 05 61 00 00 00 ines.roux@occitanie.gouv.fr" in text
 
 
 def test_letters_are_read_only_in_the_admin(admin_client, letter):

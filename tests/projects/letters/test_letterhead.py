@@ -1,15 +1,22 @@
 """The letter as a prefecture signs it: the State's bloc-marque, French typography, Marianne, PDF/A-3b,
 any word wrapped, no reversed text, no empty boxes."""
 
+import base64
 import datetime
+import html
+import os
 import re
 import subprocess
+from decimal import Decimal
 from io import BytesIO
+from urllib.parse import unquote
 
+from django.contrib.staticfiles import finders
 from django.utils import timezone
 from PIL import Image
 from pypdf import PdfReader
 
+from fipe import brand
 from projects.enums import LetterKind
 from projects.letters.pipeline import generate_letter
 from tests.departments.factories import regional_approver
@@ -52,6 +59,20 @@ def test_award_letter_elides_before_a_vowel_and_never_starts_a_line_with_a_closi
     assert not [line for line in lines if line.rstrip().endswith("«")]
 
 
+def svg_paths(data_uri: str) -> list[str]:
+    return re.findall(r"d='([^']{20,})'", base64.b64decode(data_uri.split(",", 1)[1]).decode())
+
+
+def test_the_bloc_marque_is_django_dsfrs_own_artwork():
+    """The Marianne and the devise are the paths of the logo django-dsfr ships, not a copy nor a download."""
+    path = finders.find(brand.DSFR_STYLESHEET)
+    assert f"{os.sep}dsfr{os.sep}static{os.sep}" in path  # the package's static files
+    with open(path, encoding="utf-8") as stylesheet:
+        artwork = unquote(stylesheet.read())
+    marianne, devise = svg_paths(brand.marianne_uri()), svg_paths(brand.devise_uri())
+    assert marianne and devise and all(shape in artwork for shape in marianne + devise)
+
+
 def test_first_page_carries_the_marianne_in_its_top_left_corner(db, monkeypatch, tmp_path):
     (tmp_path / "letter.pdf").write_bytes(award_letter_pdf(monkeypatch))
     subprocess.run(
@@ -59,13 +80,55 @@ def test_first_page_carries_the_marianne_in_its_top_left_corner(db, monkeypatch,
     )
     page = Image.open(next(tmp_path.glob("page*.png"))).convert("RGB")
     corner = page.crop((0, 0, page.width // 4, page.height // 8))
-    colours = corner.getcolors(maxcolors=corner.width * corner.height)
+    pixels = [(x, y, corner.getpixel((x, y))) for x in range(corner.width) for y in range(corner.height)]
 
-    def near(target):
-        return sum(count for count, rgb in colours if sum(abs(a - b) for a, b in zip(rgb, target, strict=True)) < 60)
+    def near(rgb, target):
+        return sum(abs(a - b) for a, b in zip(rgb, target, strict=True)) < 60
 
-    assert near((0x00, 0x00, 0x91)) > 20  # bleu France
-    assert near((0xE1, 0x00, 0x0F)) > 20  # rouge Marianne
+    blue = [(x, y) for x, y, rgb in pixels if near(rgb, (0x00, 0x00, 0x91))]  # bleu France
+    red = [(x, y) for x, y, rgb in pixels if near(rgb, (0xE1, 0x00, 0x0F))]  # rouge Marianne
+    assert len(blue) > 20 and len(red) > 20
+    # The Marianne's white profile is drawn over the blue and red ground: not two bare rectangles.
+    left, top = min(x for x, _ in blue + red), min(y for _, y in blue + red)
+    right, bottom = max(x for x, _ in blue + red), max(y for _, y in blue + red)
+    white = [1 for x, y, rgb in pixels if left <= x <= right and top <= y <= bottom and min(rgb) > 200]
+    assert len(white) > 50
+
+
+def test_the_amounts_table_starts_under_its_caption_and_ends_with_its_totals(db, monkeypatch):
+    """The table may break between rows, never leaving its caption or its totals on a page without a row."""
+    years = {2023: Decimal("95800"), 2024: Decimal("71850"), 2025: Decimal("71850")}
+    monkeypatch.setattr(timezone, "now", lambda: FIRST_OF_DECEMBER)
+    signatory()
+    applicant = ApplicantFactory(contact_name="Anne Lefèvre")
+    letter = generate_letter(
+        application=laureate(applicant=applicant, amounts_by_year=years), kind=LetterKind.AWARD, by=regional_approver()
+    )
+    pages = [page.extract_text() for page in PdfReader(BytesIO(stored(letter))).pages]
+    for marker in ("Répartition de la subvention", "Total de la subvention"):
+        page = next(page for page in pages if marker in page)
+        assert "FNAS" in page, marker  # a funding row shares the page
+
+
+def first_page_words(pdf: bytes, folder) -> tuple[float, dict[str, tuple[float, float]]]:
+    """The page's width and where each word first shows on page 1 (left, top, in points), as poppler reads them."""
+    (folder / "letter.pdf").write_bytes(pdf)
+    subprocess.run(
+        ["pdftotext", "-bbox", "-f", "1", "-l", "1", folder / "letter.pdf", folder / "words.html"], check=True
+    )
+    page = (folder / "words.html").read_text()
+    width = float(re.search(r'<page width="([\d.]+)"', page).group(1))
+    words = {}
+    for left, top, word in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', page):
+        words.setdefault(html.unescape(word), (float(left), float(top)))
+    return width, words
+
+
+def test_the_cnaf_and_the_caf_are_named_as_co_funders_in_the_right_column_of_the_header(db, monkeypatch, tmp_path):
+    width, words = first_page_words(award_letter_pdf(monkeypatch), tmp_path)
+    header = [words[word] for word in ("COFINANCEMENT", "nationale", "allocations", "l’Aude")]
+    assert all(left > width / 2 and top < 110 for left, top in header)
+    assert words["PRÉFET"][0] < width / 4 and words["PRÉFET"][1] < 110  # the bloc-marque on the left
 
 
 def test_letter_uses_marianne_and_stays_pdfa_3b_once_signed(db, monkeypatch):

@@ -1,29 +1,36 @@
 """Every decision letter is signed (PAdES) by the signatory's certificate; anyone can check it, offline
 with pyHanko, on /verifier/ or with `manage.py verify_letter`; a bad key stops generation cleanly."""
 
+import base64
 import datetime
+import re
 from io import BytesIO
 
 import pytest
+import segno
 from asn1crypto import keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.core.management import call_command
+from django.test import Client
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import timestamps
 from pyhanko.sign.validation import validate_pdf_signature
 
+from departments.enums import OrganisationKind
 from projects.enums import LetterKind, Status
 from projects.exceptions import DomainError
-from projects.letters import signing
-from projects.letters.pipeline import generate_letter
+from projects.letters import pki, signing
+from projects.letters.pipeline import LetterSources, generate_letter, render_letter_html
 from projects.letters.pki import demo_ca, issue_demo_certificate
-from projects.models import DecisionLetter, IssuedDocument
+from projects.models import DecisionLetter, IssuedDocument, KeySource, Signatory
+from projects.money import format_euros
 from tests.departments.factories import regional_approver
-from tests.projects.letters.factories import demo_trust, laureate, rejected, signatory
+from tests.projects.letters.factories import demo_trust, laureate, letter_text, rejected, signatory
 
 VERIFY = "/verifier/"
 
@@ -39,13 +46,51 @@ def signed_letter(kind=LetterKind.AWARD):
     return generate_letter(application=application, kind=kind, by=regional_approver())
 
 
-def test_pyhanko_finds_an_intact_signature_by_the_demo_signatory(db):
-    letter = signed_letter()
+@pytest.mark.parametrize("kind", [LetterKind.AWARD, LetterKind.REFUSAL])
+def test_pyhanko_finds_an_intact_signature_by_the_demo_signatory(db, kind):
+    letter = signed_letter(kind)
     signature = PdfFileReader(BytesIO(stored(letter))).embedded_signatures[0]
     status = validate_pdf_signature(signature, demo_trust())
     assert status.intact and status.valid and status.trusted
     assert status.signing_cert.subject.native["common_name"] == "Camille Fontanel"
     assert signature.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"  # PAdES
+
+
+def test_the_visible_block_names_the_signatory_their_capacity_the_time_and_the_demonstration(db):
+    letter = signed_letter()
+    key = signing.signing_key(letter.signatory)
+    block = signing.stamp_text(key, datetime.datetime(2026, 12, 1, 9, 30, tzinfo=datetime.UTC)).splitlines()
+    assert block == [
+        "Signé électroniquement par Camille Fontanel",
+        "Le préfet de la région Occitanie",
+        "le 01/12/2026 à 10:30:00",
+        "Signature de démonstration",
+    ]
+    signature = PdfFileReader(BytesIO(stored(letter))).embedded_signatures[0]
+    assert signature.sig_object["/Name"] == "Camille Fontanel"
+    assert "(signature de démonstration)" in letter_text(letter)
+
+
+def test_a_certificate_of_another_authority_is_not_called_a_demonstration(db, monkeypatch):
+    monkeypatch.setattr(pki, "DEMO_CA_NAME", "Autorité de certification de la préfecture")
+    letter = signed_letter()
+    assert not signing.signing_key(letter.signatory).demonstration
+    assert "démonstration" not in letter_text(letter)
+
+
+def test_the_letter_carries_its_code_and_the_qr_code_of_its_verification_address(db, settings):
+    settings.SITE_URL = "https://fipe.example.gouv.fr"
+    letter = signed_letter()
+    document = letter.document
+    text = letter_text(letter)
+    assert "https://fipe.example.gouv.fr/verifier/" in text
+    assert f"Référence {document.reference} — code {document.verification_code}" in text
+    html = render_letter_html(
+        letter.application, LetterKind.AWARD, LetterSources.for_call(letter.application.call), code="ABCD-EFGH"
+    )
+    svg = base64.b64decode(re.search(r'class="qr-code" src="data:image/svg\+xml;base64,([^"]+)"', html).group(1))
+    address = f"https://fipe.example.gouv.fr/verifier/?reference={document.reference}&code=ABCD-EFGH"
+    assert svg.decode() == segno.make(address, error="m").svg_inline(scale=1, border=0, dark="#161616")
 
 
 def test_with_a_time_stamping_authority_the_signature_is_time_stamped(db, monkeypatch):
@@ -117,6 +162,17 @@ def test_the_code_printed_on_the_letter_is_recognised_too(db, client):
     assert "Document non reconnu" in response.content.decode()
 
 
+def test_a_typed_code_whose_stored_file_was_altered_is_not_recognised(db, client):
+    letter = signed_letter()
+    data = bytearray(stored(letter))
+    data[len(data) // 2] ^= 0x01
+    with open(letter.document.file.path, "wb") as file:
+        file.write(bytes(data))
+    response = client.get(VERIFY, {"reference": letter.document.reference, "code": letter.document.verification_code})
+    assert response.status_code == 200
+    assert "Document non reconnu" in response.content.decode()
+
+
 def test_a_refusal_letter_is_only_said_authentic(db, client):
     letter = signed_letter(LetterKind.REFUSAL)
     upload = BytesIO(stored(letter))
@@ -147,6 +203,40 @@ def test_the_command_describes_the_letter_it_recognises(db, tmp_path, capsys):
     call_command("verify_letter", str(original))
     out = capsys.readouterr().out
     assert "authentique" in out and letter.document.sha256 in out and "Signature électronique : intacte" in out
+    assert f"Montant : {format_euros(letter.application.award.total)}" in out
+
+
+def test_an_upload_past_the_cap_is_refused_before_it_is_stored(db, client, settings, monkeypatch):
+    settings.VERIFY_UPLOAD_MAX_BYTES = 64 * 1024
+    stored_bytes = []  # what Django writes to disk: a file this big is not kept in memory
+
+    def counting(self, raw_data, start, receive=TemporaryFileUploadHandler.receive_data_chunk):
+        stored_bytes.append(len(raw_data))
+        return receive(self, raw_data, start)
+
+    monkeypatch.setattr(TemporaryFileUploadHandler, "receive_data_chunk", counting)
+    upload = BytesIO(b"%PDF-" + b"A" * (4 * 1024 * 1024))
+    upload.name = "lettre.pdf"
+    response = client.post(VERIFY, {"document": upload})
+    assert response.status_code == 200
+    assert "Document non reconnu" in response.content.decode()
+    assert sum(stored_bytes) <= 64 * 1024
+
+
+def test_the_verification_form_keeps_its_csrf_check(db):
+    upload = BytesIO(b"%PDF-1.7")
+    upload.name = "lettre.pdf"
+    assert Client(enforce_csrf_checks=True).post(VERIFY, {"document": upload}).status_code == 403
+
+
+def test_no_password_nor_pin_of_a_key_has_a_place_in_the_database():
+    columns = [field.name for field in Signatory._meta.get_fields()]
+    assert not [name for name in columns if "pass" in name or "pin" in name or "secret" in name]
+
+
+def set_token(person, *, module: str, token: str) -> None:
+    person.key_source, person.pkcs11_module, person.pkcs11_token = KeySource.PKCS11, module, token
+    person.save()
 
 
 @pytest.mark.parametrize(
@@ -160,8 +250,10 @@ def test_the_command_describes_the_letter_it_recognises(db, tmp_path, capsys):
             ),
             "a expiré le 31/12/2020",
         ),
+        (lambda person, keys: set_token(person, module="", token=""), "le module et le jeton PKCS#11"),
+        (lambda person, keys: set_token(person, module="/usr/lib/absent-pkcs11.so", token="SGAR"), "PKCS#11"),
     ],
-    ids=["no key", "wrong password", "expired"],
+    ids=["no key", "wrong password", "expired", "token not configured", "token unreachable"],
 )
 def test_a_signatory_whose_key_cannot_sign_stops_generation_and_changes_nothing(db, settings, spoil, message):
     person = signatory()
@@ -174,3 +266,11 @@ def test_a_signatory_whose_key_cannot_sign_stops_generation_and_changes_nothing(
     application.refresh_from_db()
     assert application.status == Status.LAUREATE
     assert not any(settings.MEDIA_ROOT.rglob("*.pdf"))
+
+
+def test_the_demo_gives_every_signatory_a_demonstration_certificate(demo):
+    signatories = Signatory.objects.filter(is_active=True).select_related("organisation")
+    kinds = [person.organisation.kind for person in signatories]
+    assert OrganisationKind.REGIONAL_PREFECTURE in kinds and kinds.count(OrganisationKind.PREFECTURE) == 13
+    assert all(signing.signing_key(person).demonstration for person in signatories)
+    assert demo_ca()[1].issuer.rfc4514_string().startswith(f"CN={pki.DEMO_CA_NAME},")

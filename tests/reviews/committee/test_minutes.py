@@ -1,3 +1,4 @@
+import datetime
 import io
 import re
 from decimal import Decimal
@@ -8,7 +9,9 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pypdf import PdfReader
 
 from fipe.pdf import PDF_BASE_URL, StaticOnlyFetcher
+from projects.enums import Status
 from projects.exceptions import DomainError
+from projects.letters.pki import issue_demo_certificate
 from projects.models import IssuedDocument, Signatory
 from reviews.committee.services import MemberEntry, close_meeting, record_members
 from reviews.instruction.services import declare_conflict
@@ -138,3 +141,19 @@ def test_the_minutes_read_nothing_but_our_static_files(db, monkeypatch):
     # Their stylesheet and fonts came through the fetcher that refuses file:// and the network.
     assert any(url.endswith(".css") for url in fetched)
     assert all(url.startswith((f"{PDF_BASE_URL}static/", "data:")) for url in fetched)
+
+
+def test_a_president_whose_certificate_expired_leaves_the_meeting_open(db, settings):
+    opened = meeting("31")
+    application = reviewed_application("31")
+    propose(opened, application, rank=1)
+    president = Signatory.objects.get(organisation__department__code="31", is_active=True)
+    issue_demo_certificate(president, not_before=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC), valid_days=365)
+    with pytest.raises(DomainError) as refused:
+        close_meeting(meeting=opened, by=opened.secretary)
+    message = str(refused.value.message)
+    assert "Étienne Aubrac" in message and "a expiré le 31/12/2020" in message
+    opened.refresh_from_db()
+    application.refresh_from_db()
+    assert opened.is_open and not opened.minutes and application.status == Status.REVIEWED
+    assert not IssuedDocument.objects.exists() and not any(settings.MEDIA_ROOT.rglob("*.pdf"))
