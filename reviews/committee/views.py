@@ -29,10 +29,11 @@ from reviews.committee.services import (
     proposal_errors,
     record_members,
     record_proposal,
+    save_proposal_draft,
 )
 from reviews.enums import MeetingStatus, ProposalDecision, ReviewerKind
 from reviews.instruction.services import amount_key
-from reviews.models import CommitteeMeeting, CommitteeMember, CommitteeProposal
+from reviews.models import CommitteeMeeting, CommitteeMember, CommitteeProposal, ProposalDraft
 from reviews.permissions import can_read_minutes, can_run_committee, declaration_of, declarations_of, sees_summary_only
 
 
@@ -184,6 +185,19 @@ def _add_rule_errors(form: ProposalForm, meeting, application) -> None:
             form.add_error(None if field == NON_FIELD_ERRORS else field, message)
 
 
+def _saved_draft(request, meeting, application) -> bool:
+    """« Enregistrer le brouillon »: what was typed is kept as it is; whether it was, said in a message."""
+    try:
+        save_proposal_draft(meeting=meeting, application=application, by=request.user, data=request.POST)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return False
+    messages.success(
+        request, _("Brouillon enregistré : ce n’est pas une proposition tant que vous ne l’avez pas enregistrée.")
+    )
+    return True
+
+
 @require_http_methods(["GET", "POST"])
 def proposal(request, pk, reference):
     meeting = secretary_meeting_or_404(request.user, pk)
@@ -199,10 +213,20 @@ def proposal(request, pk, reference):
     if existing is not None:
         initial = {"decision": existing.decision, "rank": existing.rank, "reasons": existing.reasons}
         initial.update({amount_key(amount.year): amount.amount for amount in existing.amounts.all()})
-    form = ProposalForm(posted_data(request), initial=initial, years=years, requested=requested)
-    if request.method == "POST" and not form.is_valid():
+    draft = ProposalDraft.objects.filter(meeting=meeting, application=application).select_related("saved_by").first()
+    data = posted_data(request)
+    if request.method == "POST" and request.POST.get("action") == "draft":
+        if _saved_draft(request, meeting, application):
+            return redirect("reviews:proposal", pk=meeting.pk, reference=reference)
+        # Refused: shown again as typed and unchecked, since a draft is not held to the proposal's rules.
+        data, draft, initial = None, None, request.POST.dict()
+    if draft is not None:
+        initial = draft.data
+    form = ProposalForm(data, initial=initial, years=years, requested=requested)
+    # A refused draft leaves the form unbound: nothing to check, nothing to record.
+    if form.is_bound and request.method == "POST" and not form.is_valid():
         _add_rule_errors(form, meeting, application)
-    if request.method == "POST" and form.is_valid():
+    if form.is_bound and request.method == "POST" and form.is_valid():
         try:
             record_proposal(
                 meeting=meeting,
@@ -234,6 +258,7 @@ def proposal(request, pk, reference):
             "meeting": meeting,
             "application": application,
             "existing": existing,
+            "draft": draft,
             "row": row,
             "form": form if meeting.is_open else None,
             "amount_rows": [
