@@ -25,7 +25,7 @@ from projects.awards.forms import (
     ProposalRowInputs,
     RejectForm,
     proposal_row_inputs,
-    selection_matches,
+    selection_changes,
     sign_selection,
 )
 from projects.awards.permissions import approval_department_ids, visible_call
@@ -146,8 +146,10 @@ def approval(request, reference):
         elif action in ("check", "approve"):
             step = "confirm"
         elif action == "confirm":
-            if not selection_matches(request.POST.get("token", ""), selection, user=request.user):
-                changed = ", ".join(application.reference for application, _amounts in selection) or _("aucun")
+            changes = selection_changes(request.POST.get("token", ""), selection, user=request.user)
+            if changes:
+                references = {row.application.pk: row.application.reference for row in rows}
+                changed = ", ".join(sorted(references.get(pk, f"n° {pk}") for pk in changes))
                 failures = [(changed, _("la sélection a changé depuis sa vérification : vérifiez-la de nouveau."))]
             else:
                 try:
