@@ -79,7 +79,23 @@ def test_an_instructor_draft_and_the_other_body_answer_are_counted(demo, django_
     ).count()
     html = home_of("caf-11", django_assert_num_queries)
     assert count_shown(html, "Avis laissés en brouillon") == drafts >= 1
-    assert count_shown(html, "Dossiers où l’autre organisme a rendu son avis, pas encore le vôtre") >= 1
+    assert (
+        count_shown(html, "Dossiers où l’autre organisme a rendu son avis, pas encore le vôtre")
+        == (other_answered(instructor, ReviewerKind.CAF))
+        >= 1
+    )
+
+
+def other_answered(instructor, kind) -> int:
+    """Files the instructor may review where another body's review is submitted and not yet their body's."""
+
+    def submitted(application, by_kind):
+        return any(item.submitted_at and (item.kind == kind) == by_kind for item in application.reviews.all())
+
+    files = under_instruction("11").filter(
+        conflict_declarations__user=instructor, conflict_declarations__has_conflict=False
+    )
+    return sum(1 for a in files.prefetch_related("reviews") if submitted(a, False) and not submitted(a, True))
 
 
 def test_the_list_filter_shows_the_files_the_home_page_counts(demo, django_assert_num_queries):
