@@ -18,7 +18,7 @@ from fipe.workqueue import QueueItem, QueueSection, add_queue, work_queue
 from projects.enums import AWARDED_STATUSES, CallStatus, LetterKind, Status
 from projects.models import Application, Call
 from projects.money import format_euros
-from reviews.enums import MeetingStatus, ReviewerKind
+from reviews.enums import MeetingStatus, Opinion, ReviewerKind
 from reviews.models import CommitteeMeeting, ConflictDeclaration, Review
 from tests.projects.factories import ApplicationFactory
 from tests.reviews.situations import review
@@ -186,3 +186,14 @@ def test_providers_are_asked_in_their_order_and_empty_sections_are_left_out(monk
     add_queue(late, order=20)
     add_queue(early, order=10)
     assert [section.title for section in work_queue(object())] == ["D’abord", "Plus tard"]
+
+
+def test_the_list_shows_each_body_submitted_opinion_never_a_draft(demo):
+    application = under_instruction("11").exclude(reviews__isnull=False).first()
+    review(application, user("caf-11"), kind=ReviewerKind.CAF)
+    review(application, user("ddets-11"), kind=ReviewerKind.DDETS, opinion=Opinion.UNFAVOURABLE, submit=False)
+    client = Client()
+    client.force_login(user("caf-11"))
+    response = client.get(reverse("projects:application_list"), {"q": application.reference})
+    (listed,) = response.context["page_obj"].object_list
+    assert (listed.caf_opinion, listed.ddets_opinion) == (Opinion.FAVOURABLE, None)
