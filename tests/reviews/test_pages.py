@@ -297,6 +297,29 @@ def proposal_url(opened, application):
     return reverse("reviews:proposal", kwargs={"pk": opened.pk, "reference": application.reference})
 
 
+# A rule may require these fields (to transmit, for a proposed file): the DSFR's « (Optionnel) » never
+# labels them, even on a form the rule does not bind (a draft, a file not proposed).
+OPTIONAL_MARK = r"\s*\(Optionnel\)"
+
+
+def test_a_review_draft_never_labels_optional_what_transmitting_requires(client, db):
+    application = ApplicationFactory(submitted=True)
+    client.force_login(declared_caf_instructor(application))
+    data = review_data(application, action="draft", opinion="", amount_2023="abc")
+    page = client.post(review_url(application), data).text
+    assert "« abc » n’est pas un montant" in page
+    assert not re.search(rf"(Avis|C\d — [^<]+|Montant recommandé \d{{4}} \(€\)){OPTIONAL_MARK}", page)
+
+
+def test_a_file_not_proposed_never_labels_optional_what_a_proposal_requires(client, db):
+    application = reviewed_application("11")
+    opened = meeting("11")
+    client.force_login(opened.secretary)
+    page = client.post(proposal_url(opened, application), {"decision": ProposalDecision.NOT_PROPOSED}).text
+    assert "Rien n’a été enregistré" in page
+    assert not re.search(rf"(Rang|Montant proposé \d{{4}} \(€\)){OPTIONAL_MARK}", page)
+
+
 def test_the_proposal_page_gives_the_file_its_ordinal_rank(client, db):
     best, second = reviewed_application("11", caf_score=5, ddets_score=5), reviewed_application("11")
     opened = meeting("11", call=best.call)
