@@ -198,54 +198,19 @@ def _saved_draft(request, meeting, application) -> bool:
     return True
 
 
-@require_http_methods(["GET", "POST"])
-def proposal(request, pk, reference):
-    meeting = secretary_meeting_or_404(request.user, pk)
-    application = _agenda_application_or_404(meeting, reference)
-    existing = CommitteeProposal.objects.filter(application=application).prefetch_related("amounts").first()
-    if existing is not None and existing.meeting_id != meeting.pk:
-        raise Http404
+def _proposal_initial(existing: CommitteeProposal | None) -> dict:
+    if existing is None:
+        return {}
+    initial = {"decision": existing.decision, "rank": existing.rank, "reasons": existing.reasons}
+    initial.update({amount_key(amount.year): amount.amount for amount in existing.amounts.all()})
+    return initial
+
+
+def _render_proposal(request, meeting, application, *, existing, draft, form, requested):
+    """The proposal page: the file's place in the ranking, the amounts requested and recommended, the form."""
     years = meeting.call.programme_years
-    requested = application.requested_by_year()
     rows = [row for row in agenda_rows(meeting) if row.application.pk == application.pk]
     row = _with_year_amounts(rows, years)[0] if rows else None
-    initial = {}
-    if existing is not None:
-        initial = {"decision": existing.decision, "rank": existing.rank, "reasons": existing.reasons}
-        initial.update({amount_key(amount.year): amount.amount for amount in existing.amounts.all()})
-    draft = ProposalDraft.objects.filter(meeting=meeting, application=application).select_related("saved_by").first()
-    data = posted_data(request)
-    if request.method == "POST" and request.POST.get("action") == "draft":
-        if _saved_draft(request, meeting, application):
-            return redirect("reviews:proposal", pk=meeting.pk, reference=reference)
-        # Refused: shown again as typed and unchecked, since a draft is not held to the proposal's rules.
-        data, draft, initial = None, None, request.POST.dict()
-    if draft is not None:
-        initial = draft.data
-    form = ProposalForm(data, initial=initial, years=years, requested=requested)
-    # A refused draft leaves the form unbound: nothing to check, nothing to record.
-    if form.is_bound and request.method == "POST" and not form.is_valid():
-        _add_rule_errors(form, meeting, application)
-    if form.is_bound and request.method == "POST" and form.is_valid():
-        try:
-            record_proposal(
-                meeting=meeting,
-                application=application,
-                by=request.user,
-                decision=form.cleaned_data["decision"],
-                rank=form.cleaned_data["rank"],
-                amounts_by_year=form.amounts(),
-                reasons=form.cleaned_data["reasons"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(
-                request, _("Proposition enregistrée pour le dossier %(reference)s.") % {"reference": reference}
-            )
-            return redirect("reviews:meeting_detail", pk=meeting.pk)
     recommended = []
     for kind in ReviewerKind:
         review = row.reviews.get(kind) if row is not None else None
@@ -272,6 +237,53 @@ def proposal(request, pk, reference):
             "recommended": recommended,
             "not_reviewed": application.status != Status.REVIEWED and existing is None,
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def proposal(request, pk, reference):
+    meeting = secretary_meeting_or_404(request.user, pk)
+    application = _agenda_application_or_404(meeting, reference)
+    existing = CommitteeProposal.objects.filter(application=application).prefetch_related("amounts").first()
+    if existing is not None and existing.meeting_id != meeting.pk:
+        raise Http404
+    requested = application.requested_by_year()
+    initial = _proposal_initial(existing)
+    draft = ProposalDraft.objects.filter(meeting=meeting, application=application).select_related("saved_by").first()
+    data = posted_data(request)
+    if request.method == "POST" and request.POST.get("action") == "draft":
+        if _saved_draft(request, meeting, application):
+            return redirect("reviews:proposal", pk=meeting.pk, reference=reference)
+        # Refused: shown again as typed and unchecked, since a draft is not held to the proposal's rules.
+        data, draft, initial = None, None, request.POST.dict()
+    if draft is not None:
+        initial = draft.data
+    form = ProposalForm(data, initial=initial, years=meeting.call.programme_years, requested=requested)
+    # A refused draft leaves the form unbound: nothing to check, nothing to record.
+    if form.is_bound and request.method == "POST" and not form.is_valid():
+        _add_rule_errors(form, meeting, application)
+    if form.is_bound and request.method == "POST" and form.is_valid():
+        try:
+            record_proposal(
+                meeting=meeting,
+                application=application,
+                by=request.user,
+                decision=form.cleaned_data["decision"],
+                rank=form.cleaned_data["rank"],
+                amounts_by_year=form.amounts(),
+                reasons=form.cleaned_data["reasons"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, _("Proposition enregistrée pour le dossier %(reference)s.") % {"reference": reference}
+            )
+            return redirect("reviews:meeting_detail", pk=meeting.pk)
+    return _render_proposal(
+        request, meeting, application, existing=existing, draft=draft, form=form, requested=requested
     )
 
 
