@@ -261,14 +261,16 @@ def test_regional_approver_approves_a_laureate(page, site, shot):
     shot("journey-4-02-approval")
     assert serious_violations(page) == []
 
-    # At 1280 px every « Retenir » is on screen without scrolling sideways.
-    width = page.viewport_size["width"]
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # At 1280 px (and wider) every « Retenir » is on screen without scrolling sideways.
     buttons = page.locator("[data-approve-one]")
     assert buttons.count() == 3
-    for index in range(buttons.count()):
-        box = buttons.nth(index).bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
+    for width in (1280, 1440, 1920):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        for index in range(buttons.count()):
+            box = buttons.nth(index).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width, (width, box)
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.get_by_role("button", name=f"Retenir {reference}").click()
     # The confirmation step shows the selection and its totals; nothing is committed yet.
