@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.template import Context, Template
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -91,6 +92,33 @@ def test_no_source_writes_a_plural_with_s_in_brackets(settings):
         for match in WRONG["« (s) »"].finditer(text)
     ]
     assert not found, found
+
+
+# Django's `date` filter writes the day with « j » as « 1 » on the first of the month: a day in words
+# goes through `french_date`, in pages, letters and e-mails alike.
+DAY_IN_WORDS_WITHOUT_1ER = re.compile(r"\|\s*date\s*:\s*[\"'][^\"']*\bj\b")
+
+
+def test_no_template_writes_a_day_in_words_without_french_date(settings):
+    found = [
+        f"{path}: {match.group()}"
+        for path, text in source_texts(Path(settings.BASE_DIR))
+        for match in DAY_IN_WORDS_WITHOUT_1ER.finditer(text)
+    ]
+    assert not found, found
+
+
+def test_e_mails_write_1er_on_the_first_of_the_month():
+    due = datetime.date(2026, 12, 1)
+    for name in ("report_reminder.txt", "report_reminder.html"):
+        rendered = render_to_string(
+            f"projects/followup/email/{name}",
+            {
+                "application": {"reference": "FIPE-OCC-2023-011-001", "title": "Crèche"},
+                "item": {"year": 2026, "due_on": due},
+            },
+        )
+        assert "1er décembre 2026" in rendered and "1 décembre" not in rendered
 
 
 def pages_of(username) -> list[str]:

@@ -18,7 +18,7 @@ from fipe.workqueue import QueueItem, QueueSection, add_queue, work_queue
 from projects.enums import AWARDED_STATUSES, CallStatus, LetterKind, Status
 from projects.models import Application, Call
 from projects.money import format_euros
-from reviews.enums import MeetingStatus, ReviewerKind
+from reviews.enums import MeetingStatus, Opinion, ReviewerKind
 from reviews.models import CommitteeMeeting, ConflictDeclaration, Review
 from tests.projects.factories import ApplicationFactory
 from tests.reviews.situations import review
@@ -79,7 +79,23 @@ def test_an_instructor_draft_and_the_other_body_answer_are_counted(demo, django_
     ).count()
     html = home_of("caf-11", django_assert_num_queries)
     assert count_shown(html, "Avis laissés en brouillon") == drafts >= 1
-    assert count_shown(html, "Dossiers où l’autre organisme a rendu son avis, pas encore le vôtre") >= 1
+    assert (
+        count_shown(html, "Dossiers où l’autre organisme a rendu son avis, pas encore le vôtre")
+        == (other_answered(instructor, ReviewerKind.CAF))
+        >= 1
+    )
+
+
+def other_answered(instructor, kind) -> int:
+    """Files the instructor may review where another body's review is submitted and not yet their body's."""
+
+    def submitted(application, by_kind):
+        return any(item.submitted_at and (item.kind == kind) == by_kind for item in application.reviews.all())
+
+    files = under_instruction("11").filter(
+        conflict_declarations__user=instructor, conflict_declarations__has_conflict=False
+    )
+    return sum(1 for a in files.prefetch_related("reviews") if submitted(a, False) and not submitted(a, True))
 
 
 def test_the_list_filter_shows_the_files_the_home_page_counts(demo, django_assert_num_queries):
@@ -136,7 +152,8 @@ def test_the_administrator_home_lists_calls_imports_and_exports(demo, django_ass
     assert count_shown(html, "Appels à projets ouverts") == Call.objects.count()
     assert count_shown(html, "Appels qui se clôturent dans les 15 jours") == Call.objects.count()
     assert count_shown(html, "Appels qui reçoivent des dossiers à importer") == Call.objects.count()
-    assert count_shown(html, "Appels dont les décisions sont à exporter") == 1
+    awarded = Call.objects.filter(applications__status__in=AWARDED_STATUSES).distinct().count()
+    assert count_shown(html, "Appels dont les décisions sont à exporter") == awarded >= 1
 
 
 @pytest.mark.parametrize("username", sorted(HOME_QUERIES))
@@ -170,3 +187,14 @@ def test_providers_are_asked_in_their_order_and_empty_sections_are_left_out(monk
     add_queue(late, order=20)
     add_queue(early, order=10)
     assert [section.title for section in work_queue(object())] == ["D’abord", "Plus tard"]
+
+
+def test_the_list_shows_each_body_submitted_opinion_never_a_draft(demo):
+    application = under_instruction("11").exclude(reviews__isnull=False).first()
+    review(application, user("caf-11"), kind=ReviewerKind.CAF)
+    review(application, user("ddets-11"), kind=ReviewerKind.DDETS, opinion=Opinion.UNFAVOURABLE, submit=False)
+    client = Client()
+    client.force_login(user("caf-11"))
+    response = client.get(reverse("projects:application_list"), {"q": application.reference})
+    (listed,) = response.context["page_obj"].object_list
+    assert (listed.caf_opinion, listed.ddets_opinion) == (Opinion.FAVOURABLE, None)

@@ -25,7 +25,7 @@ from projects.awards.forms import (
     ProposalRowInputs,
     RejectForm,
     proposal_row_inputs,
-    selection_matches,
+    selection_changes,
     sign_selection,
 )
 from projects.awards.permissions import approval_department_ids, visible_call
@@ -122,6 +122,54 @@ def _stray_references(request, call: Call, rows: list[ProposalRow]) -> list[str]
     return [known.get(pk, f"n° {pk[:20]}") for pk in strays]
 
 
+@dataclass
+class PostedSelection:
+    """What a post of the approval screen came to: the rows it chose, the refusals naming their file,
+    whether to show the confirmation step, whether the selection was committed."""
+
+    chosen: list[ProposalRow]
+    failures: list[tuple[str, str]]
+    confirm_step: bool = False
+    committed: bool = False
+
+
+def _posted_selection(request, call: Call, rows: list[ProposalRow]) -> PostedSelection:
+    """Check a selection (the confirmation step comes next) or commit the one confirmed; refuse a file
+    that is not waiting, a bad amount, an empty selection, a selection changed since its check."""
+    one = request.POST.get("approve_one")
+    action = "check" if one else request.POST.get("action", "")
+    chosen = [row for row in rows if (str(row.application.pk) == one if one else row.form.is_selected)]
+    posted = PostedSelection(chosen, [])
+    strays = _stray_references(request, call, rows)
+    valid = all(row.form.is_valid() for row in chosen)
+    selection = [(row.application, row.form.amounts()) for row in chosen if row.form.is_valid()]
+    if strays:
+        posted.failures = [(reference, _("ce dossier n’est pas en attente de validation.")) for reference in strays]
+    elif not valid:
+        messages.error(request, _("Corrigez les montants signalés dans le tableau."))
+    elif action in ("check", "approve") and not selection:
+        messages.error(request, _("Sélectionnez au moins un dossier à retenir."))
+    elif action in ("check", "approve"):
+        posted.confirm_step = True
+    elif action == "confirm":
+        changes = selection_changes(request.POST.get("token", ""), selection, user=request.user)
+        if changes:
+            references = {row.application.pk: row.application.reference for row in rows}
+            changed = ", ".join(sorted(references.get(pk, f"n° {pk}") for pk in changes))
+            posted.failures = [(changed, _("la sélection a changé depuis sa vérification : vérifiez-la de nouveau."))]
+        else:
+            try:
+                awards = approve_selection(applications_amounts=selection, by=request.user)
+            except SelectionRefused as error:
+                posted.failures = error.failures
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _approved_message(awards))
+                posted.committed = True
+    return posted
+
+
 def approval(request, reference):
     """The proposals waiting for the regional approver; a selection is checked, then committed on confirmation."""
     call = visible_call(request.user, reference)
@@ -129,37 +177,12 @@ def approval(request, reference):
     if not department_ids:
         raise PermissionDenied
     rows = _proposal_rows(call, department_ids, posted_data(request))
-    chosen, failures, step = [], [], None
+    posted = PostedSelection([], [])
     if request.method == "POST":
-        one = request.POST.get("approve_one")
-        action = "check" if one else request.POST.get("action", "")
-        chosen = [row for row in rows if (str(row.application.pk) == one if one else row.form.is_selected)]
-        strays = _stray_references(request, call, rows)
-        valid = all(row.form.is_valid() for row in chosen)
-        selection = [(row.application, row.form.amounts()) for row in chosen if row.form.is_valid()]
-        if strays:
-            failures = [(reference, _("ce dossier n’est pas en attente de validation.")) for reference in strays]
-        elif not valid:
-            messages.error(request, _("Corrigez les montants signalés dans le tableau."))
-        elif action in ("check", "approve") and not selection:
-            messages.error(request, _("Sélectionnez au moins un dossier à retenir."))
-        elif action in ("check", "approve"):
-            step = "confirm"
-        elif action == "confirm":
-            if not selection_matches(request.POST.get("token", ""), selection, user=request.user):
-                changed = ", ".join(application.reference for application, _amounts in selection) or _("aucun")
-                failures = [(changed, _("la sélection a changé depuis sa vérification : vérifiez-la de nouveau."))]
-            else:
-                try:
-                    awards = approve_selection(applications_amounts=selection, by=request.user)
-                except SelectionRefused as error:
-                    failures = error.failures
-                except DomainError as error:
-                    messages.error(request, error.message)
-                else:
-                    messages.success(request, _approved_message(awards))
-                    return redirect("projects:approval", reference=call.reference)
-    selection = [(row.application, row.form.amounts()) for row in chosen if row.form.is_valid()]
+        posted = _posted_selection(request, call, rows)
+        if posted.committed:
+            return redirect("projects:approval", reference=call.reference)
+    selection = [(row.application, row.form.amounts()) for row in posted.chosen if row.form.is_valid()]
     envelopes = [
         row
         for row in approval_envelopes(call_dashboard(call), selection)
@@ -172,16 +195,16 @@ def approval(request, reference):
         "selection_total": sum((sum(amounts.values(), Decimal("0")) for _a, amounts in selection), Decimal("0")),
         "selection_count": len(selection),
         "rows": rows,
-        "failures": failures,
-        "page_errors": bool(failures),
+        "failures": posted.failures,
+        "page_errors": bool(posted.failures),
         "breadcrumb_data": breadcrumb(
             call.reference, (_("Validation des lauréats"), reverse("projects:approval_calls"))
         ),
     }
-    if step == "confirm":
+    if posted.confirm_step:
         context.update(
-            chosen=chosen,
-            chosen_ids={row.application.pk for row in chosen},
+            chosen=posted.chosen,
+            chosen_ids={row.application.pk for row in posted.chosen},
             by_year=selection_by_year(call, selection),
             token=sign_selection(selection, user=request.user),
             exceeded=any(row.exceeded for row in envelopes),

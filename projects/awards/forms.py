@@ -115,13 +115,18 @@ def sign_selection(selection, *, user) -> str:
     return signing.dumps({"user": user.pk, "selection": selection_payload(selection)}, salt=SELECTION_SALT)
 
 
-def selection_matches(token: str, selection, *, user) -> bool:
-    """Whether `token` was signed for this user over exactly this selection."""
+def selection_changes(token: str, selection, *, user) -> set[int]:
+    """The ids of the applications whose selection or amounts differ from what `token` was signed over:
+    none when it is exactly this selection, every one posted when the token is not this user's."""
+    posted = dict(selection_payload(selection))
     try:
         signed = signing.loads(token, salt=SELECTION_SALT)
     except signing.BadSignature:
-        return False
-    return signed == {"user": user.pk, "selection": selection_payload(selection)}
+        return set(posted)
+    if signed.get("user") != user.pk:
+        return set(posted)
+    shown = dict(signed["selection"])
+    return {pk for pk in posted.keys() | shown.keys() if posted.get(pk) != shown.get(pk)}
 
 
 class RejectForm(DsfrBaseForm):

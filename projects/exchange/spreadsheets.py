@@ -179,8 +179,11 @@ ODS_NAMESPACES = (
     'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" office:version="1.2"'
 )
 ODS_STYLES = (
-    '<office:automatic-styles><number:number-style style:name="N2"><number:number number:decimal-places="2" '
-    'number:min-decimal-places="2" number:min-integer-digits="1" number:grouping="true"/></number:number-style>'
+    # Amounts as the XLSX file shows them (AMOUNT_FORMAT): « 1 234,50 € », the euro sign after the figure.
+    '<office:automatic-styles><number:currency-style style:name="N2"><number:number number:decimal-places="2" '
+    'number:min-decimal-places="2" number:min-integer-digits="1" number:grouping="true"/>'
+    '<number:text>\u00a0</number:text><number:currency-symbol number:language="fr" number:country="FR">€'
+    "</number:currency-symbol></number:currency-style>"
     '<number:date-style style:name="D1"><number:day number:style="long"/><number:text>/</number:text>'
     '<number:month number:style="long"/><number:text>/</number:text><number:year number:style="long"/>'
     '</number:date-style><style:style style:name="amount" style:family="table-cell" style:data-style-name="N2"/>'

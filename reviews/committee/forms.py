@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 from dsfr.widgets import InlineRadioSelect
 
+from fipe.forms import required_when
 from reviews.enums import ProposalDecision
 from reviews.forms import add_amount_fields, amounts_from
 from reviews.instruction.services import amount_key
@@ -70,7 +71,7 @@ class ProposalForm(DsfrBaseForm):
         self.years = years
         # Rank and amounts are asked of a proposed file only; left empty for a file not proposed.
         strict = self.data.get("decision") != ProposalDecision.NOT_PROPOSED
-        self.fields["rank"].required = strict
+        required_when(self.fields["rank"], strict)
         add_amount_fields(
             self, years=years, requested=requested, label=_("Montant proposé"), what=_("proposé"), strict=strict
         )

@@ -114,6 +114,31 @@ class CommitteeProposal(models.Model):
         return f"{self.application.reference} — {self.get_decision_display()}"
 
 
+class ProposalDraft(models.Model):
+    """What the secretariat typed on a proposal's form, kept as it is, complete or not, to finish later.
+
+    A draft is no proposal: no rule is checked, the meeting does not count it, and recording the
+    proposal deletes it (record_proposal).
+    """
+
+    meeting = models.ForeignKey(CommitteeMeeting, on_delete=models.CASCADE, related_name="drafts")
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="+")
+    # The form's fields as typed: {"decision": "proposed", "rank": "2", "amount_2023": "10 000", ...}.
+    data = models.JSONField(default=dict)
+    saved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    saved_at = models.DateTimeField(_("enregistré le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("brouillon de proposition du CDSF")
+        verbose_name_plural = _("brouillons de proposition du CDSF")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "application"], name="one_draft_per_file_and_meeting")
+        ]
+
+    def __str__(self):
+        return _("Brouillon — %(reference)s") % {"reference": self.application.reference}
+
+
 class ProposedAmount(YearAmount):
     proposal = models.ForeignKey(CommitteeProposal, on_delete=models.CASCADE, related_name="amounts")
 

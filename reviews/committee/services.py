@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from departments.models import Department
@@ -22,6 +23,7 @@ from reviews.models import (
     CommitteeMeeting,
     CommitteeMember,
     CommitteeProposal,
+    ProposalDraft,
     ProposedAmount,
 )
 from reviews.permissions import can_run_committee
@@ -201,7 +203,41 @@ def record_proposal(
         ProposedAmount.objects.bulk_create(
             ProposedAmount(proposal=proposal, year=year, amount=amount) for year, amount in sorted(amounts.items())
         )
+        ProposalDraft.objects.filter(meeting=meeting, application=locked).delete()
     return proposal
+
+
+# A proposal's form holds a few lines of reasons; the bound keeps a forged post from filling the table.
+DRAFT_MAX_CHARS = 20_000
+
+
+def save_proposal_draft(*, meeting: CommitteeMeeting, application: Application, by, data) -> ProposalDraft:
+    """Keep what was typed on a file's proposal form, complete or not, while the meeting is open.
+
+    Only the form's fields are kept, as text. No rule of a proposal is checked: the draft is
+    checked when it is recorded as the proposal.
+    """
+    _check_secretary(meeting, by)
+    names = ["decision", "rank", "reasons", *(amount_key(year) for year in meeting.call.programme_years)]
+    # NUL has no place in a form's text, and PostgreSQL's JSON refuses it.
+    typed = {name: str(data.get(name, "")).replace("\x00", "") for name in names}
+    if not any(value.strip() for value in typed.values()):
+        raise DomainError(_("Le formulaire est vide : il n’y a rien à garder en brouillon."))
+    if sum(len(value) for value in typed.values()) > DRAFT_MAX_CHARS:
+        raise DomainError(
+            _("Le brouillon dépasse %(count)s caractères : raccourcissez les motifs.")
+            % {"count": number_format(DRAFT_MAX_CHARS, force_grouping=True)}
+        )
+    with transaction.atomic():
+        meeting = _locked_open_meeting(meeting)
+        if not meeting.agenda().filter(pk=application.pk).exists():
+            raise DomainError(
+                _("Le dossier %(reference)s n’est pas examiné par cette séance.") % {"reference": application.reference}
+            )
+        draft, _created = ProposalDraft.objects.update_or_create(
+            meeting=meeting, application=application, defaults={"data": typed, "saved_by": by}
+        )
+    return draft
 
 
 def _check_reasons(reasons: str, errors: dict) -> None:

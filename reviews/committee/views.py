@@ -29,10 +29,11 @@ from reviews.committee.services import (
     proposal_errors,
     record_members,
     record_proposal,
+    save_proposal_draft,
 )
 from reviews.enums import MeetingStatus, ProposalDecision, ReviewerKind
 from reviews.instruction.services import amount_key
-from reviews.models import CommitteeMeeting, CommitteeMember, CommitteeProposal
+from reviews.models import CommitteeMeeting, CommitteeMember, CommitteeProposal, ProposalDraft
 from reviews.permissions import can_read_minutes, can_run_committee, declaration_of, declarations_of, sees_summary_only
 
 
@@ -184,6 +185,61 @@ def _add_rule_errors(form: ProposalForm, meeting, application) -> None:
             form.add_error(None if field == NON_FIELD_ERRORS else field, message)
 
 
+def _saved_draft(request, meeting, application) -> bool:
+    """« Enregistrer le brouillon »: what was typed is kept as it is; whether it was, said in a message."""
+    try:
+        save_proposal_draft(meeting=meeting, application=application, by=request.user, data=request.POST)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return False
+    messages.success(
+        request, _("Brouillon enregistré : ce n’est pas une proposition tant que vous ne l’avez pas enregistrée.")
+    )
+    return True
+
+
+def _proposal_initial(existing: CommitteeProposal | None) -> dict:
+    if existing is None:
+        return {}
+    initial = {"decision": existing.decision, "rank": existing.rank, "reasons": existing.reasons}
+    initial.update({amount_key(amount.year): amount.amount for amount in existing.amounts.all()})
+    return initial
+
+
+def _render_proposal(request, meeting, application, *, existing, draft, form, requested):
+    """The proposal page: the file's place in the ranking, the amounts requested and recommended, the form."""
+    years = meeting.call.programme_years
+    rows = [row for row in agenda_rows(meeting) if row.application.pk == application.pk]
+    row = _with_year_amounts(rows, years)[0] if rows else None
+    recommended = []
+    for kind in ReviewerKind:
+        review = row.reviews.get(kind) if row is not None else None
+        amounts = {amount.year: amount.amount for amount in review.recommended_amounts.all()} if review else {}
+        recommended.append({"kind": kind, "review": review, "amounts": amounts})
+    return render(
+        request,
+        "reviews/committee/proposal_form.html",
+        {
+            "meeting": meeting,
+            "application": application,
+            "existing": existing,
+            "draft": draft,
+            "row": row,
+            "form": form if meeting.is_open else None,
+            "amount_rows": [
+                {
+                    "year": year,
+                    "requested": requested.get(year, Decimal("0")),
+                    "recommended": [item["amounts"].get(year) for item in recommended],
+                }
+                for year in years
+            ],
+            "recommended": recommended,
+            "not_reviewed": application.status != Status.REVIEWED and existing is None,
+        },
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def proposal(request, pk, reference):
     meeting = secretary_meeting_or_404(request.user, pk)
@@ -191,18 +247,22 @@ def proposal(request, pk, reference):
     existing = CommitteeProposal.objects.filter(application=application).prefetch_related("amounts").first()
     if existing is not None and existing.meeting_id != meeting.pk:
         raise Http404
-    years = meeting.call.programme_years
     requested = application.requested_by_year()
-    rows = [row for row in agenda_rows(meeting) if row.application.pk == application.pk]
-    row = _with_year_amounts(rows, years)[0] if rows else None
-    initial = {}
-    if existing is not None:
-        initial = {"decision": existing.decision, "rank": existing.rank, "reasons": existing.reasons}
-        initial.update({amount_key(amount.year): amount.amount for amount in existing.amounts.all()})
-    form = ProposalForm(posted_data(request), initial=initial, years=years, requested=requested)
-    if request.method == "POST" and not form.is_valid():
+    initial = _proposal_initial(existing)
+    draft = ProposalDraft.objects.filter(meeting=meeting, application=application).select_related("saved_by").first()
+    data = posted_data(request)
+    if request.method == "POST" and request.POST.get("action") == "draft":
+        if _saved_draft(request, meeting, application):
+            return redirect("reviews:proposal", pk=meeting.pk, reference=reference)
+        # Refused: shown again as typed and unchecked, since a draft is not held to the proposal's rules.
+        data, draft, initial = None, None, request.POST.dict()
+    if draft is not None:
+        initial = draft.data
+    form = ProposalForm(data, initial=initial, years=meeting.call.programme_years, requested=requested)
+    # A refused draft leaves the form unbound: nothing to check, nothing to record.
+    if form.is_bound and request.method == "POST" and not form.is_valid():
         _add_rule_errors(form, meeting, application)
-    if request.method == "POST" and form.is_valid():
+    if form.is_bound and request.method == "POST" and form.is_valid():
         try:
             record_proposal(
                 meeting=meeting,
@@ -222,31 +282,8 @@ def proposal(request, pk, reference):
                 request, _("Proposition enregistrée pour le dossier %(reference)s.") % {"reference": reference}
             )
             return redirect("reviews:meeting_detail", pk=meeting.pk)
-    recommended = []
-    for kind in ReviewerKind:
-        review = row.reviews.get(kind) if row is not None else None
-        amounts = {amount.year: amount.amount for amount in review.recommended_amounts.all()} if review else {}
-        recommended.append({"kind": kind, "review": review, "amounts": amounts})
-    return render(
-        request,
-        "reviews/committee/proposal_form.html",
-        {
-            "meeting": meeting,
-            "application": application,
-            "existing": existing,
-            "row": row,
-            "form": form if meeting.is_open else None,
-            "amount_rows": [
-                {
-                    "year": year,
-                    "requested": requested.get(year, Decimal("0")),
-                    "recommended": [item["amounts"].get(year) for item in recommended],
-                }
-                for year in years
-            ],
-            "recommended": recommended,
-            "not_reviewed": application.status != Status.REVIEWED and existing is None,
-        },
+    return _render_proposal(
+        request, meeting, application, existing=existing, draft=draft, form=form, requested=requested
     )
 
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 from dsfr.widgets import InlineRadioSelect
 
-from fipe.forms import ConditionalTextField
+from fipe.forms import ConditionalTextField, required_when
 from reviews.enums import Opinion
 from reviews.forms import add_amount_fields, amounts_from
 from reviews.instruction.services import amount_key, score_key
@@ -56,7 +56,7 @@ class ReviewForm(DsfrBaseForm):
         self.criteria = criteria
         self.years = years
         strict = not self.is_bound or self.data.get("action") == "submit"
-        self.fields["opinion"].required = strict
+        required_when(self.fields["opinion"], strict)
         fields = {}
         for criterion in criteria:
             fields[score_key(criterion.code)] = forms.TypedChoiceField(
@@ -66,10 +66,10 @@ class ReviewForm(DsfrBaseForm):
                 choices=[(str(score), str(score)) for score in range(criterion.max_score + 1)],
                 coerce=int,
                 empty_value=None,
-                required=strict,
                 widget=InlineRadioSelect,
                 error_messages={"required": _("Notez ce critère avant de transmettre l’avis.")},
             )
+            required_when(fields[score_key(criterion.code)], strict)
         self.fields.update(fields)
         add_amount_fields(
             self, years=years, requested=requested, label=_("Montant recommandé"), what=_("recommandé"), strict=strict

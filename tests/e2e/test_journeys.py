@@ -261,14 +261,16 @@ def test_regional_approver_approves_a_laureate(page, site, shot):
     shot("journey-4-02-approval")
     assert serious_violations(page) == []
 
-    # At 1280 px every « Retenir » is on screen without scrolling sideways.
-    width = page.viewport_size["width"]
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    # At 1280 px (and wider) every « Retenir » is on screen without scrolling sideways.
     buttons = page.locator("[data-approve-one]")
     assert buttons.count() == 3
-    for index in range(buttons.count()):
-        box = buttons.nth(index).bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
+    for width in (1280, 1440, 1920):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        for index in range(buttons.count()):
+            box = buttons.nth(index).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width, (width, box)
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.get_by_role("button", name=f"Retenir {reference}").click()
     # The confirmation step shows the selection and its totals; nothing is committed yet.
@@ -483,3 +485,39 @@ def test_each_role_finds_its_waiting_work_on_its_home_page(page, site, shot, use
         # The link opens the list under the matching filter, with as many files as the count said.
         expect(page.get_by_label("À faire")).to_have_value("declaration")
         expect(page.locator("table caption")).to_contain_text(f"{count} dossier")
+
+
+def test_on_a_phone_the_list_filters_fold_behind_filtrer(page, site, shot):
+    sign_in(page, site, "caf-11")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{site}/dossiers/")
+    button = page.get_by_role("button", name="Filtrer", exact=True)
+    expect(button).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_role("heading", name="Filtrer et trier")).to_be_hidden()
+    # The first result is on the first screen, not a screen and a half of filters below.
+    first_row = page.locator("table tbody tr").first
+    assert first_row.bounding_box()["y"] < 844
+    shot("phone-list-folded")
+    button.click()
+    expect(button).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_label("À faire")).to_be_focused()
+    shot("phone-list-filters")
+    # On a wider screen the filters are always there, without the button.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    expect(button).to_be_hidden()
+    expect(page.get_by_role("heading", name="Filtrer et trier")).to_be_visible()
+
+
+def test_the_session_warns_before_it_expires_and_prolonger_renews_it(page, site):
+    page.clock.install()
+    sign_in(page, site, "caf-11")
+    modal = page.get_by_role("dialog", name="Votre session va expirer")
+    expect(modal).to_be_hidden()
+    # Five minutes before the eight hours are up, the warning opens; « Prolonger » renews the session in place.
+    page.clock.run_for("07:55:30")
+    expect(modal).to_be_visible()
+    with page.expect_response("**/session/prolonger/") as renewal:
+        modal.get_by_role("button", name="Prolonger").click()
+    assert renewal.value.json()["seconds_left"] > 7 * 3600
+    expect(modal).to_be_hidden()
+    assert page.url == f"{site}/"

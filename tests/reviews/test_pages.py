@@ -8,7 +8,7 @@ from reviews.committee.forms import MAX_MEMBERS
 from reviews.committee.services import close_meeting
 from reviews.enums import MeetingStatus, Opinion, ProposalDecision, ReviewerKind
 from reviews.instruction.services import declare_conflict
-from reviews.models import CommitteeMeeting, CommitteeProposal, ConflictDeclaration, Review
+from reviews.models import CommitteeMeeting, CommitteeProposal, ConflictDeclaration, ProposalDraft, Review
 from tests.departments.factories import (
     caf_instructor,
     committee_secretary,
@@ -291,6 +291,74 @@ def test_the_proposal_form_reports_every_error_at_once(client, db):
     assert f"déjà attribué au dossier {first.reference}" in errors["rank"][0]
     assert "dépasse le montant demandé" in errors["amount_2023"][0]
     assert CommitteeProposal.objects.count() == 1
+
+
+def proposal_url(opened, application):
+    return reverse("reviews:proposal", kwargs={"pk": opened.pk, "reference": application.reference})
+
+
+# A rule may require these fields (to transmit, for a proposed file): the DSFR's « (Optionnel) » never
+# labels them, even on a form the rule does not bind (a draft, a file not proposed).
+OPTIONAL_MARK = r"\s*\(Optionnel\)"
+
+
+def test_a_review_draft_never_labels_optional_what_transmitting_requires(client, db):
+    application = ApplicationFactory(submitted=True)
+    client.force_login(declared_caf_instructor(application))
+    data = review_data(application, action="draft", opinion="", amount_2023="abc")
+    page = client.post(review_url(application), data).text
+    assert "« abc » n’est pas un montant" in page
+    assert not re.search(rf"(Avis|C\d — [^<]+|Montant recommandé \d{{4}} \(€\)){OPTIONAL_MARK}", page)
+
+
+def test_a_file_not_proposed_never_labels_optional_what_a_proposal_requires(client, db):
+    application = reviewed_application("11")
+    opened = meeting("11")
+    client.force_login(opened.secretary)
+    page = client.post(proposal_url(opened, application), {"decision": ProposalDecision.NOT_PROPOSED}).text
+    assert "Rien n’a été enregistré" in page
+    assert not re.search(rf"(Rang|Montant proposé \d{{4}} \(€\)){OPTIONAL_MARK}", page)
+
+
+def test_the_proposal_page_gives_the_file_its_ordinal_rank(client, db):
+    best, second = reviewed_application("11", caf_score=5, ddets_score=5), reviewed_application("11")
+    opened = meeting("11", call=best.call)
+    client.force_login(opened.secretary)
+    assert "Classement par note moyenne : 1er —" in client.get(proposal_url(opened, best)).text
+    assert "Classement par note moyenne : 2e —" in client.get(proposal_url(opened, second)).text
+
+
+def test_an_unfinished_proposal_is_kept_as_a_draft_until_it_is_recorded(client, db):
+    application = reviewed_application("11")
+    opened = meeting("11")
+    client.force_login(opened.secretary)
+    url = proposal_url(opened, application)
+    typed = {"decision": ProposalDecision.PROPOSED, "rank": "", "reasons": "À compléter après la séance."}
+    typed.update({"amount_2023": "10 000", "amount_2024": "", "amount_2025": ""})
+    response = client.post(url, {**typed, "action": "draft"}, follow=True)
+    assert response.redirect_chain == [(url, 302)]
+    assert "Brouillon enregistré : ce n’est pas une proposition" in response.text
+    assert not CommitteeProposal.objects.exists()
+    page = client.get(url).text
+    assert "Brouillon enregistré le" in page
+    assert "À compléter après la séance." in page and 'value="10 000"' in page
+    typed.update({"rank": "1", "amount_2024": "0", "amount_2025": "0"})
+    assert client.post(url, typed).status_code == 302
+    assert CommitteeProposal.objects.get().proposed_total == 10000
+    assert not ProposalDraft.objects.exists()
+
+
+def test_a_draft_is_refused_when_empty_or_on_a_closed_meeting_and_nothing_is_kept(client, db):
+    application = reviewed_application("11")
+    opened = meeting("11")
+    client.force_login(opened.secretary)
+    url = proposal_url(opened, application)
+    response = client.post(url, {"reasons": " ", "action": "draft"})
+    assert "Le formulaire est vide : il n’y a rien à garder en brouillon." in response.text
+    CommitteeMeeting.objects.filter(pk=opened.pk).update(status=MeetingStatus.CLOSED)
+    response = client.post(url, {"reasons": "Motifs\x00 tapés", "action": "draft"})
+    assert "est close : elle ne peut plus être modifiée" in response.text
+    assert not ProposalDraft.objects.exists()
 
 
 def test_a_rank_beyond_any_agenda_is_refused_on_its_field(client, db):

@@ -469,6 +469,18 @@ def test_a_selection_changed_between_check_and_confirmation_is_refused(client, c
     assert not Award.objects.exists()
 
 
+def test_a_confirmation_names_only_the_files_changed_since_the_check(client, call, approver):
+    kept, changed, added = (proposed_application(call=call) for _index in range(3))
+    client.force_login(approver)
+    step = client.post(approval_url(call), {"action": "check", **row_data(kept), **row_data(changed)})
+    data = {**row_data(kept), **row_data(changed, ("9000,00", "10000,00", "10000,00")), **row_data(added)}
+    response = client.post(approval_url(call), {**data, "token": step.context["token"], "action": "confirm"})
+    named = sorted([changed.reference, added.reference])
+    assert f"<strong>{', '.join(named)}</strong> : la sélection a changé" in response.text
+    assert kept.reference not in response.context["failures"][0][0]
+    assert not Award.objects.exists()
+
+
 def test_a_confirmation_with_a_forged_token_is_refused(client, call, approver):
     application = proposed_application(call=call)
     client.force_login(approver)

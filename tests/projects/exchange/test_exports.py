@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from odf import opendocument, teletype
+from odf.number import CurrencyStyle, CurrencySymbol
 from odf.style import Style, TableColumnProperties
 from odf.table import Table, TableCell, TableColumn, TableRow
 
@@ -253,6 +254,13 @@ def test_ods_export_has_euro_amounts_column_widths_and_a_totals_row(call, approv
     assert teletype.extractText(totals[0]) == "Total"
     assert total.getAttribute("valuetype") == "currency" and total.getAttribute("currency") == "EUR"
     assert Decimal(total.getAttribute("value")) == first.award.total + second.award.total
+    # Shown in euros, as in the XLSX file: the amounts' style is a currency style with the euro sign.
+    (euros,) = [
+        style
+        for style in document.automaticstyles.getElementsByType(CurrencyStyle)
+        if style.getAttribute("name") == "N2"
+    ]
+    assert teletype.extractText(euros.getElementsByType(CurrencySymbol)[0]) == "€"
     assert len(table.getElementsByType(TableColumn)) == len(headers)
     styles = document.automaticstyles.getElementsByType(Style)
     widths = {
