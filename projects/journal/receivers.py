@@ -79,12 +79,14 @@ def payment_recorded(sender, instance, created, raw=False, **kwargs):
     if not created or raw:
         return
     line = instance.line
+    application = line.award.application
     record(
         actor=instance.recorded_by,
         act=JournalAct.PAYMENT,
         obj=instance,
+        application=application,
         data={
-            "application": line.award.application.reference,
+            "application": application.reference,
             "funder": line.funder,
             "year": line.year,
             "amount": instance.amount,
