@@ -517,6 +517,22 @@ def test_a_token_created_then_revoked_twice_records_two_entries(db):
     assert acts_during(lambda: [revoke_token(token=token, by=admin) for _ in range(2)]) == ["token_revoked"]
 
 
+def test_deleting_a_service_account_revokes_its_live_tokens_in_the_journal(db):
+    from tests.projects.api.factories import service_account, token_secret
+
+    account = service_account(caf_instructor, "11")
+    token_secret(account)
+    assert acts_during(account.delete) == ["token_revoked"]
+    assert JournalEntry.objects.get(act="token_revoked").data == {"name": "test", "deleted": True}
+
+
+def test_a_signatory_deleted(db):
+    organisation = Organisation.objects.get(kind=OrganisationKind.REGIONAL_PREFECTURE, region__code="76")
+    signatory = Signatory.objects.create(organisation=organisation, first_name="Ana", last_name="Roux", capacity="X")
+    assert acts_during(signatory.delete) == ["signatory_changed"]
+    assert JournalEntry.objects.filter(act="signatory_changed").last().data["deleted"] is True
+
+
 def test_each_export_records_one_entry(client, db):
     from projects.enums import CallStatus
     from projects.models import Call
