@@ -12,10 +12,12 @@ from projects.enums import CallStatus, Category, Status
 from projects.exchange.api.models import ApiCall, ApiToken
 from projects.exchange.api.services import revoke_token
 from projects.models import Application, Call
-from tests.departments.factories import caf_instructor, regional_approver
+from reviews.committee.services import close_meeting
+from tests.departments.factories import caf_instructor, committee_secretary, regional_approver
 from tests.projects.api.factories import api, service_account, token_secret
 from tests.projects.exchange.factories import funders_with_sirets, laureate, with_commitments_payment_and_letter
 from tests.projects.factories import ApplicantFactory, ApplicationFactory, CallFactory
+from tests.reviews.situations import meeting, propose, reviewed_application
 
 
 @pytest.fixture(autouse=True)
@@ -167,8 +169,10 @@ def test_a_call_shows_its_envelope_and_what_is_committed(caf_11, files):
     assert (call["envelope"], call["committed"], call["state_share"]) == ("2395000.00", "30000.00", "0.5000")
 
 
-def test_one_file_shows_amounts_reviews_award_payments_and_letters(caf_11, files):
-    data = api(caf_11).get(url("application", reference=files["laureate"].reference)).json()
+def test_one_file_shows_amounts_reviews_award_payments_and_letters(files):
+    # The CDSF secretariat reviews nothing: like the pages, its token reads every file of its department whole.
+    secretary = token_secret(service_account(committee_secretary, "11"))
+    data = api(secretary).get(url("application", reference=files["laureate"].reference)).json()
     assert data["requested"] == [
         {"year": 2023, "amount": "10000.00"},
         {"year": 2024, "amount": "10000.00"},
@@ -182,6 +186,27 @@ def test_one_file_shows_amounts_reviews_award_payments_and_letters(caf_11, files
         (f"{files['laureate'].reference}-ATT", 2, "2" * 64),
     ]
     assert data["reviews"] == [] and data["proposal"] is None
+
+
+def test_one_file_shows_the_reviews_opinions_and_totals_and_the_committees_proposal(db):
+    application = reviewed_application("11", caf_score=4, ddets_score=3)
+    opened = meeting("11")
+    propose(opened, application, rank=2)
+    close_meeting(meeting=opened, by=opened.secretary)
+    secretary = token_secret(service_account(committee_secretary, "11"))
+    data = api(secretary).get(url("application", reference=application.reference)).json()
+    assert [(review["kind"], review["opinion"], review["total"]) for review in data["reviews"]] == [
+        ("caf", "favourable", "80.0"),
+        ("ddets", "favourable", "60.0"),
+    ]
+    proposal = data["proposal"]
+    assert (proposal["decision"], proposal["rank"], proposal["proposed_total"], proposal["meeting_date"]) == (
+        "proposed",
+        2,
+        "15000.00",
+        "2023-11-20",
+    )
+    assert proposal["amounts"][0] == {"year": 2023, "amount": "5000.00"}
 
 
 # — Filters and pages ——————————————————————————————————————————————————————————————————————

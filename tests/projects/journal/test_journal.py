@@ -576,7 +576,11 @@ def test_a_committee_members_conflict_is_declared_once(db):
         record_members(meeting=opened, by=opened.secretary, members=members)
 
     assert acts_during(typed) == ["conflict_declared"]
-    entry = JournalEntry.objects.get(act="conflict_declared")
-    assert (entry.application_id, entry.data["member"]) == (application.pk, "Jean Bosc")
+    entry = JournalEntry.objects.filter(act="conflict_declared").last()
+    assert (entry.application_id, entry.actor, entry.data["member"]) == (
+        application.pk,
+        opened.secretary.username,
+        "Jean Bosc",
+    )
     # The list typed again with the same conflict declares nothing new.
     assert acts_during(typed) == []
