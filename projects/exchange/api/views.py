@@ -312,6 +312,9 @@ class UnknownAddress(PublicApiView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        # As every address of the API, this one is read only.
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            raise exceptions.MethodNotAllowed(request.method)
         raise exceptions.NotFound(_("Adresse inconnue de l’API."))
 
 

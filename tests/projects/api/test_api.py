@@ -112,7 +112,11 @@ def test_every_address_of_the_api_is_logged(db, caf_11):
     statuses = [client.get(path).status_code for path in paths]
     assert statuses == [404, 200, 200, 404]
     assert list(ApiCall.objects.order_by("pk").values_list("path", "status")) == list(zip(paths, statuses, strict=True))
-    assert client.post("/api/v1/nulle-part/").json() == {"detail": "Adresse inconnue de l’API."}
+    assert client.get("/api/v1/nulle-part/").json() == {"detail": "Adresse inconnue de l’API."}
+    read_only = {"detail": "Méthode refusée : l’API est en lecture seule."}
+    for path in ("/api/v1/nulle-part/", "/api/v1/applications/"):
+        refused = client.post(path)
+        assert (refused.status_code, refused.json()) == (405, read_only)
 
 
 def test_calls_are_throttled_per_token(db, settings, caf_11):
