@@ -31,5 +31,6 @@ def exception_handler(exc, context):
         }
     # DRF's own messages only (« Method "POST" not allowed. » names its method): a view's message is kept.
     elif type(exc) in FRENCH and (exc.detail == type(exc).default_detail or type(exc) is exceptions.MethodNotAllowed):
-        response.data = {"detail": FRENCH[type(exc)]}
+        # As text: the schema's YAML renderer cannot write a lazy translation.
+        response.data = {"detail": str(FRENCH[type(exc)])}
     return response

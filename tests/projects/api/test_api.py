@@ -114,9 +114,11 @@ def test_every_address_of_the_api_is_logged(db, caf_11):
     assert list(ApiCall.objects.order_by("pk").values_list("path", "status")) == list(zip(paths, statuses, strict=True))
     assert client.get("/api/v1/nulle-part/").json() == {"detail": "Adresse inconnue de l’API."}
     read_only = {"detail": "Méthode refusée : l’API est en lecture seule."}
-    for path in ("/api/v1/nulle-part/", "/api/v1/applications/"):
+    for path in ("/api/v1/nulle-part/", "/api/v1/applications/", "/api/v1/schema/?format=json"):
         refused = client.post(path)
         assert (refused.status_code, refused.json()) == (405, read_only)
+    # The schema's default format is YAML, which takes no lazy translation.
+    assert client.post("/api/v1/schema/").status_code == 405
 
 
 def test_calls_are_throttled_per_token(db, settings, caf_11):
