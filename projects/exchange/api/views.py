@@ -134,7 +134,7 @@ class LoggedCalls:
 
 
 class ApiView(LoggedCalls, generics.GenericAPIView):
-    pass
+    """The base of the API's views."""
 
 
 class VisibleCalls:
@@ -319,8 +319,8 @@ class UnknownAddress(PublicApiView):
 
 
 class Schema(LoggedCalls, SpectacularAPIView):
-    pass
+    """The OpenAPI 3 description, logged as the other addresses of the API are."""
 
 
 class Docs(LoggedCalls, SpectacularSwaggerSplitView):
-    pass
+    """The documentation page (Swagger UI from our static files), logged too."""
