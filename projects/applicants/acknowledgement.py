@@ -22,6 +22,8 @@ from fipe.french import french_date
 from fipe.pdf import render_pdf
 from projects.applicants.models import Acknowledgement
 from projects.exceptions import DomainError
+from projects.journal.models import JournalAct
+from projects.journal.services import record
 from projects.letters.documents import issue_document, new_verification_code, verification_context
 from projects.letters.pipeline import LetterSources
 from projects.letters.signing import sign_pdf
@@ -139,6 +141,12 @@ def make_acknowledgement(*, application: Application, sources: LetterSources) ->
     acknowledgement.file.name = document.file.name
     try:
         acknowledgement.save()
+        record(
+            actor=None,
+            act=JournalAct.LETTER_GENERATED,
+            obj=acknowledgement,
+            data={"kind": "acknowledgement", "sha256": acknowledgement.sha256},
+        )
     except BaseException:
         document.file.storage.delete(document.file.name)
         raise

@@ -34,6 +34,8 @@ from projects.applicants.models import (
 )
 from projects.enums import OPEN_STATUSES, PUBLIC_STATUS_LABELS, CallStatus, LetterKind, Status
 from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
+from projects.journal.models import JournalAct
+from projects.journal.services import record
 from projects.models import Applicant, Application, Attachment, Call, DecisionLetter, StatusChange
 from projects.notifications.services import Attachment as MailAttachment
 from projects.notifications.services import notify
@@ -116,12 +118,22 @@ def check_sign_in_link(*, token: str, now=None) -> SignInLink:
 
 
 def use_sign_in_link(*, token: str, now=None) -> str:
-    """Spend the link and return the address it proves; SignInRefused if it cannot be used."""
+    """Spend the link and return the address it proves; SignInRefused if it cannot be used.
+
+    Both outcomes are sign-in acts of the journal, as a staff member's password is.
+    """
     now = now or timezone.now()
-    link = check_sign_in_link(token=token, now=now)
-    # One conditional UPDATE: of two uses at once, only one finds the link unused.
-    if not SignInLink.objects.filter(pk=link.pk, used_at__isnull=True).update(used_at=now):
-        raise SignInRefused(_("Ce lien de connexion a déjà servi : chaque lien ne sert qu’une fois."), reason="used")
+    try:
+        link = check_sign_in_link(token=token, now=now)
+        # One conditional UPDATE: of two uses at once, only one finds the link unused.
+        if not SignInLink.objects.filter(pk=link.pk, used_at__isnull=True).update(used_at=now):
+            raise SignInRefused(
+                _("Ce lien de connexion a déjà servi : chaque lien ne sert qu’une fois."), reason="used"
+            )
+    except SignInRefused as refused:
+        record(actor=None, act=JournalAct.SIGN_IN_FAILED, data={"applicant_link": refused.reason})
+        raise
+    record(actor=link.email, act=JournalAct.SIGN_IN, data={"applicant_link": "used"})
     return link.email
 
 

@@ -134,6 +134,7 @@ def export_applications_xlsx(modeladmin, request, queryset):
     if call is None:
         return None
     visible = queryset.filter(department_id__in=get_scope(request.user).department_ids(Action.VIEW))
+    record(actor=request.user, act=JournalAct.EXPORT, obj=call, data={"what": "applications", "format": "xlsx"})
     return attachment(write_applications(call, "xlsx", visible), f"{call.reference}-dossiers.xlsx", FORMATS["xlsx"])
 
 
@@ -316,6 +317,15 @@ class AwardExportAdminMixin(ExportMixin):
 
     def get_export_filename(self, request, queryset, file_format):
         return export_filename("decisions", file_format.get_extension())
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        data = super().get_export_data(file_format, request, queryset, **kwargs)
+        record(
+            actor=request.user,
+            act=JournalAct.EXPORT,
+            data={"what": "decisions", "format": file_format.get_extension(), "admin": True},
+        )
+        return data
 
     def get_actions(self, request):
         return _with_actions(super().get_actions(request), AWARD_EXPORT_ACTIONS)

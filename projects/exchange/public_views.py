@@ -10,6 +10,8 @@ from projects.enums import CallStatus
 from projects.exchange.opendata import FunderIdentityMissing, scdl_filename, write_scdl
 from projects.exchange.results import call_results
 from projects.exchange.views import attachment
+from projects.journal.models import JournalAct
+from projects.journal.services import record
 from projects.models import Call
 from projects.permissions import may_download_open_data
 
@@ -38,4 +40,7 @@ def call_open_data(request, reference: str):
         if call.status == CallStatus.RESULTS_PUBLISHED:
             return redirect("projects:public_results", reference=call.reference)
         return redirect("projects:exports")
+    # A staff member's download is an export; the public's downloads of published data are not acts.
+    if request.user.is_authenticated:
+        record(actor=request.user, act=JournalAct.EXPORT, obj=call, data={"what": "scdl"})
     return attachment(content, scdl_filename(call), "text/csv; charset=utf-8")

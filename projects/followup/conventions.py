@@ -19,6 +19,8 @@ from projects.exceptions import DomainError
 from projects.followup.models import Convention, ConventionVersion, FollowupTerms
 from projects.followup.permissions import can_manage_conventions, require_right
 from projects.followup.services import indicators_of
+from projects.journal.models import JournalAct
+from projects.journal.services import record
 from projects.letters.documents import issue_document, new_verification_code, verification_context
 from projects.letters.pipeline import LetterSources, amount_in_words, letter_applications, letter_context
 from projects.letters.signing import sign_pdf
@@ -131,6 +133,13 @@ def generate_convention(*, award: Award, by) -> ConventionVersion:
             )
             version.file.name = version.document.file.name
             version.save()
+            record(
+                actor=by,
+                act=JournalAct.LETTER_GENERATED,
+                obj=version,
+                application=award.application,
+                data={"kind": "convention", "version": version.version, "sha256": version.sha256},
+            )
             if not created and convention.sent_at:
                 convention.sent_at = None
                 convention.updated_by = by
@@ -161,6 +170,14 @@ def mark_convention_sent(*, convention: Convention, by) -> Convention:
         convention.sent_at = timezone.now()
         convention.updated_by = by
         convention.save(update_fields=["sent_at", "updated_by"])
+        latest = convention.versions.order_by("-version").first()
+        record(
+            actor=by,
+            act=JournalAct.LETTER_SENT,
+            obj=convention,
+            application=convention.award.application,
+            data={"kind": "convention", "version": latest.version, "sha256": latest.sha256} if latest else {},
+        )
     return convention
 
 

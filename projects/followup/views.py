@@ -28,6 +28,8 @@ from projects.followup.models import (
     report_due_on,
 )
 from projects.followup.schedule import followups
+from projects.journal.models import JournalAct
+from projects.journal.services import record
 from projects.models import Application, Award, Call, FundingLine
 from projects.shortcuts import visible_application
 
@@ -320,6 +322,7 @@ def followup_export(request, reference, fmt):
     if fmt not in EXPORT_TYPES:
         raise Http404
     call, dashboard = _dashboard(request, reference)
+    record(actor=request.user, act=JournalAct.EXPORT, obj=call, data={"what": "followup", "format": fmt})
     response = HttpResponse(write_dashboard(dashboard, fmt), content_type=EXPORT_TYPES[fmt])
     stamp = timezone.localdate().strftime("%Y%m%d")
     response["Content-Disposition"] = f'attachment; filename="{call.reference}-suivi-{stamp}.{fmt}"'

@@ -5,7 +5,7 @@ JSON form of what it says (`canonical_form`). Rewriting, removing or reordering 
 the chain, which `manage.py verify_journal` recomputes. One row, `JournalHead`, holds the last
 sequence number and hash: writers lock it, so there is one writer at a time and the chain
 never forks. The rows themselves are never changed: the model refuses it here, and on
-PostgreSQL a trigger refuses UPDATE and DELETE whoever sends them (migration 0004).
+PostgreSQL a trigger refuses UPDATE and DELETE whoever sends them (migration 0010_journal).
 """
 
 import hashlib
@@ -107,6 +107,8 @@ class JournalEntry(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise JournalRefused("Une entrée du journal ne se modifie pas.")
+        # A new instance given an existing pk would otherwise UPDATE that row: an entry is only ever inserted.
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

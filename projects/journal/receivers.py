@@ -79,12 +79,14 @@ def payment_recorded(sender, instance, created, raw=False, **kwargs):
     if not created or raw:
         return
     line = instance.line
+    application = line.award.application
     record(
         actor=instance.recorded_by,
         act=JournalAct.PAYMENT,
         obj=instance,
+        application=application,
         data={
-            "application": line.award.application.reference,
+            "application": application.reference,
             "funder": line.funder,
             "year": line.year,
             "amount": instance.amount,
@@ -142,6 +144,26 @@ def signatory_saved(sender, instance, created, raw=False, **kwargs):
     )
 
 
+def signatory_deleted(sender, instance, **kwargs):
+    record(
+        actor=current_actor(),
+        act=JournalAct.SIGNATORY_CHANGED,
+        obj=instance,
+        data={"deleted": True, "organisation": instance.organisation_id, "name": instance.full_name},
+    )
+
+
+def token_deleted(sender, instance, **kwargs):
+    # Deleting its service account (or its user) deletes a token: for the journal, a revocation like another.
+    if instance.revoked_at is None:
+        record(
+            actor=current_actor(),
+            act=JournalAct.TOKEN_REVOKED,
+            obj=instance,
+            data={"name": instance.name, "deleted": True},
+        )
+
+
 def connect() -> None:
     from django.contrib.auth.signals import user_logged_in, user_login_failed
     from django.db.models.signals import post_delete, post_save
@@ -159,4 +181,9 @@ def connect() -> None:
         ("projects.Signatory", signatory_saved),
     ):
         post_save.connect(receiver, sender=sender, dispatch_uid=f"journal.{receiver.__name__}")
-    post_delete.connect(membership_deleted, sender="departments.Membership", dispatch_uid="journal.membership_deleted")
+    for sender, receiver in (
+        ("departments.Membership", membership_deleted),
+        ("projects.Signatory", signatory_deleted),
+        ("projects.ApiToken", token_deleted),
+    ):
+        post_delete.connect(receiver, sender=sender, dispatch_uid=f"journal.{receiver.__name__}")

@@ -69,9 +69,18 @@ def transition_data(change) -> dict:
     return {"from": change.from_status, "to": change.to_status, "comment": change.comment}
 
 
-def record(*, actor, act: JournalAct | str, obj: models.Model | None = None, data: dict | None = None) -> JournalEntry:
-    """Append one entry for `act` by `actor` (a user, or None for the system) on `obj`."""
-    return _append([_entry(actor=actor, act=act, at=timezone.now(), data=data, **_object_fields(obj))])[0]
+def record(
+    *, actor, act: JournalAct | str, obj: models.Model | None = None, data: dict | None = None, application=None
+) -> JournalEntry:
+    """Append one entry for `act` by `actor` (a user, or None for the system) on `obj`.
+
+    `application` names the file the act concerns when `obj` does not lead to it by an `application_id`
+    (a payment is on a funding line): the entry then shows on that file's « Historique » tab.
+    """
+    fields = _object_fields(obj)
+    if application is not None:
+        fields["application_id"] = application.pk
+    return _append([_entry(actor=actor, act=act, at=timezone.now(), data=data, **fields)])[0]
 
 
 def record_transitions(changes, references: dict[int, str]) -> list[JournalEntry]:

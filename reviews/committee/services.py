@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from departments.models import Department
 from projects.enums import Status
 from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
+from projects.journal.models import JournalAct
+from projects.journal.services import record
 from projects.models import Application, Call
 from projects.money import parse_amount
 from projects.notifications import events
@@ -121,6 +123,13 @@ def record_members(*, meeting: CommitteeMeeting, by, members: list[MemberEntry])
                     )
         if problems:
             raise ValidationError(problems)
+        Conflict = CommitteeMember.declared_conflicts.through
+        # The list is typed again whole each time: only a conflict it did not hold yet is a new declaration.
+        declared = set(
+            Conflict.objects.filter(committeemember__meeting=meeting).values_list(
+                "committeemember__name", "application_id"
+            )
+        )
         meeting.members.all().delete()
         created = CommitteeMember.objects.bulk_create(
             CommitteeMember(
@@ -131,12 +140,22 @@ def record_members(*, meeting: CommitteeMeeting, by, members: list[MemberEntry])
             )
             for member in members
         )
-        Conflict = CommitteeMember.declared_conflicts.through
-        Conflict.objects.bulk_create(
-            Conflict(committeemember_id=row.pk, application_id=application.pk)
+        conflicts = [
+            (row, application)
             for row, member in zip(created, members, strict=True)
             for application in {a.pk: a for a in member.conflicts}.values()
+        ]
+        Conflict.objects.bulk_create(
+            Conflict(committeemember_id=row.pk, application_id=application.pk) for row, application in conflicts
         )
+        for row, application in conflicts:
+            if (row.name, application.pk) not in declared:
+                record(
+                    actor=by,
+                    act=JournalAct.CONFLICT_DECLARED,
+                    obj=application,
+                    data={"meeting": meeting.pk, "member": row.name, "organisation": row.organisation},
+                )
     return created
 
 

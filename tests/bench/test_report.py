@@ -77,3 +77,18 @@ def test_only_the_text_between_the_markers_is_replaced(tmp_path):
     readme.write_text("# FIPE\n")
     with pytest.raises(ReportError, match="markers"):
         write(readme, "new figures\n")
+
+
+def test_the_api_list_is_reported_against_the_html_list_page():
+    from bench.bench_pages import against_html_list
+
+    pages = copy.deepcopy(RESULTS)
+    for which, value in (("first page", 20.65), ("cursor page", 45.0)):
+        pages["bench_pages"].append(
+            {**pages["bench_pages"][1], "name": f"approver: API application list, {which}, 10,000 applications"}
+            | {"value": value}
+        )
+    pages["bench_pages"] += against_html_list(pages["bench_pages"], "approver")
+    text = section(pages, LOAD)
+    assert "| approver: API application list, first page, against the HTML list page | 0.5 × the HTML" in text
+    assert "cursor page, against the HTML list page | 1.09 × the HTML page's time | — | — | not met: faster" in text

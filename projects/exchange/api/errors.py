@@ -29,6 +29,8 @@ def exception_handler(exc, context):
         response.data = {
             "detail": _("Trop de requêtes pour ce jeton : réessayez dans %(wait)s s.") % {"wait": round(exc.wait or 1)}
         }
-    elif type(exc) in FRENCH and exc.detail == type(exc).default_detail:
-        response.data = {"detail": FRENCH[type(exc)]}
+    # DRF's own messages only (« Method "POST" not allowed. » names its method): a view's message is kept.
+    elif type(exc) in FRENCH and (exc.detail == type(exc).default_detail or type(exc) is exceptions.MethodNotAllowed):
+        # As text: the schema's YAML renderer cannot write a lazy translation.
+        response.data = {"detail": str(FRENCH[type(exc)])}
     return response

@@ -17,7 +17,8 @@ class ReferenceCursor(CursorPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        # isdigit() alone accepts « ² », which int() refuses.
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= self.max_page_size:
             raise ValidationError(
                 {self.page_size_query_param: [_("Un nombre entier de 1 à %(max)s.") % {"max": self.max_page_size}]}
             )

@@ -2,7 +2,6 @@
 
 from rest_framework import serializers
 
-from projects.awards.services import committed_total
 from projects.letters.pipeline import decision_reference
 from projects.models import Application, Award, Call, DecisionLetter, FundingLine, Payment
 
@@ -15,16 +14,26 @@ class YearAmountSerializer(serializers.Serializer):
 class DepartmentEnvelopeSerializer(serializers.Serializer):
     department = serializers.CharField(source="department.code")
     envelope = serializers.DecimalField(source="amount", max_digits=14, decimal_places=2)
-    committed = serializers.SerializerMethodField()
+    committed = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="Total des subventions attribuées dans le département."
+    )
 
-    def get_committed(self, envelope) -> serializers.DecimalField(max_digits=14, decimal_places=2):
-        return f"{committed_total(call=envelope.call, department=envelope.department):.2f}"
+
+class YearEnvelopeSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    envelope = serializers.DecimalField(source="amount", max_digits=14, decimal_places=2)
+    committed = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="Total des montants attribués pour cette année du programme."
+    )
 
 
 class CallSerializer(serializers.ModelSerializer):
+    """A call as `visible_calls` reads it: its committed totals are annotations, computed for all calls at once."""
+
     region = serializers.CharField(source="region.code")
-    committed = serializers.SerializerMethodField(help_text="Total des subventions attribuées.")
+    committed = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="Total des subventions attribuées.")
     department_envelopes = DepartmentEnvelopeSerializer(many=True)
+    year_envelopes = YearEnvelopeSerializer(many=True)
 
     class Meta:
         model = Call
@@ -41,11 +50,9 @@ class CallSerializer(serializers.ModelSerializer):
             "state_share",
             "committed",
             "department_envelopes",
+            "year_envelopes",
             "results_published_at",
         ]
-
-    def get_committed(self, call) -> serializers.DecimalField(max_digits=14, decimal_places=2):
-        return f"{committed_total(call=call):.2f}"
 
 
 class ApplicationSummarySerializer(serializers.ModelSerializer):
@@ -124,6 +131,16 @@ class LetterSerializer(serializers.ModelSerializer):
 
 
 class ApplicationSerializer(ApplicationSummarySerializer):
+    """The whole file; only its summary where the pages show only the summary (context `summary_only`)."""
+
+    full_file = serializers.SerializerMethodField(
+        help_text=(
+            "Faux pour un jeton d’instructeur qui n’a pas déclaré l’absence de conflit d’intérêts sur ce dossier : "
+            "comme sur les pages, seul le résumé est donné "
+            "(montants, avis, proposition, subvention et courriers vides)."
+        )
+    )
+    total_budget = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
     requested = YearAmountSerializer(source="requested_amounts", many=True)
     reviews = ReviewSerializer(many=True, help_text="Avis transmis de la Caf et de la DDETS.")
     proposal = serializers.SerializerMethodField()
@@ -133,6 +150,7 @@ class ApplicationSerializer(ApplicationSummarySerializer):
     class Meta(ApplicationSummarySerializer.Meta):
         fields = [
             *ApplicationSummarySerializer.Meta.fields,
+            "full_file",
             "summary",
             "total_budget",
             "requested",
@@ -141,6 +159,16 @@ class ApplicationSerializer(ApplicationSummarySerializer):
             "award",
             "letters",
         ]
+
+    def to_representation(self, application):
+        data = super().to_representation(application)
+        if self.context.get("summary_only"):
+            # What the summary shown to a reviewer who has not declared leaves out, as the pages' tabs do.
+            data.update(total_budget=None, requested=[], reviews=[], proposal=None, award=None, letters=[])
+        return data
+
+    def get_full_file(self, application) -> bool:
+        return not self.context.get("summary_only", False)
 
     def _joined(self, application, name):
         _joined, value = application.joined(name)

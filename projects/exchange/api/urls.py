@@ -2,7 +2,6 @@
 
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from projects.exchange.api import views
 
@@ -13,11 +12,11 @@ def api(view_class, **initkwargs):
 
 
 urlpatterns = [
-    path("api/v1/schema/", api(SpectacularAPIView), name="api_schema"),
+    path("api/v1/schema/", api(views.Schema), name="api_schema"),
     path(
         "api/v1/docs/",
         api(
-            SpectacularSwaggerSplitView,
+            views.Docs,
             url_name="projects:api_schema",
             template_name="projects/exchange/api/swagger_ui.html",
         ),
@@ -31,5 +30,5 @@ urlpatterns = [
     path("api/v1/applications/", api(views.ApplicationList), name="api_applications"),
     path("api/v1/applications/<slug:reference>/", api(views.ApplicationDetail), name="api_application"),
     # Anything else under the API is a JSON 404, not the site's HTML page.
-    re_path(r"^api/v1/", views.not_found, name="api_not_found"),
+    re_path(r"^api/v1/", api(views.UnknownAddress), name="api_not_found"),
 ]

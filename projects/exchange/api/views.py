@@ -5,16 +5,18 @@ Every view starts from the pages' scope functions (`Call.objects.visible_to`,
 Only a call's published results and its open-data records are answered without a token.
 """
 
-from django.contrib.auth.decorators import login_not_required
-from django.db.models import Prefetch
-from django.http import Http404, JsonResponse
+from decimal import Decimal
+
+from django.db.models import DecimalField, OuterRef, Prefetch, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import generics
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework import exceptions, generics
 from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -34,8 +36,19 @@ from projects.exchange.api.serializers import (
 )
 from projects.exchange.opendata import FUNDER_CHOICES, SCDL_COLUMNS, FunderIdentityMissing, grantors, scdl_rows
 from projects.exchange.results import call_results
-from projects.models import Application, Call, DecisionLetter, FundingLine
+from projects.models import (
+    Application,
+    Award,
+    AwardAmount,
+    Call,
+    DecisionLetter,
+    DepartmentEnvelope,
+    FundingLine,
+    YearEnvelope,
+)
+from projects.money import MONEY
 from projects.permissions import may_download_open_data
+from projects.tabs import summary_only
 
 
 def reference_parameter(description: str, example: str) -> OpenApiParameter:
@@ -52,7 +65,11 @@ CALL_REFERENCE = [reference_parameter("Référence de l’appel à projets.", "F
 APPLICATION_REFERENCE = [reference_parameter("Référence du dossier.", "FIPE-OCC-2023-011-001")]
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Inconnu ou hors du périmètre du jeton.")
 UNAUTHORISED = OpenApiResponse(ErrorSerializer, description="Jeton absent, inconnu, révoqué ou expiré.")
-BAD_REQUEST = OpenApiResponse(description='Paramètre invalide : la réponse le nomme (`{"status": ["…"]}`).')
+BAD_REQUEST = OpenApiResponse(
+    # Each refused parameter with its messages, so that the calling system can tell which one to fix.
+    {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    description='Paramètre invalide : la réponse le nomme (`{"status": ["…"]}`).',
+)
 THROTTLED = OpenApiResponse(ErrorSerializer, description="Trop de requêtes pour ce jeton : réessayez plus tard.")
 
 
@@ -68,16 +85,38 @@ AWARD_PREFETCHES = (
 )
 
 
+def _committed(amounts, group: str, field: str):
+    """The sum of `field` over `amounts` (filtered on an OuterRef) as a subquery; 0 when there is none."""
+    total = amounts.order_by().values(group).annotate(total=Sum(field)).values("total")
+    return Coalesce(Subquery(total), Decimal("0"), output_field=DecimalField(**MONEY))
+
+
 def visible_calls(user):
+    """The calls with what their awards commit, in all, per department and per year: the same queries for any
+    number of calls (committed_total and committed_by_year, computed for every envelope at once)."""
+    department_awards = Award.objects.filter(
+        application__call=OuterRef("call_id"), application__department=OuterRef("department_id")
+    )
+    department_envelopes = DepartmentEnvelope.objects.select_related("department").annotate(
+        committed=_committed(department_awards, "application__call", "total")
+    )
+    year_amounts = AwardAmount.objects.filter(award__application__call=OuterRef("call_id"), year=OuterRef("year"))
+    year_envelopes = YearEnvelope.objects.annotate(committed=_committed(year_amounts, "year", "amount"))
     return (
         Call.objects.visible_to(user)
         .select_related("region")
-        .prefetch_related("department_envelopes__department", "department_envelopes__call")
+        .annotate(
+            committed=_committed(Award.objects.filter(application__call=OuterRef("pk")), "application__call", "total")
+        )
+        .prefetch_related(
+            Prefetch("department_envelopes", queryset=department_envelopes.order_by("department__code")),
+            Prefetch("year_envelopes", queryset=year_envelopes.order_by("year")),
+        )
         .order_by("reference")
     )
 
 
-class ApiView(generics.GenericAPIView):
+class LoggedCalls:
     """Logs every call: token, user, path and the answer's status."""
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -92,6 +131,10 @@ class ApiView(generics.GenericAPIView):
             status=response.status_code,
         )
         return response
+
+
+class ApiView(LoggedCalls, generics.GenericAPIView):
+    """The base of the API's views."""
 
 
 class VisibleCalls:
@@ -153,6 +196,12 @@ class ApplicationDetail(ApiView, generics.RetrieveAPIView):
 
     serializer_class = ApplicationSerializer
     lookup_field = "reference"
+
+    def retrieve(self, request, *args, **kwargs):
+        application = self.get_object()
+        # The pages' rule: a reviewer sees the full file only once they have declared no conflict of interest.
+        context = {**self.get_serializer_context(), "summary_only": summary_only(request.user, application)}
+        return Response(ApplicationSerializer(application, context=context).data)
 
     def get_queryset(self):
         # The reviews' model belongs to the app that instructs the files, which `projects` does not import.
@@ -257,7 +306,21 @@ class CallScdl(PublicApiView):
         return Response({"call": call.reference, "schema": "scdl/subventions 2.1.1", "records": records})
 
 
-@login_not_required
-@require_GET
-def not_found(request):
-    return JsonResponse({"detail": _("Adresse inconnue de l’API.")}, status=404)
+@extend_schema(exclude=True)
+class UnknownAddress(PublicApiView):
+    """Any other address under the API: a JSON 404 (logged like the others), not the site's HTML page."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # As every address of the API, this one is read only.
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            raise exceptions.MethodNotAllowed(request.method)
+        raise exceptions.NotFound(_("Adresse inconnue de l’API."))
+
+
+class Schema(LoggedCalls, SpectacularAPIView):
+    """The OpenAPI 3 description, logged as the other addresses of the API are."""
+
+
+class Docs(LoggedCalls, SpectacularSwaggerSplitView):
+    """The documentation page (Swagger UI from our static files), logged too."""

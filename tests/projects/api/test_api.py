@@ -1,5 +1,6 @@
 import datetime
 import re
+from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
@@ -7,14 +8,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from departments.models import Department
-from projects.enums import CallStatus, Status
+from projects.enums import CallStatus, Category, Status
 from projects.exchange.api.models import ApiCall, ApiToken
 from projects.exchange.api.services import revoke_token
 from projects.models import Application, Call
-from tests.departments.factories import caf_instructor, regional_approver
+from reviews.committee.services import close_meeting
+from tests.departments.factories import caf_instructor, committee_secretary, regional_approver
 from tests.projects.api.factories import api, service_account, token_secret
 from tests.projects.exchange.factories import funders_with_sirets, laureate, with_commitments_payment_and_letter
-from tests.projects.factories import ApplicationFactory, CallFactory
+from tests.projects.factories import ApplicantFactory, ApplicationFactory, CallFactory
+from tests.reviews.situations import meeting, propose, reviewed_application
 
 
 @pytest.fixture(autouse=True)
@@ -103,6 +106,21 @@ def test_each_call_is_logged_and_dates_the_tokens_last_use(db, caf_11):
     ]
 
 
+def test_every_address_of_the_api_is_logged(db, caf_11):
+    client = api(caf_11)
+    paths = ["/api/v1/nulle-part/", "/api/v1/schema/", "/api/v1/docs/", "/api/v1/applications/FIPE-INCONNU/"]
+    statuses = [client.get(path).status_code for path in paths]
+    assert statuses == [404, 200, 200, 404]
+    assert list(ApiCall.objects.order_by("pk").values_list("path", "status")) == list(zip(paths, statuses, strict=True))
+    assert client.get("/api/v1/nulle-part/").json() == {"detail": "Adresse inconnue de l’API."}
+    read_only = {"detail": "Méthode refusée : l’API est en lecture seule."}
+    for path in ("/api/v1/nulle-part/", "/api/v1/applications/", "/api/v1/schema/?format=json"):
+        refused = client.post(path)
+        assert (refused.status_code, refused.json()) == (405, read_only)
+    # The schema's default format is YAML, which takes no lazy translation.
+    assert client.post("/api/v1/schema/").status_code == 405
+
+
 def test_calls_are_throttled_per_token(db, settings, caf_11):
     settings.API_THROTTLE_RATE = "2/min"
     other = token_secret(service_account(caf_instructor, "31"))
@@ -157,8 +175,10 @@ def test_a_call_shows_its_envelope_and_what_is_committed(caf_11, files):
     assert (call["envelope"], call["committed"], call["state_share"]) == ("2395000.00", "30000.00", "0.5000")
 
 
-def test_one_file_shows_amounts_reviews_award_payments_and_letters(caf_11, files):
-    data = api(caf_11).get(url("application", reference=files["laureate"].reference)).json()
+def test_one_file_shows_amounts_reviews_award_payments_and_letters(files):
+    # The CDSF secretariat reviews nothing: like the pages, its token reads every file of its department whole.
+    secretary = token_secret(service_account(committee_secretary, "11"))
+    data = api(secretary).get(url("application", reference=files["laureate"].reference)).json()
     assert data["requested"] == [
         {"year": 2023, "amount": "10000.00"},
         {"year": 2024, "amount": "10000.00"},
@@ -172,6 +192,27 @@ def test_one_file_shows_amounts_reviews_award_payments_and_letters(caf_11, files
         (f"{files['laureate'].reference}-ATT", 2, "2" * 64),
     ]
     assert data["reviews"] == [] and data["proposal"] is None
+
+
+def test_one_file_shows_the_reviews_opinions_and_totals_and_the_committees_proposal(db):
+    application = reviewed_application("11", caf_score=4, ddets_score=3)
+    opened = meeting("11")
+    propose(opened, application, rank=2)
+    close_meeting(meeting=opened, by=opened.secretary)
+    secretary = token_secret(service_account(committee_secretary, "11"))
+    data = api(secretary).get(url("application", reference=application.reference)).json()
+    assert [(review["kind"], review["opinion"], review["total"]) for review in data["reviews"]] == [
+        ("caf", "favourable", "80.0"),
+        ("ddets", "favourable", "60.0"),
+    ]
+    proposal = data["proposal"]
+    assert (proposal["decision"], proposal["rank"], proposal["proposed_total"], proposal["meeting_date"]) == (
+        "proposed",
+        2,
+        "15000.00",
+        "2023-11-20",
+    )
+    assert proposal["amounts"][0] == {"year": 2023, "amount": "5000.00"}
 
 
 # — Filters and pages ——————————————————————————————————————————————————————————————————————
@@ -204,10 +245,22 @@ def test_filters_by_call_department_status_and_update(caf_11, files):
         ("page_size", "abc"),
         ("page_size", "100000"),
         ("page_size", "-1"),
+        ("page_size", "\u00b2"),
+        ("updated_since", "9999-12-31T23:59:59-12:00"),
+        ("updated_since", "0001-01-01T00:00:00"),
     ],
 )
 def test_a_bad_parameter_answers_400_naming_it(caf_11, files, parameter, value):
     response = api(caf_11).get(url("applications"), {parameter: value})
+    assert response.status_code == 400
+    assert parameter in response.json()
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value"), [("cursor", "pas-un-curseur"), ("cursor", "\x00"), ("page_size", "0"), ("page_size", "x")]
+)
+def test_a_bad_page_of_decisions_answers_400_naming_it(caf_11, files, parameter, value):
+    response = api(caf_11).get(url("call_decisions", reference="FIPE-OCC-2023"), {parameter: value})
     assert response.status_code == 400
     assert parameter in response.json()
 
@@ -259,6 +312,32 @@ def test_scdl_without_the_funders_siret_says_so(files):
 # — Queries ——————————————————————————————————————————————————————————————————————————————————
 
 
+def many_files(count: int, *, first: int) -> None:
+    """`count` submitted files of the Aude and the Haute-Garonne, written at once (the factories would take minutes)."""
+    call, applicant = Call.objects.get(reference="FIPE-OCC-2023"), ApplicantFactory()
+    departments = list(Department.objects.filter(code__in=["11", "31"]))
+    Application.objects.bulk_create(
+        (
+            Application(
+                reference=f"FIPE-OCC-2023-900-{first + n:05d}",
+                call=call,
+                applicant=applicant,
+                department=departments[n % 2],
+                commune="Carcassonne",
+                title=f"Projet n° {first + n}",
+                summary="Un projet.",
+                category=Category.NEW_PLACES,
+                total_budget=Decimal("80000.00"),
+                requested_total=Decimal("30000.00"),
+                status=Status.SUBMITTED,
+                submitted_at=timezone.now(),
+            )
+            for n in range(count)
+        ),
+        batch_size=1000,
+    )
+
+
 def _list_queries(client, django_assert_num_queries):
     # Token, its last use, scope (memberships, region's departments), the page, the log row.
     with django_assert_num_queries(6):
@@ -268,20 +347,49 @@ def _list_queries(client, django_assert_num_queries):
     # The same, the call, and the awards' amounts, lines and payments.
     with django_assert_num_queries(10):
         decisions = client.get(url("call_decisions", reference="FIPE-OCC-2023"))
-    assert first.status_code == second.status_code == decisions.status_code == 200
+    # Token, its last use, scope, the calls with their committed totals, their two kinds of envelopes, the log row.
+    with django_assert_num_queries(8):
+        calls = client.get(url("calls"))
+    assert first.status_code == second.status_code == decisions.status_code == calls.status_code == 200
+    assert len(first.json()["results"]) == len(second.json()["results"]) == 50
 
 
-def test_list_queries_do_not_grow_with_the_number_of_files(db, approver, django_assert_num_queries):
+def test_list_queries_are_the_same_at_100_and_10000_files(db, approver, django_assert_num_queries):
     secret = token_secret(service_account(regional_approver))
     client = api(secret)
     for _ in range(2):
         laureate(by=approver)
-    ApplicationFactory.create_batch(100, submitted=True)
+    many_files(98, first=0)
+    assert Application.objects.count() == 100
     _list_queries(client, django_assert_num_queries)
     for _ in range(3):
         laureate(by=approver)
-    ApplicationFactory.create_batch(60, submitted=True)
+    many_files(9_897, first=98)
+    assert Application.objects.count() == 10_000
     _list_queries(client, django_assert_num_queries)
+
+
+def test_the_calls_queries_do_not_grow_with_calls_and_envelopes(db, approver, django_assert_num_queries):
+    client = api(token_secret(service_account(regional_approver)))
+    laureate(by=approver, department_code="11")
+    call = Call.objects.get()
+    call.department_envelopes.create(department=Department.objects.get(code="11"), amount=Decimal("500000.00"))
+    call.year_envelopes.create(year=2023, amount=Decimal("800000.00"))
+    with django_assert_num_queries(8):
+        [read] = client.get(url("calls")).json()
+    assert read["department_envelopes"] == [{"department": "11", "envelope": "500000.00", "committed": "30000.00"}]
+    assert read["year_envelopes"] == [{"year": 2023, "envelope": "800000.00", "committed": "10000.00"}]
+    for year in (2024, 2025):
+        call.year_envelopes.create(year=year, amount=Decimal("800000.00"))
+    for code in ("30", "31", "34"):
+        call.department_envelopes.create(department=Department.objects.get(code=code), amount=Decimal("1.00"))
+    CallFactory(reference="FIPE-OCC-2024", first_year=2024, last_year=2026)
+    with django_assert_num_queries(8):
+        calls = client.get(url("calls")).json()
+    assert [(c["reference"], c["committed"], len(c["department_envelopes"])) for c in calls] == [
+        ("FIPE-OCC-2023", "30000.00", 4),
+        ("FIPE-OCC-2024", "0.00", 0),
+    ]
 
 
 # — Documentation ————————————————————————————————————————————————————————————————————————————

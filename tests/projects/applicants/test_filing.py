@@ -274,3 +274,17 @@ def test_the_signed_acknowledgement_is_downloaded_from_the_space(quick_acknowled
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     content = b"".join(response.streaming_content)
     assert hashlib.sha256(content).hexdigest() == Acknowledgement.objects.get(application=draft).document.sha256
+
+
+def test_filing_online_journals_the_submission_by_the_applicant_and_the_acknowledgement(quick_acknowledgement):
+    from projects.journal.models import JournalEntry
+
+    client = signed_in_applicant(EMAIL)
+    draft = complete_draft(client)
+    last = JournalEntry.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+    client.post(reverse("projects:applicant_submit", kwargs={"pk": draft.pk}))
+    entries = JournalEntry.objects.filter(sequence__gt=last)
+    assert sorted(entries.values_list("act", "actor", "application_id")) == [
+        ("letter_generated", "", draft.pk),
+        ("transition", EMAIL, draft.pk),
+    ]

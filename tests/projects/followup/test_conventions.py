@@ -156,3 +156,16 @@ def test_a_signed_copy_that_is_not_a_pdf_is_refused_and_nothing_saved(award, app
 def test_only_those_who_issue_letters_handle_conventions(award):
     with pytest.raises(PermissionRefused):
         generate_convention(award=award, by=caf_instructor("11"))
+
+
+def test_generating_and_sending_a_convention_are_journal_acts(award, approver):
+    from projects.journal.models import JournalEntry
+
+    last = JournalEntry.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+    version = generate_convention(award=award, by=approver)
+    mark_convention_sent(convention=version.convention, by=approver)
+    entries = JournalEntry.objects.filter(sequence__gt=last).order_by("sequence")
+    assert [(e.act, e.application_id, e.data["sha256"]) for e in entries] == [
+        ("letter_generated", award.application_id, version.sha256),
+        ("letter_sent", award.application_id, version.sha256),
+    ]

@@ -1,13 +1,18 @@
 import datetime
+import hashlib
 import io
+import threading
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from unittest import mock
 
 import pytest
+from asn1crypto import cms, tsp
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from departments.enums import OrganisationKind, Role
 from departments.models import Membership, Organisation
@@ -23,6 +28,7 @@ from tests.departments.factories import UserFactory, administrator, caf_instruct
 from tests.projects.awards.factories import in_threads
 from tests.projects.exchange.factories import laureate
 from tests.projects.factories import ApplicationFactory, CallFactory
+from tests.projects.letters.factories import time_stamping_authority
 from tests.reviews.situations import meeting, propose, review, reviewed_application
 
 
@@ -369,21 +375,212 @@ def test_anchor_of_a_day_before_the_journal_says_so(five_entries):
         call_command("journal_anchor", "--date", "hier")
 
 
-def test_anchor_is_timestamped_when_an_authority_is_configured(five_entries, settings, monkeypatch, tmp_path):
-    from projects.management.commands import journal_anchor
+@pytest.fixture
+def authority(monkeypatch):
+    """A time-stamping authority (RFC 3161) over HTTP on 127.0.0.1; `answers` holds what it received."""
+    stamper = time_stamping_authority()
+    answers = []
 
-    class Answer:
-        class tst_info:
-            gen_time = datetime.datetime(2026, 12, 1, 23, 59, tzinfo=datetime.UTC)
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            request = tsp.TimeStampReq.load(self.rfile.read(int(self.headers["Content-Length"])))
+            answers.append((self.headers["Content-Type"], request))
+            if self.path == "/refuse/":
+                self.send_error(503)
+                return
+            body = stamper.request_tsa_response(request).dump()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
 
-        def time_stamp_token(self):
-            return b"DER"
+        def log_message(self, *args):
+            pass
 
-    asked = []
-    monkeypatch.setattr(journal_anchor, "timestamp", lambda **kwargs: asked.append(kwargs) or Answer())
-    settings.JOURNAL_TSA_URL = "https://tsa.example.org"
+    for name in ("http_proxy", "HTTP_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", answers
+    server.shutdown()
+    server.server_close()
+
+
+def test_anchor_is_timestamped_by_the_configured_authority(five_entries, settings, authority, tmp_path):
+    url, answers = authority
+    settings.JOURNAL_TSA_URL = f"{url}/"
     out = io.StringIO()
     call_command("journal_anchor", "--token", str(tmp_path / "anchor.tsr"), stdout=out)
-    assert asked == [{"digest_hex": five_entries[-1].hash, "url": "https://tsa.example.org"}]
-    assert "horodaté le 2026-12-01T23:59:00+00:00" in out.getvalue()
-    assert (tmp_path / "anchor.tsr").read_bytes() == b"DER"
+    assert f"horodaté le {timezone.now():%Y-%m-%d}" in out.getvalue()
+    [(content_type, request)] = answers
+    assert content_type == "application/timestamp-query"
+    imprint = request["message_imprint"]
+    digest = hashlib.new(imprint["hash_algorithm"]["algorithm"].native, five_entries[-1].hash.encode()).digest()
+    assert imprint["hashed_message"].native == digest
+    # The token kept outside is the authority's signature over that same digest.
+    token = cms.ContentInfo.load((tmp_path / "anchor.tsr").read_bytes())
+    signed = token["content"]["encap_content_info"]["content"].parsed
+    assert signed["message_imprint"]["hashed_message"].native == digest
+
+
+def test_anchor_says_when_the_authority_refuses(five_entries, settings, authority):
+    url, _answers = authority
+    settings.JOURNAL_TSA_URL = f"{url}/refuse/"
+    with pytest.raises(CommandError, match="Horodatage refusé"):
+        call_command("journal_anchor", stdout=io.StringIO())
+
+
+def test_the_applicants_sign_in_link_records_the_sign_in_then_the_refused_reuse(db):
+    from projects.applicants.services import SignInRefused, send_sign_in_link, use_sign_in_link
+
+    tokens = []
+    send_sign_in_link(email="mairie@lezignan.example", ip=None, link_url=tokens.append)
+    assert acts_during(lambda: use_sign_in_link(token=tokens[0])) == ["sign_in"]
+    assert JournalEntry.objects.get(act="sign_in").actor == "mairie@lezignan.example"
+
+    def reuse():
+        with pytest.raises(SignInRefused):
+            use_sign_in_link(token=tokens[0])
+
+    assert acts_during(reuse) == ["sign_in_failed"]
+    assert JournalEntry.objects.get(act="sign_in_failed").data == {"applicant_link": "used"}
+
+
+def test_a_payment_shows_on_its_files_history(db):
+    approver = regional_approver()
+    application = laureate(by=approver)
+    line = FundingLine.objects.get(award__application=application, funder=Funder.STATE, year=2023)
+    record_payment(line=line, by=approver, paid_on=datetime.date(2024, 1, 2), amount=Decimal("100"))
+    assert "payment" in JournalEntry.objects.for_application(application).values_list("act", flat=True)
+
+
+def test_an_entry_given_an_existing_number_does_not_overwrite_it(five_entries):
+    forged = JournalEntry.objects.get(sequence=2)
+    forged._state.adding = True
+    forged.data = {"n": 1, "amount": "99999.00"}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        forged.save()
+    assert find_break() == (5, None)
+
+
+def test_verify_journal_exits_with_status_1(five_entries):
+    tamper("DELETE FROM projects_journalentry WHERE sequence = 4")
+    with pytest.raises(CommandError) as refused:
+        verify()
+    assert refused.value.returncode == 1
+
+
+def test_a_membership_changed_then_removed_in_the_admin(client, db):
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    caf = Organisation.objects.get(kind=OrganisationKind.CAF, department__code="11")
+    membership = Membership.objects.create(user=UserFactory(), organisation=caf, role=Role.INSTRUCTOR)
+    change = reverse("admin:departments_membership_change", args=[membership.pk])
+    posted = {"user": membership.user_id, "organisation": caf.pk, "role": Role.COMMITTEE_SECRETARY}
+    assert acts_during(lambda: client.post(change, posted)) == ["membership_changed"]
+    changed = JournalEntry.objects.get(act="membership_changed")
+    assert (changed.actor, changed.data["role"]) == (admin.username, Role.COMMITTEE_SECRETARY)
+    delete = reverse("admin:departments_membership_delete", args=[membership.pk])
+    assert acts_during(lambda: client.post(delete, {"post": "yes"})) == ["membership_removed"]
+
+
+def test_a_signatory_added_or_changed(db):
+    organisation = Organisation.objects.get(kind=OrganisationKind.REGIONAL_PREFECTURE, region__code="76")
+    fields = {"first_name": "Pierre", "last_name": "Durand", "capacity": "Le préfet de région"}
+    signatory = None
+
+    def add():
+        nonlocal signatory
+        signatory = Signatory.objects.create(organisation=organisation, **fields)
+
+    assert acts_during(add) == ["signatory_changed"]
+    signatory.is_active = False
+    assert acts_during(signatory.save) == ["signatory_changed"]
+    assert JournalEntry.objects.filter(act="signatory_changed").last().data["is_active"] is False
+
+
+def test_a_token_created_then_revoked_twice_records_two_entries(db):
+    from projects.exchange.api.services import create_token, revoke_token
+    from tests.projects.api.factories import service_account
+
+    admin = administrator()
+    account = service_account(caf_instructor, "11")
+    expires = datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)
+    token = None
+
+    def create():
+        nonlocal token
+        token, _secret = create_token(account=account, name="Production", expires_at=expires, by=admin)
+
+    assert acts_during(create) == ["token_created"]
+    assert acts_during(lambda: [revoke_token(token=token, by=admin) for _ in range(2)]) == ["token_revoked"]
+
+
+def test_deleting_a_service_account_revokes_its_live_tokens_in_the_journal(db):
+    from tests.projects.api.factories import service_account, token_secret
+
+    account = service_account(caf_instructor, "11")
+    token_secret(account)
+    assert acts_during(account.delete) == ["token_revoked"]
+    assert JournalEntry.objects.get(act="token_revoked").data == {"name": "test", "deleted": True}
+
+
+def test_a_signatory_deleted(db):
+    organisation = Organisation.objects.get(kind=OrganisationKind.REGIONAL_PREFECTURE, region__code="76")
+    signatory = Signatory.objects.create(organisation=organisation, first_name="Ana", last_name="Roux", capacity="X")
+    assert acts_during(signatory.delete) == ["signatory_changed"]
+    assert JournalEntry.objects.filter(act="signatory_changed").last().data["deleted"] is True
+
+
+def test_each_export_records_one_entry(client, db):
+    from projects.enums import CallStatus
+    from projects.models import Call
+    from tests.projects.exchange.factories import funders_with_sirets
+
+    approver = regional_approver()
+    laureate(by=approver)
+    funders_with_sirets()
+    client.force_login(approver)
+    scdl = reverse("projects:call_open_data", args=["FIPE-OCC-2023"])
+    followup = reverse("projects:followup_export", args=["FIPE-OCC-2023", "csv"])
+    for url in (scdl, followup):
+        assert acts_during(lambda url=url: client.get(url)) == ["export"]
+    # The public's download of published data is not an act.
+    Call.objects.update(status=CallStatus.RESULTS_PUBLISHED)
+    client.logout()
+    assert acts_during(lambda: client.get(scdl)) == []
+
+
+def test_each_admin_export_records_one_entry(client, db):
+    approver = regional_approver()
+    application = laureate(by=approver)
+    client.force_login(administrator(is_superuser=True))
+    selection = {"action": "export_applications_xlsx", "_selected_action": [application.pk]}
+    exports = [
+        lambda: client.post(reverse("admin:projects_application_changelist"), selection),
+        lambda: client.post(reverse("admin:projects_award_export"), {"format": "0", "resource": "0"}),
+    ]
+    for export in exports:
+        assert acts_during(export) == ["export"]
+
+
+def test_a_committee_members_conflict_is_declared_once(db):
+    from reviews.committee.services import MemberEntry, record_members
+
+    application = reviewed_application("11")
+    opened = meeting("11", members=0)
+    members = [MemberEntry("Jean Bosc", "Mairie de Limoux", "Adjoint au maire", (application,))]
+
+    def typed():
+        record_members(meeting=opened, by=opened.secretary, members=members)
+
+    assert acts_during(typed) == ["conflict_declared"]
+    entry = JournalEntry.objects.filter(act="conflict_declared").last()
+    assert (entry.application_id, entry.actor, entry.data["member"]) == (
+        application.pk,
+        opened.secretary.username,
+        "Jean Bosc",
+    )
+    # The list typed again with the same conflict declares nothing new.
+    assert acts_during(typed) == []

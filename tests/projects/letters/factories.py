@@ -1,11 +1,17 @@
 """Situations for the letter tests: a signatory, laureates and rejected applications made by the real services."""
 
+import datetime
 import re
 from decimal import Decimal
 from io import BytesIO
 
+from asn1crypto import keys
 from asn1crypto import x509 as asn1_x509
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from pyhanko.sign import timestamps
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleTrustManager
 from pypdf import PdfReader
@@ -61,6 +67,32 @@ def demo_trust() -> ValidationContext:
     _, ca = demo_ca()
     root = asn1_x509.Certificate.load(ca.public_bytes(serialization.Encoding.DER))
     return ValidationContext(trust_manager=SimpleTrustManager.build(trust_roots=[root]))
+
+
+def time_stamping_authority() -> timestamps.DummyTimeStamper:
+    """A time-stamping authority (RFC 3161) certified by the demo CA, answering in-process."""
+    ca_key, ca = demo_ca()
+    tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # pyHanko's test stamper is RSA-only
+    now = datetime.datetime.now(datetime.UTC)
+    tsa_cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Horodatage de test")]))
+        .issuer_name(ca.subject)
+        .public_key(tsa_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    return timestamps.DummyTimeStamper(
+        tsa_cert=asn1_x509.Certificate.load(tsa_cert.public_bytes(serialization.Encoding.DER)),
+        tsa_key=keys.PrivateKeyInfo.load(
+            tsa_key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        ),
+    )
 
 
 def laureate(*, amounts_by_year: dict[int, Decimal] | None = None, by=None, **application_fields) -> Application:

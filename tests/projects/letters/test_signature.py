@@ -8,17 +8,10 @@ from io import BytesIO
 
 import pytest
 import segno
-from asn1crypto import keys
-from asn1crypto import x509 as asn1_x509
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.core.management import call_command
 from django.test import Client
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import timestamps
 from pyhanko.sign.validation import validate_pdf_signature
 
 from departments.enums import OrganisationKind
@@ -30,7 +23,14 @@ from projects.letters.pki import demo_ca, issue_demo_certificate
 from projects.models import DecisionLetter, IssuedDocument, KeySource, Signatory
 from projects.money import format_euros
 from tests.departments.factories import regional_approver
-from tests.projects.letters.factories import demo_trust, laureate, letter_text, rejected, signatory
+from tests.projects.letters.factories import (
+    demo_trust,
+    laureate,
+    letter_text,
+    rejected,
+    signatory,
+    time_stamping_authority,
+)
 
 VERIFY = "/verifier/"
 
@@ -94,28 +94,7 @@ def test_the_letter_carries_its_code_and_the_qr_code_of_its_verification_address
 
 
 def test_with_a_time_stamping_authority_the_signature_is_time_stamped(db, monkeypatch):
-    ca_key, ca = demo_ca()
-    tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # pyHanko's test stamper is RSA-only
-    now = datetime.datetime.now(datetime.UTC)
-    tsa_cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Horodatage de test")]))
-        .issuer_name(ca.subject)
-        .public_key(tsa_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )
-    stamper = timestamps.DummyTimeStamper(
-        tsa_cert=asn1_x509.Certificate.load(tsa_cert.public_bytes(serialization.Encoding.DER)),
-        tsa_key=keys.PrivateKeyInfo.load(
-            tsa_key.private_bytes(
-                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        ),
-    )
+    stamper = time_stamping_authority()
     monkeypatch.setattr(signing, "timestamper", lambda: stamper)
     signature = PdfFileReader(BytesIO(stored(signed_letter()))).embedded_signatures[0]
     status = validate_pdf_signature(signature, demo_trust())
