@@ -49,3 +49,7 @@ class ReviewsConfig(AppConfig):
         from reviews import queues
 
         queues.register()
+
+        from reviews import journal
+
+        journal.connect()

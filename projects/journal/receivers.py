@@ -1,8 +1,8 @@
 """The journal's ears: one receiver per act that a model signal already announces.
 
 Connected in `ProjectsConfig.ready()`. Acts without a signal (bulk transitions, imports,
-exports, letters marked as sent, API tokens) call `record` where they happen.
-Models of `reviews` are named by their label, as `projects` does not import that app.
+exports, letters marked as sent, API tokens) call `record` where they happen. The apps built on
+this one (instruction, committee) connect receivers of their own for their acts.
 """
 
 from projects.enums import Status
@@ -36,43 +36,6 @@ def status_changed(sender, instance, created, raw=False, **kwargs):
             data["total"] = award.total
             data["amounts"] = {str(row.year): row.amount for row in award.amounts.all()}
     record(actor=instance.by or instance.by_applicant or None, act=act, obj=instance.application, data=data)
-
-
-def review_saved(sender, instance, created, raw=False, update_fields=None, **kwargs):
-    if raw or instance.submitted_at is None:
-        return
-    record(
-        actor=instance.author,
-        act=JournalAct.REVIEW_SUBMITTED,
-        obj=instance,
-        data={
-            "kind": instance.kind,
-            "opinion": instance.opinion,
-            "total": instance.total,
-        },
-    )
-
-
-def conflict_declared(sender, instance, created, raw=False, **kwargs):
-    if raw:
-        return
-    record(
-        actor=instance.user,
-        act=JournalAct.CONFLICT_DECLARED,
-        obj=instance,
-        data={"has_conflict": instance.has_conflict, "note": instance.note},
-    )
-
-
-def meeting_saved(sender, instance, created, raw=False, update_fields=None, **kwargs):
-    if raw or created or not update_fields or "closed_at" not in update_fields or instance.closed_at is None:
-        return
-    record(
-        actor=instance.closed_by,
-        act=JournalAct.COMMITTEE_CLOSED,
-        obj=instance,
-        data={"department": instance.department_id, "date": instance.date, "minutes_sha256": instance.minutes_sha256},
-    )
 
 
 def payment_recorded(sender, instance, created, raw=False, **kwargs):
@@ -172,9 +135,6 @@ def connect() -> None:
     user_login_failed.connect(sign_in_failed, dispatch_uid="journal.sign_in_failed")
     for sender, receiver in (
         ("projects.StatusChange", status_changed),
-        ("reviews.Review", review_saved),
-        ("reviews.ConflictDeclaration", conflict_declared),
-        ("reviews.CommitteeMeeting", meeting_saved),
         ("projects.Payment", payment_recorded),
         ("projects.DecisionLetter", letter_saved),
         ("departments.Membership", membership_saved),

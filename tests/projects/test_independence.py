@@ -5,6 +5,7 @@ reviews app registers in its `ready()`.
 """
 
 import ast
+import re
 from pathlib import Path
 
 import projects
@@ -51,3 +52,26 @@ def test_no_capability_imports_back_the_root_module_that_gathers_it():
         for path in modules:
             imported = imported_modules(ast.parse(path.read_text()))
             assert root not in imported, f"{path.relative_to(PROJECTS_ROOT)} imports {root}"
+
+
+def named_models(tree: ast.AST) -> list[str]:
+    """The « app.Model » labels a file names in strings (lazy relations, signal senders, get_model)."""
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and MODEL_LABEL.fullmatch(node.value)
+    ]
+
+
+MODEL_LABEL = re.compile(r"[a-z_]+\.[A-Z]\w+")
+
+
+def test_the_scan_sees_a_model_named_by_its_label():
+    tree = ast.parse('post_save.connect(saved, sender="reviews.Review")\nx = "reviews.models"\n')
+    assert named_models(tree) == ["reviews.Review"]
+
+
+def test_projects_names_no_model_of_reviews_by_its_label():
+    for path in PROJECTS_ROOT.rglob("*.py"):
+        for label in named_models(ast.parse(path.read_text())):
+            assert not label.startswith("reviews."), f"{path.relative_to(PROJECTS_ROOT)} names {label}"
