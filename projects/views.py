@@ -152,6 +152,8 @@ def application_list(request):
     paginator = Paginator(listed, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     page.pages_list = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+    # The page holds its lines rather than its applications: page_has_errors then looks into no line.
+    page.object_list = list_rows(page.object_list, columns)
     rows, total = status_counts(filterset.narrowed_without_status(base))
     return render(
         request,
@@ -160,7 +162,6 @@ def application_list(request):
             "filter": filterset,
             "columns": columns,
             "page_obj": page,
-            "rows": list_rows(page, columns),
             "status_rows": rows,
             "status_total": total,
             "current_status": filterset.form.cleaned_data.get("status") if filterset.is_valid() else "",
