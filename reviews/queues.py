@@ -4,11 +4,13 @@ The same rules pick the files counted on the home page and those the list shows 
 matching « à faire » filter, so a count and the list it links to always agree.
 """
 
+from functools import cache
+
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from departments.enums import Action
@@ -137,6 +139,12 @@ OPINION_COLOURS = {Opinion.FAVOURABLE: "success", Opinion.RESERVED: "warning", O
 
 def opinion_badge(opinion: str | None) -> str:
     """A submitted review's opinion as a coloured badge; a dash while it is not submitted."""
+    return _opinion_badge(opinion, get_language())
+
+
+# Written once per opinion and language: the application list shows a hundred.
+@cache
+def _opinion_badge(opinion: str | None, language: str | None) -> str:
     if opinion not in Opinion.values:
         return format_html(
             '<span aria-hidden="true">—</span><span class="fr-sr-only">{}</span>', gettext("Pas d’avis transmis")
