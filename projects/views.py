@@ -113,32 +113,28 @@ def sort_headers(current: str) -> dict[str, dict]:
     return headers
 
 
-@dataclass
 class ListRow:
-    """One line of the application list, its cells computed once here rather than by tags in the loop."""
+    """One line of the application list, its cells computed once here rather than by tags in the loop.
 
-    application: Application
-    url: str
-    amount: str
-    badge: str
-    cells: list[str]
-    submitted: str
+    A plain class: page_has_errors looks for forms inside the context's dataclasses, and a line holds none.
+    """
+
+    __slots__ = ("application", "url", "amount", "badge", "cells", "submitted")
+
+    def __init__(self, application: Application, columns: list, address: str):
+        self.application = application
+        self.url = address.replace("REFERENCE", application.reference)
+        self.amount = format_euros(application.requested_total)
+        self.badge = status_badge(application.status, small=True)
+        self.cells = [column.cell(application) for column in columns]
+        submitted = application.submitted_at
+        self.submitted = localtime(submitted).strftime("%d/%m/%Y") if submitted else "—"
 
 
 def list_rows(applications, columns) -> list[ListRow]:
     # References are slugs: one reverse gives the address every line follows.
     address = reverse("projects:application_detail", kwargs={"reference": "REFERENCE"})
-    return [
-        ListRow(
-            application,
-            address.replace("REFERENCE", application.reference),
-            format_euros(application.requested_total),
-            status_badge(application.status, small=True),
-            [column.cell(application) for column in columns],
-            localtime(application.submitted_at).strftime("%d/%m/%Y") if application.submitted_at else "—",
-        )
-        for application in applications
-    ]
+    return [ListRow(application, columns, address) for application in applications]
 
 
 @require_GET
@@ -152,8 +148,6 @@ def application_list(request):
     paginator = Paginator(listed, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     page.pages_list = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
-    # The page holds its lines rather than its applications: page_has_errors then looks into no line.
-    page.object_list = list_rows(page.object_list, columns)
     rows, total = status_counts(filterset.narrowed_without_status(base))
     return render(
         request,
@@ -162,6 +156,7 @@ def application_list(request):
             "filter": filterset,
             "columns": columns,
             "page_obj": page,
+            "rows": list_rows(page, columns),
             "status_rows": rows,
             "status_total": total,
             "current_status": filterset.form.cleaned_data.get("status") if filterset.is_valid() else "",
