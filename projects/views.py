@@ -119,11 +119,28 @@ class ListRow:
     A plain class: page_has_errors looks for forms inside the context's dataclasses, and a line holds none.
     """
 
-    __slots__ = ("application", "url", "amount", "badge", "cells", "submitted")
+    __slots__ = (
+        "reference",
+        "url",
+        "title",
+        "commune",
+        "qpv",
+        "applicant",
+        "department",
+        "amount",
+        "badge",
+        "cells",
+        "submitted",
+    )
 
     def __init__(self, application: Application, columns: list, address: str):
-        self.application = application
+        self.reference = application.reference
         self.url = address.replace("REFERENCE", application.reference)
+        self.title = application.title
+        self.commune = application.commune
+        self.qpv = application.qpv
+        self.applicant = application.applicant.legal_name
+        self.department = application.department.name
         self.amount = format_euros(application.requested_total)
         self.badge = status_badge(application.status, small=True)
         self.cells = [column.cell(application) for column in columns]
