@@ -167,7 +167,8 @@ TEMPLATES = [
         },
     },
 ]
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Templates from templates/ and the apps; the commonest widgets written in Python (fipe/renderers.py).
+FORM_RENDERER = "fipe.renderers.FipeRenderer"
 
 DATABASES = {"default": database_from_env()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -4,9 +4,13 @@ The same rules pick the files counted on the home page and those the list shows 
 matching « à faire » filter, so a count and the list it links to always agree.
 """
 
+from functools import cache
+
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from departments.enums import Action
@@ -15,7 +19,7 @@ from fipe.workqueue import QueueItem, QueueSection
 from projects.enums import Status
 from projects.models import Application
 from projects.worklists import ListColumn, WorkFilter, work_list_url
-from reviews.enums import MeetingStatus, ReviewerKind
+from reviews.enums import MeetingStatus, Opinion, ReviewerKind
 from reviews.instruction.services import REVIEWABLE_STATUSES
 from reviews.models import CommitteeMeeting, CommitteeProposal, ConflictDeclaration, Review
 
@@ -130,6 +134,32 @@ def review_column(kind: ReviewerKind):
     return annotate
 
 
+OPINION_COLOURS = {Opinion.FAVOURABLE: "success", Opinion.RESERVED: "warning", Opinion.UNFAVOURABLE: "error"}
+
+
+def opinion_badge(opinion: str | None) -> str:
+    """A submitted review's opinion as a coloured badge; a dash while it is not submitted."""
+    return _opinion_badge(opinion, get_language())
+
+
+# Written once per opinion and language: the application list shows a hundred.
+@cache
+def _opinion_badge(opinion: str | None, language: str | None) -> str:
+    if opinion not in Opinion.values:
+        return format_html(
+            '<span aria-hidden="true">—</span><span class="fr-sr-only">{}</span>', gettext("Pas d’avis transmis")
+        )
+    colour, label = OPINION_COLOURS[opinion], Opinion(opinion).label
+    return format_html('<p class="fr-badge fr-badge--sm fr-badge--no-icon fr-badge--{}">{}</p>', colour, label)
+
+
+def opinion_cell(kind: ReviewerKind):
+    def cell(application) -> str:
+        return opinion_badge(getattr(application, f"{kind.value}_opinion"))
+
+    return cell
+
+
 def sees_reviews(user) -> bool:
     return get_scope(user).can_anywhere(Action.VIEW)
 
@@ -190,6 +220,6 @@ def register() -> None:
                 50 + order,
                 sees_reviews,
                 review_column(kind),
-                f"reviews/_list_review_{kind.value}.html",
+                opinion_cell(kind),
             )
         )

@@ -246,7 +246,7 @@ def funding_dashboard(request, reference):
             "can_approve": get_scope(request.user).can_anywhere(Action.APPROVE),
             # The payment schedule's figures, from the follow-up's one rule.
             "schedule": funder_year_table(
-                followups(Award.objects.filter(application__call=call, application__department_id__in=department_ids))
+                followups(application__call=call, application__department_id__in=department_ids)
             ),
             "breadcrumb_data": breadcrumb(call.reference, (_("Financements"), reverse("projects:funding_calls"))),
         },

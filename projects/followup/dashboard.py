@@ -19,7 +19,7 @@ from projects.exchange.spreadsheets import write_table
 from projects.followup.models import REPORT_STATE_LABELS
 from projects.followup.schedule import AwardFollowup, followups
 from projects.followup.services import indicators_of
-from projects.models import Award, Call
+from projects.models import Call
 
 ZERO = Decimal("0")
 LATE, DUE = "late", ("today", "soon")
@@ -136,10 +136,9 @@ def followup_dashboard(
     departments = list(Department.objects.filter(region_id=call.region_id, pk__in=department_ids).order_by("code"))
     department = next((d for d in departments if d.code == department_code), None)
     shown = [department.pk] if department else [d.pk for d in departments]
-    awards = Award.objects.filter(application__call=call, application__department_id__in=shown)
     dashboard = FollowupDashboard(call, departments, department, today)
     indicator_sums: dict[str, int] = defaultdict(int)
-    found = followups(awards)
+    found = followups(application__call=call, application__department_id__in=shown)
     found.sort(key=lambda followup: (followup.award.application.department.code, followup.award.application.reference))
     for followup in found:
         row = LaureateRow(followup, ZERO, ZERO, ZERO, ZERO, "", {}, call.programme_years)

@@ -42,8 +42,7 @@ EXPORT_TYPES = {
 
 def followup_tab_context(application: Application, user, *, recovery_form=None, signed_copy_form=None) -> dict:
     """The « Suivi » tab: convention, schedule per line, reports per year, recoveries (a fixed number of queries)."""
-    award = Award.objects.filter(application=application)
-    found = followups(award)
+    found = followups(application=application)
     if not found:
         return {"followup": None}
     followup = found[0]

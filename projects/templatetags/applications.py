@@ -1,5 +1,8 @@
+from functools import cache
+
 from django import template
 from django.utils.html import format_html
+from django.utils.translation import get_language
 
 from projects.enums import Status
 from projects.uploads import KIND_LABELS
@@ -25,7 +28,12 @@ STATUS_BADGE_CLASSES = {
 @register.simple_tag
 def status_badge(status, small=False):
     """The status's staff label as a DSFR badge."""
-    status = Status(status)
+    return _status_badge(Status(status), small, get_language())
+
+
+# Written once per status, size and language: the application list shows fifty.
+@cache
+def _status_badge(status: Status, small: bool, language: str | None) -> str:
     classes = " ".join(filter(None, ["fr-badge", "fr-badge--sm" if small else "", STATUS_BADGE_CLASSES[status]]))
     return format_html('<span class="{}">{}</span>', classes, status.label)
 

@@ -66,7 +66,7 @@ def test_the_followup_tab_shows_schedule_reports_and_conditions(
     assert "Avance État 2023" in text and "Solde État 2023" in text
     assert "Attend : compte rendu 2023 accepté." in text
     assert "Compte rendu 2023 — attendu le 30 juin 2024" in text
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         assert client.get(detail_url(application)).status_code == 200
 
 
