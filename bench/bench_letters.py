@@ -37,6 +37,11 @@ ASSETS = [
 
 def run() -> list[dict]:
     old_name = connection.settings_dict["NAME"]
+    test_settings = connection.settings_dict.setdefault("TEST", {})
+    old_test_name = test_settings.get("NAME")
+    if connection.vendor == "sqlite":
+        # A database of its own beside the run's, which the modules after this one still use.
+        test_settings["NAME"] = str(Path(old_name).with_name("bench-letters.sqlite3"))
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     media = tempfile.mkdtemp(prefix="fipe-bench-media-")
     try:
@@ -44,6 +49,7 @@ def run() -> list[dict]:
             return measure()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+        test_settings["NAME"] = old_test_name
         shutil.rmtree(media, ignore_errors=True)
 
 
