@@ -98,7 +98,7 @@ TRANSITIONS: dict[str, Transition] = {
             frozenset({Status.LAUREATE}),
             Status.NOTIFIED,
             Action.ISSUE_LETTERS,
-            _("Marquer la lettre comme envoyée"),
+            _("Envoyer la lettre d’attribution"),
         ),
         Transition(
             "withdraw",

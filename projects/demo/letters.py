@@ -1,6 +1,7 @@
 """Demo step of the letters capability: the regional signatory, then the award letters of the
-laureates whose target is `notified`, generated and marked as sent through the real services,
-and one batch whose worker stopped half-way, which its page shows as interrupted, to relaunch."""
+laureates whose target is `notified`, generated and sent through the real services, the refusal
+letter of one rejected file, sent too, and one batch whose worker stopped half-way, which its page
+shows as interrupted, to relaunch."""
 
 from datetime import timedelta
 
@@ -14,6 +15,10 @@ from projects.demo.signing import regional_signatory
 from projects.enums import BatchStatus, LetterKind, Status
 from projects.letters.pipeline import generate_letter, mark_letter_sent
 from projects.models import BATCH_STALE_AFTER, Application, DecisionLetter, LetterBatch
+
+# Its applicant (contact32@porteur.example) reads « Non retenu » in their space; the other rejected
+# file's refusal letter is left to produce and send from the pages.
+REFUSAL_SENT_TITLE = "Crèche portuaire en horaires décalés"
 
 
 def load_letters(stdout) -> None:
@@ -39,8 +44,24 @@ def load_letters(stdout) -> None:
         f"Courriers : {notified} lauréats notifiés avec leur lettre d’attribution"
         + (f", {waiting} pas encore lauréats." if waiting else ".")
     )
+    if send_refusal(issuer=issuer):
+        stdout.write(f"Courriers : lettre de refus envoyée pour « {REFUSAL_SENT_TITLE} ».")
 
     load_interrupted_batch(call=call, issuer=issuer, stdout=stdout)
+
+
+def send_refusal(*, issuer) -> bool:
+    """Produce and send the refusal letter of REFUSAL_SENT_TITLE once its file is rejected, unless sent already."""
+    application = Application.objects.filter(
+        call__reference=CALL["reference"], title=REFUSAL_SENT_TITLE, status=Status.REJECTED
+    ).first()
+    if application is None or application.letters.filter(kind=LetterKind.REFUSAL, sent_at__isnull=False).exists():
+        return False
+    letter = application.letters.filter(kind=LetterKind.REFUSAL).order_by("-version").first()
+    if letter is None:
+        letter = generate_letter(application=application, kind=LetterKind.REFUSAL, by=issuer)
+    mark_letter_sent(letter=letter, by=issuer)
+    return True
 
 
 def load_interrupted_batch(*, call, issuer, stdout) -> None:

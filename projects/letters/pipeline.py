@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -392,21 +392,22 @@ def generate_letter(*, application: Application, kind: str, by) -> DecisionLette
 
 
 def mark_letter_sent(*, letter: DecisionLetter, by) -> DecisionLetter:
-    """Send the award letter: an e-mail to the applicant's contact with the PDF, written to the outbox in
-    this transaction (none without an address: the letter is then posted), and the laureate becomes notified.
+    """Send a decision letter: an e-mail to the applicant's contact with the PDF, written to the outbox in
+    this transaction (none without an address: the letter is then posted), and a journal entry.
 
-    Only the latest version of an award letter, once. A corrected version of a letter to an
-    already notified laureate may be recorded as sent too; the status then stays as it is.
+    Only the latest version, once. An award letter makes its laureate notified; a corrected version
+    of a letter to an already notified laureate may be sent too, the status then stays as it is. A
+    refusal letter changes no status: its file is rejected and stays so, and the applicant's space
+    shows the decision once the letter is sent.
     """
-    if letter.kind != LetterKind.AWARD:
-        raise DomainError(_("Seule une lettre d’attribution se marque comme envoyée."))
     with transaction.atomic():
+        # The join locks the application's row too: its status cannot change until the letter is sent.
         letter = DecisionLetter.objects.select_for_update().select_related("application").get(pk=letter.pk)
         application = letter.application
         check_can_issue(by, application)
         if letter.sent_at is not None:
             raise DomainError(
-                _("Cette lettre a déjà été marquée comme envoyée le %(date)s.")
+                _("Cette lettre a déjà été envoyée le %(date)s.")
                 % {"date": french_date(timezone.localdate(letter.sent_at))}
             )
         latest = DecisionLetter.objects.filter(application=application, kind=letter.kind).aggregate(v=Max("version"))[
@@ -417,7 +418,12 @@ def mark_letter_sent(*, letter: DecisionLetter, by) -> DecisionLetter:
                 _("La version %(latest)s de cette lettre est plus récente : c’est elle qu’il faut envoyer.")
                 % {"latest": latest}
             )
-        if application.status != Status.NOTIFIED:
+        if letter.kind == LetterKind.REFUSAL and application.status != Status.REJECTED:
+            raise TransitionNotAllowed(
+                _("Cette lettre de refus ne peut pas être envoyée : le dossier n’est plus rejeté (« %(status)s »).")
+                % {"status": application.get_status_display()}
+            )
+        if letter.kind == LetterKind.AWARD and application.status != Status.NOTIFIED:
             application.notify(
                 by=by, comment=_("Lettre d’attribution v%(version)s envoyée.") % {"version": letter.version}
             )
@@ -431,24 +437,25 @@ def mark_letter_sent(*, letter: DecisionLetter, by) -> DecisionLetter:
 
 
 def letters_to_send(*, call: Call, department_ids) -> QuerySet:
-    """The award letters of the call's laureates still to be sent: the latest version of each, not sent."""
+    """The call's letters still to be sent, the latest version of each: the award letters of the
+    laureates not yet notified, and the refusal letters of the rejected files not sent yet."""
     latest = (
-        DecisionLetter.objects.filter(application=OuterRef("application"), kind=LetterKind.AWARD)
+        DecisionLetter.objects.filter(application=OuterRef("application"), kind=OuterRef("kind"))
         .order_by("-version")
         .values("pk")[:1]
     )
     return DecisionLetter.objects.filter(
+        Q(kind=LetterKind.AWARD, application__status=Status.LAUREATE)
+        | Q(kind=LetterKind.REFUSAL, application__status=Status.REJECTED),
         application__call=call,
         application__department_id__in=department_ids,
-        application__status=Status.LAUREATE,
-        kind=LetterKind.AWARD,
         sent_at__isnull=True,
         pk=Subquery(latest),
     ).select_related("application")
 
 
 def mark_letters_sent(*, letters: Iterable[DecisionLetter], by) -> list[DecisionLetter]:
-    """Mark several award letters as sent in one transaction: all of them, or none.
+    """Send several decision letters in one transaction: all of them, or none.
 
     Each goes through mark_letter_sent, the rule for one letter; the first refusal undoes the
     others and names its file.

@@ -81,7 +81,8 @@ def letters_tab_context(application: Application, user) -> dict:
     letters = list(application.letters.select_related("generated_by", "signatory").order_by("kind", "-version"))
     kind = eligible_kind(application)
     can_issue = scope.can(Action.ISSUE_LETTERS, application.department_id)
-    latest_award = next((letter for letter in letters if letter.kind == LetterKind.AWARD), None)
+    # The latest version of the letter the status calls for: the one to send.
+    latest = next((letter for letter in letters if letter.kind == kind), None)
     mails = messages_about(DecisionLetter, [letter.pk for letter in letters if letter.sent_at])
     for letter in letters:
         letter.mails = mails.get(letter.pk, [])
@@ -91,12 +92,9 @@ def letters_tab_context(application: Application, user) -> dict:
             "kind": kind,
             "kind_label": LetterKind(kind).label if kind else "",
             "letters": letters,
-            "latest_award": latest_award,
+            "latest": latest,
             "can_generate": can_issue and kind is not None,
-            "can_send": can_issue
-            and latest_award is not None
-            and latest_award.sent_at is None
-            and application.status in AWARDED_STATUSES,
+            "can_send": can_issue and latest is not None and latest.sent_at is None,
         }
     }
 
@@ -153,6 +151,15 @@ def letter_download(request, reference, pk):
     return stored_file_response(letter.file, filename=name, content_type="application/pdf")
 
 
+# What sending a letter of each kind does to its file, as its success message says.
+SENT_OUTCOMES = {
+    LetterKind.AWARD: gettext_lazy("le lauréat est notifié."),
+    LetterKind.REFUSAL: gettext_lazy(
+        "le dossier reste rejeté ; le porteur voit désormais la décision dans son espace."
+    ),
+}
+
+
 @require_POST
 def letter_mark_sent(request, reference, pk):
     application = visible_application(request.user, reference)
@@ -166,14 +173,14 @@ def letter_mark_sent(request, reference, pk):
         contact = application.applicant.contact_email
         if contact:
             sent = (
-                _("Lettre envoyée par courriel à %(contact)s, PDF joint : le lauréat est notifié.")
+                _("Lettre envoyée par courriel à %(contact)s, PDF joint")
                 if letter_goes_attached(letter)
                 else _(
                     "Lettre envoyée par courriel à %(contact)s, avec un lien de téléchargement (le PDF est trop "
-                    "lourd pour être joint) : le lauréat est notifié."
+                    "lourd pour être joint)"
                 )
             )
-            messages.success(request, sent % {"contact": contact})
+            messages.success(request, f"{sent % {'contact': contact}} : {SENT_OUTCOMES[letter.kind]}")
         else:
             messages.warning(
                 request,
@@ -197,13 +204,25 @@ def letters_home(request):
     calls = list(Call.objects.filter(region__departments__in=allowed).distinct().select_related("region"))
     has_award = Exists(DecisionLetter.objects.filter(application=OuterRef("pk"), kind=LetterKind.AWARD))
     has_refusal = Exists(DecisionLetter.objects.filter(application=OuterRef("pk"), kind=LetterKind.REFUSAL))
+    # A refusal is to send while its latest version is not sent (a rejected file stays rejected once it is).
+    later_refusal = DecisionLetter.objects.filter(
+        application=OuterRef("application"), kind=LetterKind.REFUSAL, version__gt=OuterRef("version")
+    )
+    refusal_to_send = Exists(
+        DecisionLetter.objects.filter(
+            application=OuterRef("pk"), kind=LetterKind.REFUSAL, sent_at__isnull=True
+        ).exclude(Exists(later_refusal))
+    )
     rows = (
         Application.objects.filter(call__in=calls, department_id__in=allowed, status__in=DECIDED_STATUSES)
         .values("call_id")
         .annotate(
             laureates=Count("pk", filter=Q(status__in=AWARDED_STATUSES)),
             awards_missing=Count("pk", filter=Q(status__in=AWARDED_STATUSES) & ~Q(has_award)),
-            to_send=Count("pk", filter=Q(status=Status.LAUREATE) & Q(has_award)),
+            to_send=Count(
+                "pk",
+                filter=Q(status=Status.LAUREATE) & Q(has_award) | Q(status=Status.REJECTED) & Q(refusal_to_send),
+            ),
             notified=Count("pk", filter=Q(status=Status.NOTIFIED)),
             rejected=Count("pk", filter=Q(status=Status.REJECTED)),
             refusals_missing=Count("pk", filter=Q(status=Status.REJECTED) & ~Q(has_refusal)),
@@ -266,7 +285,7 @@ def call_letters(request, call_reference):
 
 @require_POST
 def call_letters_mark_sent(request, call_reference):
-    """Mark as sent the award letters ticked on the call's page, or every one still to send (`all`)."""
+    """Send the letters ticked on the call's page, or every one still to send (`all`), awards and refusals alike."""
     call = get_object_or_404(Call.objects.visible_to(request.user), reference=call_reference)
     allowed = require_issue_letters_in_region(request.user, region_department_ids(call.region_id))
     waiting = {str(letter.pk): letter for letter in letters_to_send(call=call, department_ids=allowed)}
@@ -288,16 +307,20 @@ def call_letters_mark_sent(request, call_reference):
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(
-            request,
-            ngettext(
-                "%(count)d lettre envoyée à son porteur : le lauréat est notifié.",
-                "%(count)d lettres envoyées à leurs porteurs : les lauréats sont notifiés.",
-                len(sent),
-            )
-            % {"count": len(sent)},
-        )
+        messages.success(request, sent_summary(sent))
     return redirect("projects:call_letters", call_reference=call.reference)
+
+
+def sent_summary(sent: list[DecisionLetter]) -> str:
+    """« 3 lettres envoyées à leurs porteurs : 2 lauréats sont notifiés. »; refusal letters notify no laureate."""
+    summary = ngettext(
+        "%(count)d lettre envoyée à son porteur", "%(count)d lettres envoyées à leurs porteurs", len(sent)
+    ) % {"count": len(sent)}
+    awards = sum(letter.kind == LetterKind.AWARD for letter in sent)
+    if awards:
+        notified = ngettext("%(count)d lauréat est notifié", "%(count)d lauréats sont notifiés", awards)
+        summary += " : " + notified % {"count": awards}
+    return summary + "."
 
 
 @require_GET

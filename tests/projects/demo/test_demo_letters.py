@@ -4,10 +4,11 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from departments.demo import load_accounts
-from projects.awards.services import approve_laureate
+from projects.applicants.services import public_label
+from projects.awards.services import approve_laureate, reject_application
 from projects.demo.applications import demo_application, load_call_and_applications
 from projects.demo.data import DEMO_APPLICATIONS
-from projects.demo.letters import load_letters
+from projects.demo.letters import REFUSAL_SENT_TITLE, load_letters
 from projects.enums import BatchStatus, LetterKind, Status
 from projects.models import DecisionLetter, LetterBatch, Signatory
 
@@ -44,6 +45,29 @@ def test_the_letters_step_notifies_the_laureates_meant_to_be_notified_once(db, q
     assert letter.sent_at is not None
     assert letter.generated_by.username == "prefecture-76"
     assert Signatory.objects.filter(is_active=True).count() == 1
+
+
+def test_the_letters_step_sends_one_refusal_letter_once(db, quick_pdfs):
+    out = StringIO()
+    load_accounts(out)
+    load_call_and_applications(out)
+    admin = get_user_model().objects.get(username="admin")
+    entry = next(entry for entry in DEMO_APPLICATIONS if entry["title"] == REFUSAL_SENT_TITLE)
+    application = demo_application(entry)
+    application.start_review(by=admin)
+    application.mark_reviewed(by=admin)
+    application.not_propose(by=admin)
+    reject_application(application=application, by=admin, reason="Hors du champ de l’appel.")
+
+    load_letters(out)
+    load_letters(out)
+
+    application.refresh_from_db()
+    assert application.status == Status.REJECTED
+    letter = DecisionLetter.objects.get(application=application)
+    assert (letter.kind, letter.version) == (LetterKind.REFUSAL, 1)
+    assert letter.sent_at is not None
+    assert public_label(application) == "Non retenu"
 
 
 def test_the_letters_step_skips_what_is_not_yet_laureate(db, quick_pdfs):

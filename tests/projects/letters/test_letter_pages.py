@@ -12,6 +12,7 @@ from projects.letters.views import letters_tab_context
 from projects.models import DecisionLetter
 from projects.notifications.models import Message, MessageStatus
 from tests.departments.factories import caf_instructor, member, regional_approver
+from tests.projects.applicants.factories import signed_in_applicant
 from tests.projects.letters.factories import laureate, letter_text, rejected, signatory
 from tests.reviews.factories import declared_caf_instructor
 
@@ -321,7 +322,7 @@ def test_a_selection_of_letters_is_marked_sent_at_once(client, approver):
         {"letters": [first.pk, third.pk]},
         follow=True,
     )
-    assert "2 lettres envoyées à leurs porteurs : les lauréats sont notifiés." in response.text
+    assert "2 lettres envoyées à leurs porteurs : 2 lauréats sont notifiés." in response.text
     assert set(DecisionLetter.objects.filter(sent_at__isnull=False).values_list("pk", flat=True)) == {
         first.pk,
         third.pk,
@@ -358,7 +359,9 @@ def test_a_refusal_inside_the_bulk_undoes_the_letters_before_it(approver):
     first, second = sent_letters(approver, 2)
     DecisionLetter.objects.filter(pk=second.pk).update(kind=LetterKind.REFUSAL)
     second.refresh_from_db()
-    with pytest.raises(DomainError, match=f"{second.application.reference} : Seule une lettre d’attribution"):
+    with pytest.raises(
+        DomainError, match=f"{second.application.reference} : Cette lettre de refus .* n’est plus rejeté"
+    ):
         mark_letters_sent(letters=[first, second], by=approver)
     assert not DecisionLetter.objects.filter(sent_at__isnull=False).exists()
     first.application.refresh_from_db()
@@ -373,3 +376,74 @@ def test_an_instructor_cannot_mark_letters_sent_in_bulk(client, approver):
     )
     assert response.status_code == 403
     assert DecisionLetter.objects.get().sent_at is None
+
+
+# Refusal letters ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def refusal(approver):
+    signatory()
+    return generate_letter(application=rejected(), kind=LetterKind.REFUSAL, by=approver)
+
+
+def test_the_tab_offers_to_send_the_refusal_letter_of_a_rejected_file(client, refusal, approver):
+    client.force_login(approver)
+    response = client.get(url("application_letters", reference=refusal.application.reference))
+    assert response.status_code == 200
+    assert "Envoyer la version 1 au porteur" in response.text
+    assert url("letter_mark_sent", reference=refusal.application.reference, pk=refusal.pk) in response.text
+
+
+def test_envoyer_a_refusal_letter_says_the_file_stays_rejected(client, refusal, approver):
+    client.force_login(approver)
+    response = client.post(url("letter_mark_sent", reference=refusal.application.reference, pk=refusal.pk), follow=True)
+    assert (
+        "Lettre envoyée par courriel à jeanne.martin@example.org, PDF joint : le dossier reste rejeté" in response.text
+    )
+    assert "le lauréat est notifié" not in response.text
+    assert "Envoyer la version 1 au porteur" not in response.text
+
+
+def test_the_calls_bulk_send_includes_the_refusal_letters(client, refusal, approver):
+    award = generate_letter(application=laureate(), kind=LetterKind.AWARD, by=approver)
+    call = refusal.application.call
+    client.force_login(approver)
+    page = client.get(url("call_letters", call_reference=call.reference))
+    assert page.text.count('name="letters"') == 2
+    response = client.post(url("call_letters_mark_sent", call_reference=call.reference), {"all": "1"}, follow=True)
+    assert "2 lettres envoyées à leurs porteurs : 1 lauréat est notifié." in response.text
+    assert not DecisionLetter.objects.filter(pk__in=[award.pk, refusal.pk], sent_at__isnull=True).exists()
+    refusal.application.refresh_from_db()
+    assert refusal.application.status == Status.REJECTED
+
+
+def test_a_bulk_send_of_refusal_letters_notifies_no_laureate(client, refusal, approver):
+    client.force_login(approver)
+    response = client.post(
+        url("call_letters_mark_sent", call_reference=refusal.application.call.reference),
+        {"letters": [refusal.pk]},
+        follow=True,
+    )
+    assert "1 lettre envoyée à son porteur." in response.text
+    assert "notifié." not in response.text
+
+
+def test_the_letters_home_counts_a_refusal_letter_to_send(client, refusal, approver):
+    generate_letter(application=refusal.application, kind=LetterKind.REFUSAL, by=approver)
+    client.force_login(approver)
+    response = client.get(url("letters"))
+    cells = [int(value) for value in re.findall(r'<td class="fipe-amount">(\d+)</td>', response.text)]
+    assert cells == [0, 0, 1, 0, 0]
+
+
+def test_the_applicant_reads_the_refusal_once_its_letter_is_sent(refusal, approver):
+    applicant = signed_in_applicant(refusal.application.applicant.contact_email)
+    page = url("applicant_file", pk=refusal.application.pk)
+    before = applicant.get(page).text
+    assert "Non retenu" not in before and "En cours d’examen" in before
+    mark_letter_sent(letter=refusal, by=approver)
+    after = applicant.get(page)
+    assert after.status_code == 200
+    assert "Non retenu" in after.text
+    assert url("applicant_letter", pk=refusal.application.pk, letter=refusal.pk) in after.text

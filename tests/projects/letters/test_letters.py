@@ -9,17 +9,21 @@ from weasyprint.urls import FatalURLFetchingError
 from fipe.pdf import PDF_BASE_URL, StaticOnlyFetcher
 from projects.enums import LetterKind, Status
 from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
+from projects.journal.models import JournalAct, JournalEntry
 from projects.letters import pipeline as letters
 from projects.letters.pipeline import (
     amount_in_words,
     generate_letter,
     mark_letter_sent,
 )
-from projects.models import DecisionLetter, StatusChange
+from projects.models import Application, DecisionLetter, StatusChange
+from projects.notifications.models import Message
 from tests.departments.factories import caf_instructor, regional_approver
+from tests.mail import sent_mail
 from tests.projects.factories import ApplicantFactory, ApplicationFactory
 from tests.projects.letters.factories import laureate, letter_text, rejected, signatory
 
+CONTACT = "direction@creche-du-comminges.example"
 YEARS = {2023: Decimal("95800.00"), 2024: Decimal("71850.00"), 2025: Decimal("71850.00")}  # 239,500 € in all
 
 
@@ -251,7 +255,7 @@ def test_a_letter_is_marked_as_sent_only_once(db):
     approver = regional_approver()
     letter = generate_letter(application=laureate(), kind=LetterKind.AWARD, by=approver)
     mark_letter_sent(letter=letter, by=approver)
-    with pytest.raises(DomainError, match="déjà été marquée comme envoyée"):
+    with pytest.raises(DomainError, match="déjà été envoyée"):
         mark_letter_sent(letter=letter, by=approver)
 
 
@@ -279,12 +283,61 @@ def test_a_corrected_letter_to_a_notified_laureate_is_recorded_as_sent(db):
     assert application.status_changes.filter(to_status=Status.NOTIFIED).count() == 1
 
 
-def test_a_refusal_letter_is_not_marked_as_sent(db):
+def test_the_refusal_letter_of_a_rejected_file_is_emailed_to_its_contact_with_the_pdf(db):
+    signatory()
+    approver = regional_approver()
+    application = rejected(applicant=ApplicantFactory(contact_email=CONTACT))
+    letter = mark_letter_sent(
+        letter=generate_letter(application=application, kind=LetterKind.REFUSAL, by=approver), by=approver
+    )
+    [email] = sent_mail()
+    reference = f"{application.reference}-REF"
+    assert email.to == [CONTACT]
+    assert reference in email.subject
+    assert "Vous trouverez la décision relative au projet" in email.body
+    assert "subvention" not in email.body
+    [(name, content, mimetype)] = email.attachments
+    with letter.file.open("rb") as stored:
+        assert (name, content, mimetype) == (f"{reference}.pdf", stored.read(), "application/pdf")
+
+
+def test_a_sent_refusal_letter_leaves_its_file_rejected(db):
+    signatory()
+    application, approver = rejected(), regional_approver()
+    history = list(application.status_changes.values_list("pk", flat=True))
+    letter = mark_letter_sent(
+        letter=generate_letter(application=application, kind=LetterKind.REFUSAL, by=approver), by=approver
+    )
+    application.refresh_from_db()
+    assert letter.sent_at is not None
+    assert application.status == Status.REJECTED
+    assert list(application.status_changes.values_list("pk", flat=True)) == history
+
+
+def test_a_sent_refusal_letter_is_journaled(db):
     signatory()
     approver = regional_approver()
     letter = generate_letter(application=rejected(), kind=LetterKind.REFUSAL, by=approver)
-    with pytest.raises(DomainError, match="Seule une lettre d’attribution"):
+    mark_letter_sent(letter=letter, by=approver)
+    entry = JournalEntry.objects.get(act=JournalAct.LETTER_SENT)
+    assert (entry.actor_id, entry.object_id) == (approver.pk, str(letter.pk))
+    assert entry.data == {"version": 1, "sha256": letter.sha256}
+
+
+def test_the_refusal_letter_of_a_file_no_longer_rejected_is_not_sent(db):
+    signatory()
+    application, approver = rejected(), regional_approver()
+    letter = generate_letter(application=application, kind=LetterKind.REFUSAL, by=approver)
+    # An administrator's correction brought the file back before the committee.
+    Application.objects.filter(pk=application.pk).update(status=Status.PROPOSED)
+    with pytest.raises(
+        TransitionNotAllowed, match=r"Cette lettre de refus ne peut pas être envoyée : le dossier n’est"
+    ):
         mark_letter_sent(letter=letter, by=approver)
+    letter.refresh_from_db()
+    assert letter.sent_at is None
+    assert not Message.objects.exists()
+    assert not JournalEntry.objects.filter(act=JournalAct.LETTER_SENT).exists()
 
 
 def test_an_instructor_cannot_mark_a_letter_as_sent(db):
