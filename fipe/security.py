@@ -2,11 +2,13 @@
 
 django-axes counts failed logins. It locks one account for one address after
 AXES_FAILURE_LIMIT failures, so that nobody can lock somebody else's account from their own
-machine; and it locks one address, whatever the accounts tried, after
-LOGIN_ADDRESS_FAILURE_LIMIT failures: one password tried on many accounts (spraying) is
-stopped too. Both need the real client address: behind a reverse proxy REMOTE_ADDR is the
-proxy's, shared by every client, so the proxies we trust are named (TRUSTED_PROXIES) and
-the address they saw is read from X-Forwarded-For.
+machine; it locks one address, whatever the accounts tried, after LOGIN_ADDRESS_FAILURE_LIMIT
+failures: one password tried on many accounts (spraying) is stopped too; and it throttles one
+account, whatever the addresses, after LOGIN_ACCOUNT_FAILURE_LIMIT failures (guesses spread over
+many machines). That last lock spares the addresses the account's owner has signed in from
+before: an attacker cannot lock them out of their own machine. All need the real client address:
+behind a reverse proxy REMOTE_ADDR is the proxy's, shared by every client, so the proxies we
+trust are named (TRUSTED_PROXIES) and the address they saw is read from X-Forwarded-For.
 """
 
 import ipaddress
@@ -15,7 +17,7 @@ from functools import cache
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_failure_limit
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessLog
 from django.conf import settings
 from django.db.models import Sum
 
@@ -64,7 +66,25 @@ class LoginThrottle(AxesDatabaseHandler):
             ).aggregate(total=Sum("failures_since_start"))["total"]
             or 0
         )
-        if address >= settings.LOGIN_ADDRESS_FAILURE_LIMIT:
-            # axes compares one count with one limit: an address over its own limit counts as locked.
+        if address >= settings.LOGIN_ADDRESS_FAILURE_LIMIT or self._account_under_attack(request, credentials):
+            # axes compares one count with one limit: an address or account over its own limit counts as locked.
             return max(account, get_failure_limit(request, credentials))
         return account
+
+    @staticmethod
+    def _account_under_attack(request, credentials) -> bool:
+        """Too many failures on this account from every address, and this address is not one its owner used."""
+        username = (credentials or {}).get("username") or request.POST.get("username")
+        if not username:
+            return False
+        since = get_cool_off_threshold(request)
+        failures = (
+            AccessAttempt.objects.filter(username=username, attempt_time__gte=since).aggregate(
+                total=Sum("failures_since_start")
+            )["total"]
+            or 0
+        )
+        if failures < settings.LOGIN_ACCOUNT_FAILURE_LIMIT:
+            return False
+        known = AccessLog.objects.filter(username=username, ip_address=request.axes_ip_address).exists()
+        return not known

@@ -131,13 +131,16 @@ AUTHENTICATION_BACKENDS = [
 ]
 # Login throttling (fipe/security.py): five failures for one account from one address lock
 # that account from that address for 15 minutes; LOGIN_ADDRESS_FAILURE_LIMIT failures from one
-# address, whatever the accounts (one password sprayed over many), lock the address.
+# address, whatever the accounts (one password sprayed over many), lock the address;
+# LOGIN_ACCOUNT_FAILURE_LIMIT failures on one account, whatever the addresses, lock that account
+# except from the addresses its owner has signed in from.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_HANDLER = "fipe.security.LoginThrottle"
 AXES_CLIENT_IP_CALLABLE = "fipe.security.client_ip"
 LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
+LOGIN_ACCOUNT_FAILURE_LIMIT = int(os.environ.get("LOGIN_ACCOUNT_FAILURE_LIMIT", "20"))
 # Addresses or networks of the reverse proxies in front of the application (e.g. 127.0.0.1,
 # 10.0.0.0/8): only they are believed when they say, in X-Forwarded-For, who the client is.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")

@@ -99,6 +99,26 @@ def test_one_password_sprayed_over_many_accounts_locks_the_address(client, db, s
     assert "_auth_user_id" not in client.session
 
 
+def test_guesses_spread_over_many_addresses_lock_the_account_but_not_for_its_owners_address(client, db, settings):
+    settings.AXES_ENABLED = True
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    settings.LOGIN_ACCOUNT_FAILURE_LIMIT = 20
+    caf_instructor("11", username="claire")
+    owner = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "198.51.100.7"}
+    right = {"username": "claire", "password": "correct horse battery"}
+    assert client.post(reverse("login"), right, **owner).status_code == 302
+    client.logout()
+    # Four guesses from each of five machines: under the limit of one account for one address.
+    for machine in range(1, 6):
+        for _ in range(4):
+            attacker = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": f"203.0.113.{machine}"}
+            client.post(reverse("login"), {"username": "claire", "password": "wrong"}, **attacker)
+    sixth = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.99"}
+    assert client.post(reverse("login"), right, **sixth).status_code == 429
+    assert "_auth_user_id" not in client.session
+    assert client.post(reverse("login"), right, **owner).status_code == 302
+
+
 # — Applicants shared between regions —
 
 
