@@ -220,3 +220,11 @@ def test_the_services_own_documents_stay_with_them():
     )
     url = reverse("projects:applicant_attachment", kwargs={"pk": application.pk, "attachment": internal.pk})
     assert client.get(url).status_code == 404
+
+
+def test_the_applicants_header_leads_to_their_files_not_to_the_staff_sign_in():
+    file_of(MINE)
+    page = signed_in_applicant(MINE).get(reverse("projects:applicant_home")).content.decode()
+    header = page.split('<div class="fr-header__tools-links">')[1].split("</ul>")[0]
+    assert reverse("projects:applicant_home") in header and "Mes dossiers" in header
+    assert "Se connecter" not in header
