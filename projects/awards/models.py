@@ -90,8 +90,9 @@ class FundingLine(models.Model):
 
     @property
     def label(self) -> str:
-        """« État 2023 », « Cnaf 2024 »: how staff name a line."""
-        return f"{self.get_funder_display()} {self.year}"
+        """« État 2023 », « Cnaf 2024 »: how staff name a line. From the enum, not get_funder_display(),
+        which rebuilds the field's choices at each call: the dashboards name thousands of lines."""
+        return f"{Funder(self.funder).label} {self.year}"
 
     @property
     def remaining(self) -> Decimal:
