@@ -15,6 +15,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 
 from departments.enums import OrganisationKind
+from fipe.pdf import render_pdf
 from projects.enums import LetterKind, Status
 from projects.exceptions import DomainError
 from projects.letters import pki, signing
@@ -27,6 +28,7 @@ from tests.projects.letters.factories import (
     demo_trust,
     laureate,
     letter_text,
+    pdf_text,
     rejected,
     signatory,
     time_stamping_authority,
@@ -253,3 +255,13 @@ def test_the_demo_gives_every_signatory_a_demonstration_certificate(demo):
     assert OrganisationKind.REGIONAL_PREFECTURE in kinds and kinds.count(OrganisationKind.PREFECTURE) == 13
     assert all(signing.signing_key(person).demonstration for person in signatories)
     assert demo_ca()[1].issuer.rfc4514_string().startswith(f"CN={pki.DEMO_CA_NAME},")
+
+
+@pytest.mark.parametrize("code", ["FQJ7-DYPV", "WAVY-TQJF"])
+def test_a_code_is_copied_from_the_pdf_as_printed(code):
+    # Kerned, Marianne sets « QJ » so far apart that the text read from the PDF holds a space there.
+    html = (
+        '<html><head><link rel="stylesheet" href="/static/fipe/documents.css"></head><body><div class="verification">'
+        f'<p>code <span class="verification__code">{code}</span></p></div></body></html>'
+    )
+    assert f"code {code}" in pdf_text(render_pdf(html))
