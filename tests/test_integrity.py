@@ -19,7 +19,6 @@ from django.core.files.storage import filesystem
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
-from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from departments.models import Region
@@ -45,6 +44,7 @@ from tests.projects.letters.factories import laureate as letters_laureate
 from tests.projects.letters.factories import signatory
 from tests.projects.letters.test_letter_batches import IMMEDIATE
 from tests.reviews.situations import meeting, propose, reviewed_application
+from tests.tasks import task_worker
 
 # — The platform: connections, caches, login throttling —
 
@@ -347,20 +347,6 @@ def test_a_letter_generated_onto_a_full_disk_says_so_and_leaves_nothing(client, 
 
 
 SHUTDOWN_SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
-
-
-def task_worker() -> Worker:
-    """`manage.py db_worker --batch`: it runs the queued tasks, then stops."""
-    return Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-worker",
-        excluded_queue_names=[],
-    )
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from projects.notifications.models import Message
 from tests.departments.factories import caf_instructor, ddets_instructor, regional_approver
 from tests.mail import sent_mail
 from tests.projects.followup.factories import filed_report, laureate_under_terms
+from tests.tasks import task_worker
 
 
 @pytest.fixture
@@ -97,16 +98,7 @@ def run_worker(monkeypatch):
     """The task worker of `make run`, until no task is ready. Inside the test's transaction its check for stale
     connections would drop the connection (PostgreSQL): the transaction is the test's, not stale."""
     monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
-    db_worker.Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-worker",
-        excluded_queue_names=[],
-    ).run()
+    task_worker().run()
 
 
 def pending() -> list:
