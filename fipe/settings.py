@@ -290,6 +290,9 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 20_000},
         }
     }
+# Dashboards' figures and each user's scope are kept in that cache while the data is unchanged
+# (fipe/freshness.py): only a cache every process shares, since any process may change the data.
+FIPE_FRAGMENT_CACHE = env_bool("FIPE_FRAGMENT_CACHE", "LocMemCache" not in CACHES["default"]["BACKEND"])
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -1,0 +1,132 @@
+"""Fragments of pages served from the cache for as long as the data they show is unchanged.
+
+A dashboard's figures, or a user's scope, cost queries and rendering on every request, yet the rows
+they come from change a few times an hour. They are kept in the shared cache under the version of
+the data they were computed from. That version is one token in the cache, replaced after every
+write to the site's data, whichever way it comes: a form, the admin, an import, a command, a task,
+a bulk update or raw SQL all go through the database connection, where `watch_writes` sees them.
+A replaced token makes every stored fragment unreachable at once; they then expire by themselves.
+
+Three rules keep a stale figure from being shown:
+- the token is replaced once the write is committed (straight away in autocommit), never before: a
+  fragment computed meanwhile comes from the committed rows and is stored under the old token;
+- inside a transaction nothing is read from or stored in the cache, since that transaction may see
+  rows that are not committed, or not yet see the token another one has just replaced;
+- a token missing from the cache (evicted, or the cache restarted) is replaced by a new one, never
+  taken for an old one.
+Fragments also expire after FRAGMENT_SECONDS, should a token fail to be replaced (cache down).
+
+A fragment's key holds everything it depends on besides the data: the call, the departments the
+user may see, the language… never the user alone, so that two users with the same scope share it.
+"""
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connections
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "fipe:data-version"
+FRAGMENT_SECONDS = 10 * 60
+# Tables written on every request or sign-in that no fragment shows: their writes keep the version.
+UNWATCHED_TABLES = frozenset(
+    {
+        "django_session",
+        "django_admin_log",
+        "django_tasks_database_dbtaskresult",
+        "axes_accessattempt",
+        "axes_accessattemptexpiration",
+        "axes_accessfailurelog",
+        "axes_accesslog",
+        "projects_journalentry",
+        "projects_journalhead",
+        "projects_apicall",
+        "projects_apitoken",
+    }
+)
+READS = ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SET ", "SHOW", "PRAGMA", "EXPLAIN")
+# The table a write names first: INSERT INTO "t", UPDATE "t", DELETE FROM "t".
+WRITE_TARGETS = ("INSERT INTO ", "UPDATE ", "DELETE FROM ")
+
+
+def enabled() -> bool:
+    return settings.FIPE_FRAGMENT_CACHE
+
+
+def written_table(sql: str) -> str | None:
+    """The table a statement writes to; "" for a write whose tables are not named plainly; None for a read."""
+    statement = sql.lstrip().upper()
+    if statement.startswith(READS):
+        return None
+    for prefix in WRITE_TARGETS:
+        if statement.startswith(prefix):
+            name = sql.lstrip()[len(prefix) :].split(None, 1)[0]
+            return name.strip('"`[]').split(".")[-1].strip('"')
+    return ""
+
+
+def renew_version() -> None:
+    try:
+        cache.set(VERSION_KEY, secrets.token_hex(8), None)
+    except Exception:  # a cache that is down must not undo a committed write; fragments expire
+        logger.exception("The data version could not be renewed: cached fragments expire in %s s", FRAGMENT_SECONDS)
+
+
+def watch_writes(execute, sql, params, many, context):
+    """Execute wrapper: after a write to a watched table, renew the data version once it is committed."""
+    result = execute(sql, params, many, context)
+    table = written_table(sql) if isinstance(sql, str) else ""
+    if table is not None and table not in UNWATCHED_TABLES:
+        connection = context["connection"]
+        # One renewal per transaction, however many rows it writes (an import writes thousands).
+        if not any(callback is renew_version for _, callback, _ in connection.run_on_commit):
+            connection.on_commit(renew_version)
+    return result
+
+
+def watch(connection, **kwargs) -> None:
+    """`connection_created` receiver: every connection, in every thread, watches its writes."""
+    if watch_writes not in connection.execute_wrappers:
+        connection.execute_wrappers.append(watch_writes)
+
+
+def data_version() -> str:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, secrets.token_hex(8), None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def usable(using: str = "default") -> bool:
+    """Whether this moment may read and store fragments: enabled, and outside any transaction."""
+    return enabled() and not connections[using].in_atomic_block
+
+
+def fragment_key(name: str, parts: Iterable) -> str:
+    digest = hashlib.sha256(repr((name, *parts)).encode()).hexdigest()
+    return f"fipe:fragment:{name}:{digest}"
+
+
+def cached(name: str, parts: Iterable, compute: Callable[[], object]):
+    """`compute()`, or what it returned for the same `parts` while the data has not changed since."""
+    if not usable():
+        return compute()
+    try:
+        key = fragment_key(name, (data_version(), *parts))
+        value = cache.get(key)
+    except Exception:  # without the cache, the page is computed as if it had none
+        logger.exception("Cache unavailable: %s computed without it", name)
+        return compute()
+    if value is None:
+        value = compute()
+        try:
+            cache.set(key, value, FRAGMENT_SECONDS)
+        except Exception:
+            logger.exception("Cache unavailable: %s not stored", name)
+    return value

@@ -1,0 +1,192 @@
+"""Fragments served from the cache never outlive the data they show, nor cross from one scope to another.
+
+These tests commit (transaction=True), as the site does: inside a transaction nothing is cached.
+"""
+
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from django.contrib.sessions.backends.db import SessionStore
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.test import Client
+from django.urls import reverse
+
+from departments.models import Membership
+from fipe import freshness
+from projects.enums import Funder
+from projects.models import FundingLine
+from tests.departments.factories import caf_instructor, regional_approver
+from tests.projects.awards.factories import laureate, pay_line, proposed_application
+from tests.projects.factories import CallFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _fragment_cache_on(settings):
+    settings.FIPE_FRAGMENT_CACHE = True
+
+
+@pytest.fixture
+def two_departments():
+    """A call with a laureate in the Aude (11) and one in the Gard (30), each paid in part."""
+    approver = regional_approver()
+    call = CallFactory()
+    aude = laureate(by=approver, call=call, department="11", amounts={2023: Decimal("10000.02")})
+    gard = laureate(by=approver, call=call, department="30", amounts={2023: Decimal("30000.06")})
+    return call, approver, aude, gard
+
+
+def dashboard(client: Client, call) -> str:
+    response = client.get(reverse("projects:funding_dashboard", args=[call.reference]))
+    assert response.status_code == 200
+    return response.text
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize(
+    ("sql", "table"),
+    [
+        ('INSERT INTO "projects_payment" ("line_id") VALUES (%s)', "projects_payment"),
+        ('UPDATE "projects_award" SET "total" = %s', "projects_award"),
+        ('DELETE FROM "reviews_review" WHERE "id" IN (%s)', "reviews_review"),
+        ('SELECT "id" FROM "projects_award" FOR UPDATE', None),
+        ('SAVEPOINT "s1"', None),
+        ('ROLLBACK TO SAVEPOINT "s1"', None),
+        ('TRUNCATE "projects_payment"', ""),
+        ("WITH moved AS (DELETE FROM projects_payment RETURNING *) SELECT 1", ""),
+    ],
+)
+def test_a_statement_is_told_apart_as_a_read_or_a_write_to_its_table(sql, table):
+    assert freshness.written_table(sql) == table
+
+
+def test_two_users_of_different_departments_each_receive_their_own_cached_figures(two_departments):
+    call, _, _, _ = two_departments
+    aude, gard = signed_in(caf_instructor("11")), signed_in(caf_instructor("30"))
+    for _ in range(2):  # the second time from the cache
+        aude_page, gard_page = dashboard(aude, call), dashboard(gard, call)
+        assert "10\u00a0000,02\u00a0€" in aude_page and "30\u00a0000,06\u00a0€" not in aude_page
+        assert "30\u00a0000,06\u00a0€" in gard_page and "10\u00a0000,02\u00a0€" not in gard_page
+
+
+def test_users_with_the_same_scope_share_the_figures_computed_once(two_departments, django_assert_num_queries):
+    call, _, _, _ = two_departments
+    first, second = signed_in(caf_instructor("11")), signed_in(caf_instructor("11"))
+    dashboard(first, call)
+    dashboard(second, call)  # its scope is computed and kept
+    # The session's user, the call: the scope and the figures come from the cache.
+    with django_assert_num_queries(2):
+        page = dashboard(second, call)
+    assert "10\u00a0000,02\u00a0€" in page
+
+
+def test_a_payment_recorded_shows_on_the_next_request(two_departments):
+    call, approver, aude, _ = two_departments
+    client = signed_in(approver)
+    assert "Versé" in dashboard(client, call)
+    line = aude.award.lines.get(funder=Funder.STATE, year=2023)
+    before = dashboard(client, call)
+    pay_line(line, by=approver, amount=Decimal("1234.56"))
+    after = dashboard(client, call)
+    assert "1\u00a0234,56\u00a0€" in after and "1\u00a0234,56\u00a0€" not in before
+
+
+def test_a_bulk_update_outside_the_models_renews_the_figures_too(two_departments):
+    call, approver, aude, _ = two_departments
+    client = signed_in(approver)
+    dashboard(client, call)
+    FundingLine.objects.filter(award=aude.award).update(budget_reference="0304-01-99")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE projects_call SET title = %s WHERE id = %s", ["Appel renommé à la main", call.pk])
+    assert "Appel renommé à la main" in dashboard(client, call)
+
+
+def test_the_version_changes_once_the_write_is_committed_not_before():
+    before = freshness.data_version()
+    with transaction.atomic():
+        approver = regional_approver()
+        assert freshness.data_version() == before
+    assert freshness.data_version() != before
+    assert approver.pk
+
+
+def test_a_write_rolled_back_keeps_the_version():
+    before = freshness.data_version()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        regional_approver()
+        raise RuntimeError
+    assert freshness.data_version() == before
+
+
+def test_reading_pages_and_writing_sessions_keep_the_version(two_departments):
+    call, approver, aude, _ = two_departments
+    client = signed_in(approver)
+    before = freshness.data_version()
+    dashboard(client, call)
+    assert client.get(reverse("projects:application_detail", args=[aude.reference])).status_code == 200
+    SessionStore().save()
+    assert freshness.data_version() == before
+
+
+def test_nothing_is_cached_inside_a_transaction():
+    computed = []
+    with transaction.atomic():
+        for _ in range(2):
+            freshness.cached("probe", (1,), lambda: computed.append(1) or "figures")
+    assert computed == [1, 1]
+    for _ in range(2):
+        freshness.cached("probe", (1,), lambda: computed.append(1) or "figures")
+    assert computed == [1, 1, 1]
+
+
+def test_a_lost_version_is_replaced_by_a_new_one_never_an_old_one():
+    old = freshness.data_version()
+    cache.delete(freshness.VERSION_KEY)
+    assert freshness.data_version() not in (None, old)
+
+
+def test_a_membership_withdrawn_closes_the_department_at_the_next_request(two_departments):
+    call, _, _, _ = two_departments
+    instructor = caf_instructor("11")
+    client = signed_in(instructor)
+    assert client.get(reverse("projects:funding_dashboard", args=[call.reference])).status_code == 200
+    Membership.objects.filter(user=instructor).delete()
+    assert client.get(reverse("projects:funding_dashboard", args=[call.reference])).status_code == 404
+
+
+def test_a_cache_that_fails_leaves_the_page_computed_without_it(two_departments):
+    call, approver, _, _ = two_departments
+    client = signed_in(approver)
+    with mock.patch.object(freshness, "data_version", side_effect=ConnectionError):
+        assert "10\u00a0000,02\u00a0€" in dashboard(client, call)
+
+
+def waiting_work(client: Client) -> int:
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    return sum(section.waiting for section in response.context["queue"])
+
+
+def test_the_home_work_queue_counts_a_new_proposal_at_the_next_visit(two_departments):
+    call, approver, _, _ = two_departments
+    client = signed_in(approver)
+    before = waiting_work(client)
+    assert waiting_work(client) == before  # from the cache
+    proposed_application(call=call, department="11")
+    assert waiting_work(client) == before + 1
+
+
+def test_each_user_has_their_own_work_queue(two_departments):
+    call, approver, _, _ = two_departments
+    approver_client, gard_client = signed_in(approver), signed_in(caf_instructor("30"))
+    approver_before, gard_before = waiting_work(approver_client), waiting_work(gard_client)
+    proposed_application(call=call, department="11")
+    assert (waiting_work(approver_client), waiting_work(gard_client)) == (approver_before + 1, gard_before)
