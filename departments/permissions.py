@@ -15,6 +15,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from departments.enums import Action, OrganisationKind, Role
 from departments.models import Department, Membership
+from fipe import freshness
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.INSTRUCTOR: frozenset({Action.VIEW, Action.REVIEW}),
@@ -53,13 +54,14 @@ EMPTY_SCOPE = Scope()
 
 
 def get_scope(user) -> Scope:
-    """The user's scope, cached on the user object for the rest of the request."""
+    """The user's scope, kept on the user object for the rest of the request."""
     if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated or not user.is_active:
         return EMPTY_SCOPE
     cached = getattr(user, "_fipe_scope", None)
     if cached is not None:
         return cached
-    scope = _compute_scope(user)
+    # Memberships change seldom: the scope is kept in the cache until any data changes.
+    scope = freshness.cached("scope", (user.pk,), lambda: _compute_scope(user))
     user._fipe_scope = scope
     return scope
 
