@@ -8,13 +8,16 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from departments.enums import Action
 from departments.permissions import get_scope
+from fipe import freshness
 from fipe.web import breadcrumb, next_or
 from projects.awards.charts import Series, stacked_bars
 from projects.awards.dashboard import call_dashboard
@@ -217,10 +220,8 @@ def _consumption_chart(dashboard):
     )
 
 
-@require_GET
-def funding_dashboard(request, reference):
-    call = visible_call(request.user, reference)
-    department_ids = get_scope(request.user).department_ids(Action.VIEW)
+def funding_figures(call, *, department_ids, can_approve: bool) -> str:
+    """The dashboard's figures, charts and laureates for the departments `department_ids`, as HTML."""
     dashboard = call_dashboard(call, department_ids=department_ids)
     zero = Value(Decimal("0"), output_field=DecimalField())
     laureates = (
@@ -233,9 +234,8 @@ def funding_dashboard(request, reference):
     waiting = Application.objects.filter(call=call, department_id__in=department_ids, status=Status.PROPOSED).aggregate(
         count=Count("pk"), total=Coalesce(Sum("proposal__proposed_total"), zero)
     )
-    return render(
-        request,
-        "projects/awards/funding_dashboard.html",
+    return render_to_string(
+        "projects/awards/_funding_figures.html",
         {
             "call": call,
             "dashboard": dashboard,
@@ -243,11 +243,32 @@ def funding_dashboard(request, reference):
             "waiting": waiting,
             "department_chart": _department_chart(dashboard),
             "consumption_chart": _consumption_chart(dashboard) if dashboard.complete else None,
-            "can_approve": get_scope(request.user).can_anywhere(Action.APPROVE),
+            "can_approve": can_approve,
             # The payment schedule's figures, from the follow-up's one rule.
             "schedule": funder_year_table(
                 followups(application__call=call, application__department_id__in=department_ids)
             ),
+        },
+    )
+
+
+@require_GET
+def funding_dashboard(request, reference):
+    call = visible_call(request.user, reference)
+    scope = get_scope(request.user)
+    department_ids, can_approve = scope.department_ids(Action.VIEW), scope.can_anywhere(Action.APPROVE)
+    # The same figures for everyone who sees the same departments, until the data changes.
+    figures = freshness.cached(
+        "funding-dashboard",
+        (call.pk, sorted(department_ids), can_approve, get_language()),
+        lambda: funding_figures(call, department_ids=department_ids, can_approve=can_approve),
+    )
+    return render(
+        request,
+        "projects/awards/funding_dashboard.html",
+        {
+            "call": call,
+            "figures": figures,
             "breadcrumb_data": breadcrumb(call.reference, (_("Financements"), reverse("projects:funding_calls"))),
         },
     )

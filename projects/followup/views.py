@@ -5,13 +5,16 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from departments.enums import Action
 from departments.permissions import get_scope
+from fipe import freshness
 from fipe.web import breadcrumb, posted_data, stored_file_response
 from projects.exceptions import DomainError
 from projects.followup import conventions, permissions, services
@@ -291,24 +294,36 @@ def convention_download(request, reference, pk):
 # Dashboard -----------------------------------------------------------------------
 
 
-def _dashboard(request, reference):
+def _dashboard_terms(request, reference) -> dict:
+    """followup_dashboard's arguments for this user and request."""
     call = get_object_or_404(Call.objects.visible_to(request.user).select_related("region"), reference=reference)
-    department_ids = get_scope(request.user).department_ids(Action.VIEW)
-    department = request.GET.get("departement", "")
-    return call, followup_dashboard(
-        call=call, department_ids=department_ids, department_code=department, today=timezone.localdate()
-    )
+    return {
+        "call": call,
+        "department_ids": get_scope(request.user).department_ids(Action.VIEW),
+        "department_code": request.GET.get("departement", ""),
+        "today": timezone.localdate(),
+    }
 
 
 @require_GET
 def followup_dashboard_view(request, reference):
-    call, dashboard = _dashboard(request, reference)
+    terms = _dashboard_terms(request, reference)
+    call, code = terms["call"], terms["department_code"]
+
+    def page() -> str:
+        return render_to_string(
+            "projects/followup/_dashboard.html", {"call": call, "dashboard": followup_dashboard(**terms)}
+        )
+
+    # The same page for everyone who sees the same departments, on the same day, until the data changes;
+    # a department code no department has (at most three characters) is computed every time.
+    key = (call.pk, sorted(terms["department_ids"]), code, terms["today"], get_language())
     return render(
         request,
         "projects/followup/dashboard.html",
         {
             "call": call,
-            "dashboard": dashboard,
+            "figures": freshness.cached("followup-dashboard", key, page) if len(code) <= 3 else page(),
             "breadcrumb_data": breadcrumb(
                 call.reference, (_("Suivi des lauréats"), reverse("projects:followup_calls"))
             ),
@@ -320,7 +335,8 @@ def followup_dashboard_view(request, reference):
 def followup_export(request, reference, fmt):
     if fmt not in EXPORT_TYPES:
         raise Http404
-    call, dashboard = _dashboard(request, reference)
+    terms = _dashboard_terms(request, reference)
+    call, dashboard = terms["call"], followup_dashboard(**terms)
     record(actor=request.user, act=JournalAct.EXPORT, obj=call, data={"what": "followup", "format": fmt})
     response = HttpResponse(write_dashboard(dashboard, fmt), content_type=EXPORT_TYPES[fmt])
     stamp = timezone.localdate().strftime("%Y%m%d")
