@@ -22,6 +22,7 @@ user may see, the language… never the user alone, so that two users with the s
 
 import hashlib
 import logging
+import re
 import secrets
 from collections.abc import Callable, Iterable
 
@@ -51,7 +52,7 @@ UNWATCHED_TABLES = frozenset(
 )
 READS = ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SET ", "SHOW", "PRAGMA", "EXPLAIN")
 # The table a write names first: INSERT INTO "t", UPDATE "t", DELETE FROM "t".
-WRITE_TARGETS = ("INSERT INTO ", "UPDATE ", "DELETE FROM ")
+WRITE_TARGET = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(?P<table>\w+)"?[\s(]', re.IGNORECASE)
 
 
 def enabled() -> bool:
@@ -60,14 +61,10 @@ def enabled() -> bool:
 
 def written_table(sql: str) -> str | None:
     """The table a statement writes to; "" for a write whose tables are not named plainly; None for a read."""
-    statement = sql.lstrip().upper()
-    if statement.startswith(READS):
+    if sql.lstrip()[:16].upper().startswith(READS):
         return None
-    for prefix in WRITE_TARGETS:
-        if statement.startswith(prefix):
-            name = sql.lstrip()[len(prefix) :].split(None, 1)[0]
-            return name.strip('"`[]').split(".")[-1].strip('"')
-    return ""
+    target = WRITE_TARGET.match(sql)
+    return target["table"] if target else ""
 
 
 def renew_version() -> None:
@@ -81,11 +78,17 @@ def watch_writes(execute, sql, params, many, context):
     """Execute wrapper: after a write to a watched table, renew the data version once it is committed."""
     result = execute(sql, params, many, context)
     table = written_table(sql) if isinstance(sql, str) else ""
-    if table is not None and table not in UNWATCHED_TABLES:
-        connection = context["connection"]
-        # One renewal per transaction, however many rows it writes (an import writes thousands).
-        if not any(callback is renew_version for _, callback, _ in connection.run_on_commit):
-            connection.on_commit(renew_version)
+    if table is None or table in UNWATCHED_TABLES:
+        return result
+    connection = context["connection"]
+    if not connection.in_atomic_block:
+        renew_version()  # autocommit: the write is already committed
+    elif connection.run_on_commit is not getattr(connection, "fipe_renewal_hooks", None):
+        # Once per transaction, however many rows it writes (an import writes thousands). Django starts a
+        # new list of hooks when a transaction ends or a savepoint is rolled back, so a list other than the
+        # one the renewal was added to may have lost it.
+        connection.on_commit(renew_version)
+        connection.fipe_renewal_hooks = connection.run_on_commit
     return result
 
 

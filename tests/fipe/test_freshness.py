@@ -57,6 +57,7 @@ def signed_in(user) -> Client:
         ('INSERT INTO "projects_payment" ("line_id") VALUES (%s)', "projects_payment"),
         ('UPDATE "projects_award" SET "total" = %s', "projects_award"),
         ('DELETE FROM "reviews_review" WHERE "id" IN (%s)', "reviews_review"),
+        ("update projects_call set title = %s", "projects_call"),
         ('SELECT "id" FROM "projects_award" FOR UPDATE', None),
         ('SAVEPOINT "s1"', None),
         ('ROLLBACK TO SAVEPOINT "s1"', None),
@@ -124,6 +125,16 @@ def test_a_write_rolled_back_keeps_the_version():
         regional_approver()
         raise RuntimeError
     assert freshness.data_version() == before
+
+
+def test_a_write_after_a_savepoint_rolled_back_still_renews_the_version():
+    before = freshness.data_version()
+    with transaction.atomic():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            regional_approver()
+            raise RuntimeError
+        caf_instructor("11")
+    assert freshness.data_version() != before
 
 
 def test_reading_pages_and_writing_sessions_keep_the_version(two_departments):
