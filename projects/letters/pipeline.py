@@ -15,10 +15,12 @@ import mimetypes
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -277,6 +279,11 @@ def _render_job(job: tuple[int, str, SigningKey]) -> tuple[int, bytes | None, st
         return index, None, f"{type(error).__name__}: {error}"
 
 
+RENDERER_SIGNALS = [
+    getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP") if hasattr(signal, name)
+]
+
+
 def _renderer_started() -> None:
     """In each renderer: the default signal handlers, not the parent's.
 
@@ -284,9 +291,8 @@ def _renderer_started() -> None:
     handler, which only notes the signal: the pool's terminate() would then wait for ever on
     renderers that ignore its SIGTERM, and the worker with them.
     """
-    for name in ("SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    for signum in RENDERER_SIGNALS:
+        signal.signal(signum, signal.SIG_DFL)
 
 
 def render_pool(processes: int, letters: int):
@@ -298,7 +304,18 @@ def render_pool(processes: int, letters: int):
     """
     if processes <= 1 or letters <= 1:
         return nullcontext(None)
-    return multiprocessing.get_context("fork").Pool(min(processes, letters), initializer=_renderer_started)
+    start = partial(multiprocessing.get_context("fork").Pool, min(processes, letters), initializer=_renderer_started)
+    if threading.current_thread() is not threading.main_thread():  # where alone handlers can be set
+        return start()
+    # Forked with the default handlers too: a SIGTERM from terminate() reaching a renderer before its
+    # initializer has run would otherwise be noted by the inherited handler and lost, and the pool
+    # would wait for that renderer for ever.
+    previous = {signum: signal.signal(signum, signal.SIG_DFL) for signum in RENDERER_SIGNALS}
+    try:
+        return start()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def render_in_pool(pool, htmls: list[str], key: SigningKey) -> Iterator[tuple[int, bytes | None, str]]:
