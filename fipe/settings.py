@@ -212,7 +212,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "fipe.storage.StaticFilesStorage"
     },
 }
 FILE_UPLOAD_PERMISSIONS = 0o640
