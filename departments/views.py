@@ -3,13 +3,17 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_POST
 
 from departments.forms import LoginForm
 from departments.permissions import get_scope, visible_departments
 from departments.sessions import restart_clock, seconds_left
+from fipe import freshness
 from fipe.web import next_or
 from fipe.workqueue import work_queue
 
@@ -20,15 +24,23 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+def home_page(user) -> str:
+    """The home page's content: the user's waiting work, memberships and departments, as HTML."""
+    context = {
+        "user": user,
+        "memberships": get_scope(user).memberships,
+        "departments": visible_departments(user).select_related("region"),
+        "queue": work_queue(user),
+    }
+    return render_to_string("departments/_home.html", context)
+
+
 @require_GET
 def home(request):
-    scope = get_scope(request.user)
-    departments = visible_departments(request.user).select_related("region")
-    return render(
-        request,
-        "departments/home.html",
-        {"memberships": scope.memberships, "departments": departments, "queue": work_queue(request.user)},
-    )
+    user = request.user
+    # Kept until the data changes, or the day does (a report becomes late overnight).
+    key = (user.pk, timezone.localdate(), get_language())
+    return render(request, "departments/home.html", {"content": freshness.cached("home", key, lambda: home_page(user))})
 
 
 @login_not_required

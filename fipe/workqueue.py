@@ -10,11 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import get_language
-
-from fipe import freshness
 
 
 @dataclass(frozen=True)
@@ -50,15 +46,8 @@ def add_queue(provider: Provider, *, order: int) -> None:
 
 
 def work_queue(user) -> list[QueueSection]:
-    """The user's sections of waiting work, in the providers' order, without the empty ones.
-
-    Kept in the cache until the data changes or the day does (a report becomes late overnight).
-    """
-
-    def ask_providers() -> list[QueueSection]:
-        sections = []
-        for _order, provider in sorted(_providers.values(), key=lambda entry: entry[0]):
-            sections.extend(section for section in provider(user) if section.items)
-        return sections
-
-    return freshness.cached("work-queue", (user.pk, timezone.localdate(), get_language()), ask_providers)
+    """The user's sections of waiting work, in the providers' order, without the empty ones."""
+    sections = []
+    for _order, provider in sorted(_providers.values(), key=lambda entry: entry[0]):
+        sections.extend(section for section in provider(user) if section.items)
+    return sections
