@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 
+from projects.awards.models import FundingLine
 from projects.followup.services import EXPENSE_CATEGORIES, INCOME_CATEGORIES
 from projects.money import AmountField
 
@@ -144,9 +145,11 @@ class RecoveryForm(DsfrBaseForm):
     reason = forms.CharField(label=_("Motif"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
 
     def __init__(self, *args, lines, **kwargs):
+        """`lines`: the award's funding lines, as read already (the page shows them)."""
         super().__init__(*args, **kwargs)
-        self.fields["line"].queryset = lines
-        self.fields["line"].label_from_instance = lambda line: line.label
+        field = self.fields["line"]
+        field.queryset = FundingLine.objects.filter(pk__in=[line.pk for line in lines])  # what a post may name
+        field.choices = [(line.pk, line.label) for line in lines]  # not read again for each rendering
 
 
 class SignedCopyForm(DsfrBaseForm):

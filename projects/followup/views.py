@@ -74,9 +74,8 @@ def followup_tab_context(application: Application, user, *, recovery_form=None, 
             }
         )
     convention = followup.convention
-    lines = FundingLine.objects.filter(award=followup.award)
     if can_review and recovery_form is None and any(item.paid > item.recovered for item in followup.lines):
-        recovery_form = RecoveryForm(lines=lines)
+        recovery_form = RecoveryForm(lines=[item.line for item in followup.lines])
     return {
         "followup": followup,
         "followup_reports": reports,
@@ -201,7 +200,7 @@ def recovery_create(request, reference):
     award = _award(application)
     if not permissions.can_review_reports(request.user, application.department_id):
         raise PermissionDenied
-    form = RecoveryForm(request.POST, lines=FundingLine.objects.filter(award=award))
+    form = RecoveryForm(request.POST, lines=list(FundingLine.objects.filter(award=award)))
     if form.is_valid():
         data = form.cleaned_data
         try:
