@@ -23,6 +23,11 @@ from projects.money import format_euros, requires_convention, to_cents
 ZERO = Decimal("0")
 WAITING, PAYABLE, PAID = "waiting", "payable", "paid"
 STATE_LABELS = {WAITING: gettext_lazy("En attente"), PAYABLE: gettext_lazy("Versable"), PAID: gettext_lazy("Versé")}
+INSTALLMENT_NAMES = {
+    "whole": gettext_lazy("Versement %(line)s"),
+    "advance": gettext_lazy("Avance %(line)s"),
+    "balance": gettext_lazy("Solde %(line)s"),
+}
 
 
 @dataclass(frozen=True)
@@ -40,12 +45,17 @@ class Installment:
     """One scheduled payment of a line: the year's advance, its balance, or the whole line without terms."""
 
     kind: str  # "advance", "balance" or "whole"
-    label: str
+    line: object
     amount: Decimal
     condition: str
     met: bool  # its condition and those of the installments before it: the balance never goes before the advance
     paid: Decimal
     waiting_on: str = ""  # the first condition not met, its own or an earlier installment's
+
+    @property
+    def label(self) -> str:
+        """« Avance État 2024 »: named when shown, not for each of the thousands of lines a dashboard adds up."""
+        return str(INSTALLMENT_NAMES[self.kind]) % {"line": self.line.label}
 
     @property
     def state(self) -> str:
@@ -75,9 +85,8 @@ def installments(
 ) -> list[Installment]:
     """The line's scheduled payments, with what was paid allocated to them in order."""
     ceiling = line.amount - recovered
-    label = line.label
     if advance_percent is None:
-        parts = [("whole", _("Versement %(line)s") % {"line": label}, ceiling, _("aucune condition"), True)]
+        parts = [("whole", ceiling, _("aucune condition"), True)]
     else:
         advance = min(to_cents(line.amount * advance_percent / 100), ceiling)
         if facts.requires_convention:
@@ -86,24 +95,18 @@ def installments(
             start = (_("lettre d’attribution notifiée"), facts.notified)
         report = _("compte rendu %(year)s accepté") % {"year": line.year}
         parts = [
-            ("advance", _("Avance %(line)s") % {"line": label}, advance, *start),
-            (
-                "balance",
-                _("Solde %(line)s") % {"line": label},
-                ceiling - advance,
-                report,
-                line.year in facts.accepted_years,
-            ),
+            ("advance", advance, *start),
+            ("balance", ceiling - advance, report, line.year in facts.accepted_years),
         ]
     result = []
     left = paid
     waiting_on = ""
-    for kind, name, amount, condition, met in parts:
+    for kind, amount, condition, met in parts:
         allocated = min(left, amount)
         left -= allocated
         if not met and not waiting_on:
             waiting_on = condition
-        result.append(Installment(kind, name, amount, condition, not waiting_on, allocated, waiting_on))
+        result.append(Installment(kind, line, amount, condition, not waiting_on, allocated, waiting_on))
     return result
 
 
