@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.db.models import DecimalField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,6 +24,11 @@ from projects.money import format_euros, requires_convention, to_cents
 ZERO = Decimal("0")
 WAITING, PAYABLE, PAID = "waiting", "payable", "paid"
 STATE_LABELS = {WAITING: gettext_lazy("En attente"), PAYABLE: gettext_lazy("Versable"), PAID: gettext_lazy("Versé")}
+# Conditions translated when shown: a dashboard schedules thousands of installments and shows none.
+NO_CONDITION = gettext_lazy("aucune condition")
+CONVENTION_SIGNED = gettext_lazy("convention signée par les parties")
+LETTER_NOTIFIED = gettext_lazy("lettre d’attribution notifiée")
+report_accepted = lazy(lambda year: _("compte rendu %(year)s accepté") % {"year": year}, str)
 INSTALLMENT_NAMES = {
     "whole": gettext_lazy("Versement %(line)s"),
     "advance": gettext_lazy("Avance %(line)s"),
@@ -47,10 +53,10 @@ class Installment:
     kind: str  # "advance", "balance" or "whole"
     line: object
     amount: Decimal
-    condition: str
+    condition: Promise | str
     met: bool  # its condition and those of the installments before it: the balance never goes before the advance
     paid: Decimal
-    waiting_on: str = ""  # the first condition not met, its own or an earlier installment's
+    waiting_on: Promise | str = ""  # the first condition not met, its own or an earlier installment's
 
     @property
     def label(self) -> str:
@@ -86,27 +92,27 @@ def installments(
     """The line's scheduled payments, with what was paid allocated to them in order."""
     ceiling = line.amount - recovered
     if advance_percent is None:
-        parts = [("whole", ceiling, _("aucune condition"), True)]
+        parts = [("whole", ceiling, NO_CONDITION, True)]
     else:
         advance = min(to_cents(line.amount * advance_percent / 100), ceiling)
         if facts.requires_convention:
-            start = (_("convention signée par les parties"), facts.convention_signed)
+            start = (CONVENTION_SIGNED, facts.convention_signed)
         else:
-            start = (_("lettre d’attribution notifiée"), facts.notified)
-        report = _("compte rendu %(year)s accepté") % {"year": line.year}
+            start = (LETTER_NOTIFIED, facts.notified)
         parts = [
             ("advance", advance, *start),
-            ("balance", ceiling - advance, report, line.year in facts.accepted_years),
+            ("balance", ceiling - advance, report_accepted(line.year), line.year in facts.accepted_years),
         ]
     result = []
     left = paid
-    waiting_on = ""
+    waiting_on = None  # not the conditions' truth, which would translate them
     for kind, amount, condition, met in parts:
         allocated = min(left, amount)
         left -= allocated
-        if not met and not waiting_on:
+        if not met and waiting_on is None:
             waiting_on = condition
-        result.append(Installment(kind, line, amount, condition, not waiting_on, allocated, waiting_on))
+        clear = waiting_on is None
+        result.append(Installment(kind, line, amount, condition, clear, allocated, "" if clear else waiting_on))
     return result
 
 
