@@ -5,10 +5,15 @@ of Django's own translations site-wide (« Recherche », « adresse e-mail »…
 messages are given here instead.
 """
 
+import logging
+
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions
+from rest_framework import exceptions, status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
 
 FRENCH = {
     exceptions.NotAuthenticated: _("Jeton absent : envoyez l’en-tête « Authorization: Bearer <jeton> »."),
@@ -22,7 +27,12 @@ FRENCH = {
 def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        # A fault of ours: logged with its traceback, and answered in JSON like every other API error,
+        # rather than with the site's HTML error page, which a program reading the API cannot use.
+        view = context.get("view")
+        logger.error("API fault in %s", type(view).__name__ if view else "?", exc_info=exc)
+        detail = _("Erreur interne du service : réessayez plus tard ; si elle persiste, signalez-la.")
+        return Response({"detail": str(detail)}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     if isinstance(exc, exceptions.Throttled):

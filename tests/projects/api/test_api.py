@@ -1,6 +1,7 @@
 import datetime
 import re
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
@@ -462,3 +463,16 @@ def test_the_demo_token_reads_the_api_and_the_step_is_idempotent(db):
     assert ApiToken.objects.count() == 1
     assert DEMO_SECRET in out.getvalue() and "chaîne intacte" in out.getvalue()
     assert api(DEMO_SECRET).get(url("applications")).status_code == 200
+
+
+def test_a_fault_of_the_api_answers_in_json_and_is_logged_with_its_traceback(caf_11, caplog):
+    with mock.patch("projects.exchange.api.views.visible_calls", side_effect=RuntimeError("base perdue")):
+        response = api(caf_11).get(url("calls"))
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "detail": "Erreur interne du service : réessayez plus tard ; si elle persiste, signalez-la."
+    }
+    (record,) = [record for record in caplog.records if record.name == "projects.exchange.api.errors"]
+    assert "base perdue" in str(record.exc_info[1])
+    assert ApiCall.objects.get().status == 500
