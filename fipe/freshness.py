@@ -16,8 +16,9 @@ Three rules keep a stale figure from being shown:
   taken for an old one.
 Fragments also expire after FRAGMENT_SECONDS, should a token fail to be replaced (cache down).
 
-A fragment's key holds everything it depends on besides the data: the call, the departments the
-user may see, the language… never the user alone, so that two users with the same scope share it.
+A fragment's key holds everything it depends on besides the data: a dashboard's, the call, the
+departments the user may see and the language, so that two users with the same scope share it; a
+user's scope or home page, the user.
 """
 
 import hashlib
