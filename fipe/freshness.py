@@ -15,25 +15,32 @@ Three rules keep a stale figure from being shown:
 - a token missing from the cache (evicted, or the cache restarted) is replaced by a new one, never
   taken for an old one.
 Fragments also expire after FRAGMENT_SECONDS, should a token fail to be replaced (cache down).
+And the token is named after a digest of the code (`code_release`): the processes of a new release,
+or of the old one while a restart rolls, never read what the other computed or pickled.
 
 A fragment's key holds everything it depends on besides the data: a dashboard's, the call, the
 departments the user may see and the language, so that two users with the same scope share it; a
 user's scope or home page, the user.
 """
 
+import functools
 import hashlib
 import logging
 import re
 import secrets
+import sys
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
+import django
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 
 logger = logging.getLogger(__name__)
 
-VERSION_KEY = "fipe:data-version"
+VERSION_PREFIX = "fipe:data-version"
 FRAGMENT_SECONDS = 10 * 60
 # Tables written on every request or sign-in that no fragment shows: their writes keep the version.
 UNWATCHED_TABLES = frozenset(
@@ -56,6 +63,28 @@ READS = ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SET "
 WRITE_TARGET = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(?P<table>\w+)"?[\s(]', re.IGNORECASE)
 
 
+@functools.cache
+def code_release() -> str:
+    """A digest of Django's version and of the site's own code and templates, read once per process."""
+    digest = hashlib.sha256(django.get_version().encode())
+    root, installed = Path(settings.BASE_DIR), Path(sys.prefix)  # the virtualenv may lie inside the project
+    folders = [
+        Path(app.path)
+        for app in apps.get_app_configs()
+        if Path(app.path).is_relative_to(root) and not Path(app.path).is_relative_to(installed)
+    ]
+    for folder in sorted({*folders, root / "templates"}):
+        for path in sorted(folder.rglob("*")):
+            if path.suffix in (".py", ".html") and path.is_file():
+                digest.update(path.relative_to(root).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def version_key() -> str:
+    return f"{VERSION_PREFIX}:{code_release()}"
+
+
 def enabled() -> bool:
     return settings.FIPE_FRAGMENT_CACHE
 
@@ -70,7 +99,7 @@ def written_table(sql: str) -> str | None:
 
 def renew_version() -> None:
     try:
-        cache.set(VERSION_KEY, secrets.token_hex(8), None)
+        cache.set(version_key(), secrets.token_hex(8), None)
     except Exception:  # a cache that is down must not undo a committed write; fragments expire
         logger.exception("The data version could not be renewed: cached fragments expire in %s s", FRAGMENT_SECONDS)
 
@@ -100,10 +129,11 @@ def watch(connection, **kwargs) -> None:
 
 
 def data_version() -> str:
-    version = cache.get(VERSION_KEY)
+    key = version_key()
+    version = cache.get(key)
     if version is None:
-        cache.add(VERSION_KEY, secrets.token_hex(8), None)
-        version = cache.get(VERSION_KEY)
+        cache.add(key, secrets.token_hex(8), None)
+        version = cache.get(key)
     return version
 
 

@@ -138,6 +138,14 @@ def test_a_write_after_a_savepoint_rolled_back_still_renews_the_version():
     assert freshness.data_version() != before
 
 
+def test_the_version_is_named_after_the_code_so_that_a_new_release_never_reads_the_old_ones_fragments(
+    monkeypatch,
+):
+    old = freshness.data_version()
+    monkeypatch.setattr(freshness, "code_release", lambda: "une-autre-version")
+    assert freshness.data_version() != old
+
+
 def test_reading_pages_and_writing_sessions_keep_the_version(two_departments):
     call, approver, aude, _ = two_departments
     client = signed_in(approver)
@@ -161,7 +169,7 @@ def test_nothing_is_cached_inside_a_transaction():
 
 def test_a_lost_version_is_replaced_by_a_new_one_never_an_old_one():
     old = freshness.data_version()
-    cache.delete(freshness.VERSION_KEY)
+    cache.delete(freshness.version_key())
     assert freshness.data_version() not in (None, old)
 
 
