@@ -7,7 +7,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_POST
 
 from departments.forms import LoginForm
@@ -39,7 +38,7 @@ def home_page(user) -> str:
 def home(request):
     user = request.user
     # Kept until the data changes, or the day does (a report becomes late overnight).
-    key = (user.pk, timezone.localdate(), get_language())
+    key = (user.pk, timezone.localdate())
     return render(request, "departments/home.html", {"content": freshness.cached("home", key, lambda: home_page(user))})
 
 

@@ -18,9 +18,9 @@ Fragments also expire after FRAGMENT_SECONDS, should a token fail to be replaced
 And the token is named after a digest of the code (`code_release`): the processes of a new release,
 or of the old one while a restart rolls, never read what the other computed or pickled.
 
-A fragment's key holds everything it depends on besides the data: a dashboard's, the call, the
-departments the user may see and the language, so that two users with the same scope share it; a
-user's scope or home page, the user.
+A fragment's key holds everything it depends on besides the data and the language (which every key
+holds): a dashboard's, the call and the departments the user may see, so that two users with the
+same scope share it; a user's scope or home page, the user.
 """
 
 import functools
@@ -37,6 +37,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
+from django.utils.translation import get_language
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +144,8 @@ def usable(using: str = "default") -> bool:
 
 
 def fragment_key(name: str, parts: Iterable) -> str:
-    digest = hashlib.sha256(repr((name, *parts)).encode()).hexdigest()
+    """The cache key of a fragment: its name, its parts and the active language, which every text depends on."""
+    digest = hashlib.sha256(repr((name, get_language(), *parts)).encode()).hexdigest()
     return f"fipe:fragment:{name}:{digest}"
 
 

@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import number_format
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -260,7 +259,7 @@ def funding_dashboard(request, reference):
     # The same figures for everyone who sees the same departments, until the data changes.
     figures = freshness.cached(
         "funding-dashboard",
-        (call.pk, sorted(department_ids), can_approve, get_language()),
+        (call.pk, sorted(department_ids), can_approve),
         lambda: funding_figures(call, department_ids=department_ids, can_approve=can_approve),
     )
     return render(

@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -316,7 +315,7 @@ def followup_dashboard_view(request, reference):
 
     # The same page for everyone who sees the same departments, on the same day, until the data changes;
     # a department code no department has (at most three characters) is computed every time.
-    key = (call.pk, sorted(terms["department_ids"]), code, terms["today"], get_language())
+    key = (call.pk, sorted(terms["department_ids"]), code, terms["today"])
     return render(
         request,
         "projects/followup/dashboard.html",

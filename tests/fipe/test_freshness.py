@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from departments.models import Membership
 from fipe import freshness
@@ -211,3 +212,11 @@ def test_each_user_has_their_own_work_queue(two_departments):
     approver_before, gard_before = waiting_work(approver_client), waiting_work(gard_client)
     proposed_application(call=call, department="11")
     assert (waiting_work(approver_client), waiting_work(gard_client)) == (approver_before + 1, gard_before)
+
+
+def test_every_fragment_is_kept_apart_for_each_language():
+    with translation.override("fr"):
+        french = freshness.fragment_key("funding-dashboard", (1,))
+    with translation.override("en"):
+        english = freshness.fragment_key("funding-dashboard", (1,))
+    assert french != english
