@@ -54,7 +54,7 @@ def _visible_calls(request):
 
 
 class ApplicationFilter(django_filters.FilterSet):
-    todo = django_filters.ChoiceFilter(label=_("À faire"), choices=[], method="filter_todo", empty_label=_("Tout"))
+    work = django_filters.ChoiceFilter(label=_("À faire"), choices=[], method="filter_work", empty_label=_("Tout"))
     q = django_filters.CharFilter(
         label=_("Recherche"),
         method="search",
@@ -91,9 +91,9 @@ class ApplicationFilter(django_filters.FilterSet):
         user = getattr(self.request, "user", None)
         self.work_filters = {item.key: item for item in work_filters_for(user)} if user is not None else {}
         if self.work_filters:
-            self.filters["todo"].extra["choices"] = [(key, item.label) for key, item in self.work_filters.items()]
+            self.filters["work"].extra["choices"] = [(key, item.label) for key, item in self.work_filters.items()]
         else:
-            del self.filters["todo"]
+            del self.filters["work"]
         for form_field in self.form.fields.values():
             form_field.template_name = "projects/_filter_field.html"
 
@@ -111,7 +111,7 @@ class ApplicationFilter(django_filters.FilterSet):
             condition |= Q(applicant__siret__startswith=compact)
         return queryset.filter(condition)
 
-    def filter_todo(self, queryset, name, value):
+    def filter_work(self, queryset, name, value):
         return self.work_filters[value].apply(queryset, self.request.user)
 
     def filter_qpv(self, queryset, name, value):

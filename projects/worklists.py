@@ -61,4 +61,4 @@ def list_columns_for(user) -> list[ListColumn]:
 
 def work_list_url(key: str, **params) -> str:
     """The application list showing only the files of one « à faire » filter."""
-    return f"{reverse('projects:application_list')}?{urlencode({'todo': key, **params})}"
+    return f"{reverse('projects:application_list')}?{urlencode({'work': key, **params})}"

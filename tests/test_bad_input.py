@@ -944,8 +944,8 @@ GARBAGE_QUERIES = [
     "appel=%00",
     "appel=999999",
     "page=1&page=2&sort=status&sort=nope",
-    "todo=nope",
-    "todo=%00",
+    "work=nope",
+    "work=%00",
 ]
 # The pages that read their query string, each with a user who may open it.
 GET_PAGES = [

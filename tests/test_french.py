@@ -141,7 +141,7 @@ def pages_of(username) -> list[str]:
         "caf-11": [
             reverse("reviews:declare", args=[in_review.reference]),
             reverse("reviews:review", args=[declared.reference, ReviewerKind.CAF]),
-            reverse("projects:application_list") + "?todo=draft",
+            reverse("projects:application_list") + "?work=draft",
         ],
         "cdsf-11": [reverse("reviews:meeting_list"), reverse("reviews:meeting_detail", args=[meeting.pk])],
         "prefecture-76": [

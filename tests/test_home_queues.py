@@ -103,7 +103,7 @@ def test_the_list_filter_shows_the_files_the_home_page_counts(demo, django_asser
     shown = count_shown(html, "Dossiers attendant votre déclaration d’intérêts")
     client = Client()
     client.force_login(user("caf-11"))
-    response = client.get(reverse("projects:application_list"), {"todo": "declaration"})
+    response = client.get(reverse("projects:application_list"), {"work": "declaration"})
     assert response.status_code == 200
     assert response.context["page_obj"].paginator.count == shown
     assert "À déclarer par moi (conflit d’intérêts)" in response.text
@@ -113,7 +113,7 @@ def test_the_list_filter_shows_the_files_the_home_page_counts(demo, django_asser
 def test_an_unknown_list_filter_is_ignored_not_an_error(demo):
     client = Client()
     client.force_login(user("prefecture-76"))
-    response = client.get(reverse("projects:application_list"), {"todo": "declaration"})
+    response = client.get(reverse("projects:application_list"), {"work": "declaration"})
     assert response.status_code == 200
     assert response.context["page_obj"].paginator.count == Application.objects.visible_to(user("prefecture-76")).count()
 

@@ -118,7 +118,7 @@ def test_the_instructors_queue_shows_the_files_awaiting_information_then_the_ans
     answer_information_request(request=request, email=EMAIL, answer="Voici le RIB.")
     home = client.get(reverse("home")).content.decode()
     assert queue_count(home, "Dossiers en instruction où le porteur a répondu à une demande de compléments") == 1
-    listed = client.get(reverse("projects:application_list"), {"todo": "information_answered"}).content.decode()
+    listed = client.get(reverse("projects:application_list"), {"work": "information_answered"}).content.decode()
     assert application.title in listed and other.title not in listed
 
 
