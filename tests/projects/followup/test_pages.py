@@ -142,6 +142,18 @@ def test_a_recovery_above_what_was_paid_is_refused_on_its_field(client, applicat
     assert Recovery.objects.get().amount == Decimal("500.00")
 
 
+def test_a_recovery_posted_on_another_awards_line_is_refused_on_its_field(client, application, approver):
+    pay_line(line_of(application), by=approver, amount=Decimal("2500"))
+    foreign = line_of(laureate_under_terms(by=approver, notified=True))
+    pay_line(foreign, by=approver, amount=Decimal("2500"))
+    client.force_login(declared_caf_instructor(application))
+    url = reverse("projects:recovery_create", args=[application.reference])
+    response = client.post(url, {"line": foreign.pk, "amount": "500", "reason": "Non utilisé."})
+    assert response.status_code == 400
+    assert response.context["followup_recovery_form"].errors["line"]
+    assert not Recovery.objects.exists()
+
+
 def test_a_signed_copy_that_is_not_a_pdf_is_refused_on_its_field(client, approver, quick_pdfs):
     signatory()
     organisation(OrganisationKind.CAF, "11")
