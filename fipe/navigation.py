@@ -5,8 +5,9 @@ The plumbing knows no app: an entry carries its own rule (`visible(user)`) for w
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
 
 
@@ -37,7 +38,13 @@ def navigation(request):
     for item in sorted(_items.values(), key=lambda item: item.order):
         if item.visible is not None and not item.visible(user):
             continue
-        url = reverse(item.url_name)
+        url = _address(item.url_name, get_urlconf(), get_script_prefix())
         current = request.path == url if item.exact else request.path.startswith(url)
         items.append({"url": url, "label": item.label, "current": current})
     return {"nav_items": items}
+
+
+@cache
+def _address(url_name: str, urlconf: str | None, prefix: str) -> str:
+    # Each page shows every entry: worked out once per address book and prefix, not at each request.
+    return reverse(url_name, urlconf=urlconf)

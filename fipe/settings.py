@@ -290,6 +290,9 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 20_000},
         }
     }
+# The parts of the layout that depend on nothing but the language and the release (templates/base.html):
+# each process renders them once. They never hold data, so no process needs to see another's.
+CACHES["layout"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "layout"}
 # Dashboards' figures and each user's scope are kept in that cache while the data is unchanged
 # (fipe/freshness.py): only a cache every process shares, since any process may change the data.
 FIPE_FRAGMENT_CACHE = env_bool("FIPE_FRAGMENT_CACHE", "LocMemCache" not in CACHES["default"]["BACKEND"])
