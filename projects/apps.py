@@ -44,7 +44,16 @@ class ProjectsConfig(AppConfig):
                 order=20,
             )
         )
-        add_tab(Tab("subvention", _("Subvention"), "projects/awards/_tab_award.html", award_tab_context, order=50))
+        add_tab(
+            Tab(
+                "subvention",
+                _("Subvention"),
+                "projects/awards/_tab_award.html",
+                award_tab_context,
+                order=50,
+                read_with_file=("award__approved_by",),
+            )
+        )
         add_tab(Tab("courriers", _("Courriers"), "projects/letters/_tab_letters.html", letters_tab_context, order=60))
         add_tab(Tab("historique", _("Historique"), "projects/_tab_history.html", views.history_tab_context, order=90))
 

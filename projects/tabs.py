@@ -18,7 +18,10 @@ class Tab:
     `template` is a partial rendered inside the tab's panel with the page's context
     (`application`, `user`, `request`, `csrf_token`…) plus what `context(application, user)`
     returns. That function must run a constant number of queries. `order` places the tab;
-    `on_summary` also shows it to a reviewer who sees only the file's summary.
+    `on_summary` also shows it to a reviewer who sees only the file's summary. `read_with_file`
+    names the one-to-one rows the page reads in its own query when this tab is open
+    (`select_related` paths), so that the tab need not query them and the other tabs do not pay
+    for joins they do not show.
     """
 
     id: str
@@ -27,6 +30,7 @@ class Tab:
     context: Callable[[object, object], dict]
     order: int
     on_summary: bool = False
+    read_with_file: tuple[str, ...] = ()
 
 
 _tabs: dict[str, Tab] = {}
@@ -50,6 +54,13 @@ def add_summary_rule(rule: Callable[[object, object], bool]) -> None:
 
 def detail_tabs() -> list[Tab]:
     return sorted(_tabs.values(), key=lambda tab: tab.order)
+
+
+def read_with_file(tab_id: str | None) -> tuple[str, ...]:
+    """What the page reads along with the file for the tab `tab_id` (the first tab when None or unknown)."""
+    tabs = detail_tabs()
+    tab = next((tab for tab in tabs if tab.id == tab_id), tabs[0] if tabs else None)
+    return tab.read_with_file if tab else ()
 
 
 def summary_only(user, application) -> bool:

@@ -38,7 +38,16 @@ class ReviewsConfig(AppConfig):
                 on_summary=True,
             )
         )
-        add_tab(Tab("comite", _("Comité"), "reviews/committee/_tab_committee.html", committee_tab_context, order=40))
+        add_tab(
+            Tab(
+                "comite",
+                _("Comité"),
+                "reviews/committee/_tab_committee.html",
+                committee_tab_context,
+                order=40,
+                read_with_file=("proposal__meeting",),
+            )
+        )
         # The region's approval screen lists the committees' proposals.
         set_proposal_source(proposals_to_approve)
         # An instructor who has not declared the absence of a conflict sees only the file's summary.

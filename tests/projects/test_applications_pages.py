@@ -3,6 +3,8 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from departments.models import Region
@@ -393,9 +395,9 @@ def test_edit_link_only_for_managers_while_editable(client, db):
     assert edit not in client.get(detail_url(draft)).text
 
 
-# Every tab page reads the user, the scope (2), the application (with its call, applicant,
-# proposal and award) and its requested amounts, then the shown tab's own data (the session
-# comes from the cache):
+# Every tab page reads the user, the scope (2), the application (with its call, applicant and
+# what the shown tab reads with it: the proposal, the award) and its requested amounts, then the
+# shown tab's own data (the session comes from the cache):
 TAB_QUERIES = {
     "dossier": 5,
     "pieces-jointes": 6,  # the attachments
@@ -445,6 +447,28 @@ def test_each_tab_of_a_laureate_runs_a_constant_number_of_queries(client, db, dj
     with django_assert_num_queries(TAB_QUERIES[tab]):
         response = client.get(detail_url(application, onglet=tab))
     assert response.context["panel"].id == tab
+
+
+@pytest.mark.parametrize(
+    ("tab", "joined", "left_out"),
+    [
+        ("dossier", [], ['"projects_award"', '"reviews_committeeproposal"']),
+        ("comite", ['"reviews_committeeproposal"', '"reviews_committeemeeting"'], ['"projects_award"']),
+        ("subvention", ['"projects_award"'], ['"reviews_committeeproposal"']),
+    ],
+)
+def test_the_detail_page_joins_to_the_file_only_what_the_open_tab_shows(client, db, tab, joined, left_out):
+    approver = regional_approver()
+    application = laureate(by=approver, department="31")
+    client.force_login(approver)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(detail_url(application, onglet=tab))
+
+    assert response.status_code == 200
+    [file_query] = [query["sql"] for query in queries if query["sql"].startswith('SELECT "projects_application"."id"')]
+    assert all(f"JOIN {table}" in file_query for table in joined)
+    assert not any(f"JOIN {table}" in file_query for table in left_out)
 
 
 def test_the_award_tab_of_a_laureate_lists_its_lines_and_payments(client, db):
