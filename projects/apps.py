@@ -34,7 +34,16 @@ class ProjectsConfig(AppConfig):
         add_nav_item("projects:letters", _("Courriers"), order=50, visible=_can_anywhere(Action.ISSUE_LETTERS))
         add_nav_item("projects:exports", _("Exports et résultats"), order=60, visible=_can_anywhere(Action.EXPORT))
 
-        add_tab(Tab("dossier", _("Dossier"), "projects/_tab_file.html", views.file_tab_context, order=10))
+        add_tab(
+            Tab(
+                "dossier",
+                _("Dossier"),
+                "projects/_tab_file.html",
+                views.file_tab_context,
+                order=10,
+                prefetch_with_file=("requested_amounts",),
+            )
+        )
         add_tab(
             Tab(
                 "pieces-jointes",
@@ -51,7 +60,7 @@ class ProjectsConfig(AppConfig):
                 "projects/awards/_tab_award.html",
                 award_tab_context,
                 order=50,
-                read_with_file=("award__approved_by",),
+                select_with_file=("award__approved_by",),
             )
         )
         add_tab(Tab("courriers", _("Courriers"), "projects/letters/_tab_letters.html", letters_tab_context, order=60))

@@ -7,6 +7,7 @@ So `projects` views never import the views of the capabilities (or apps) whose t
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -18,10 +19,10 @@ class Tab:
     `template` is a partial rendered inside the tab's panel with the page's context
     (`application`, `user`, `request`, `csrf_token`…) plus what `context(application, user)`
     returns. That function must run a constant number of queries. `order` places the tab;
-    `on_summary` also shows it to a reviewer who sees only the file's summary. `read_with_file`
-    names the one-to-one rows the page reads in its own query when this tab is open
-    (`select_related` paths), so that the tab need not query them and the other tabs do not pay
-    for joins they do not show.
+    `on_summary` also shows it to a reviewer who sees only the file's summary.
+    `select_with_file` and `prefetch_with_file` name the related rows the page reads along with
+    the file when this tab is open (`select_related` and `prefetch_related` paths), so that the
+    tab need not query them and the other tabs do not pay for rows they do not show.
     """
 
     id: str
@@ -30,7 +31,8 @@ class Tab:
     context: Callable[[object, object], dict]
     order: int
     on_summary: bool = False
-    read_with_file: tuple[str, ...] = ()
+    select_with_file: tuple[str, ...] = ()
+    prefetch_with_file: tuple[str, ...] = ()
 
 
 _tabs: dict[str, Tab] = {}
@@ -56,11 +58,14 @@ def detail_tabs() -> list[Tab]:
     return sorted(_tabs.values(), key=lambda tab: tab.order)
 
 
-def read_with_file(tab_id: str | None) -> tuple[str, ...]:
-    """What the page reads along with the file for the tab `tab_id` (the first tab when None or unknown)."""
+def with_file(queryset: QuerySet, tab_id: str | None) -> QuerySet:
+    """`queryset` reading with each file what the tab `tab_id` shows of its related rows (the first
+    tab's when `tab_id` names none)."""
     tabs = detail_tabs()
     tab = next((tab for tab in tabs if tab.id == tab_id), tabs[0] if tabs else None)
-    return tab.read_with_file if tab else ()
+    if tab is None:
+        return queryset
+    return queryset.select_related(*tab.select_with_file).prefetch_related(*tab.prefetch_with_file)
 
 
 def summary_only(user, application) -> bool:

@@ -40,7 +40,7 @@ from projects.permissions import (
 )
 from projects.services import attach_file, create_application, update_application
 from projects.shortcuts import visible_application
-from projects.tabs import read_with_file, tabs_for
+from projects.tabs import tabs_for, with_file
 from projects.templatetags.applications import status_badge
 from projects.workflow import TRANSITIONS
 from projects.worklists import list_columns_for
@@ -260,13 +260,8 @@ def render_detail(request, application: Application, *, selected: str | None = N
 
 @require_GET
 def application_detail(request, reference):
-    application = get_object_or_404(
-        Application.objects.visible_to(request.user)
-        # With what the open tab shows of the file's one-to-one rows (the committee's proposal, the award).
-        .select_related("call", "applicant", "department", *read_with_file(request.GET.get("onglet")))
-        .prefetch_related("requested_amounts"),
-        reference=reference,
-    )
+    files = Application.objects.visible_to(request.user).select_related("call", "applicant", "department")
+    application = get_object_or_404(with_file(files, request.GET.get("onglet")), reference=reference)
     return render_detail(request, application)
 
 

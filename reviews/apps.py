@@ -36,6 +36,7 @@ class ReviewsConfig(AppConfig):
                 instruction_tab_context,
                 order=30,
                 on_summary=True,
+                prefetch_with_file=("requested_amounts",),
             )
         )
         add_tab(
@@ -45,7 +46,7 @@ class ReviewsConfig(AppConfig):
                 "reviews/committee/_tab_committee.html",
                 committee_tab_context,
                 order=40,
-                read_with_file=("proposal__meeting",),
+                select_with_file=("proposal__meeting",),
             )
         )
         # The region's approval screen lists the committees' proposals.

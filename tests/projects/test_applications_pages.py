@@ -395,17 +395,17 @@ def test_edit_link_only_for_managers_while_editable(client, db):
     assert edit not in client.get(detail_url(draft)).text
 
 
-# Every tab page reads the user, the scope (2), the application (with its call, applicant and
-# what the shown tab reads with it: the proposal, the award) and its requested amounts, then the
+# Every tab page reads the user, the scope (2) and the application (with its call, applicant and
+# what the shown tab reads with it: the proposal, the award, the requested amounts), then the
 # shown tab's own data (the session comes from the cache):
 TAB_QUERIES = {
-    "dossier": 5,
-    "pieces-jointes": 6,  # the attachments
-    "instruction": 10,  # declarations, reviews, their scores and amounts, the criteria
-    "comite": 8,  # declarations, proposed amounts, the members' conflicts
-    "subvention": 8,  # funding lines, payments, the amounts per year
-    "courriers": 6,  # the letters
-    "historique": 7,  # the status changes, the journal's entries
+    "dossier": 5,  # the requested amounts
+    "pieces-jointes": 5,  # the attachments
+    "instruction": 10,  # the requested amounts, declarations, reviews, their scores and amounts, the criteria
+    "comite": 7,  # declarations, proposed amounts, the members' conflicts
+    "subvention": 7,  # funding lines, payments, the amounts per year
+    "courriers": 5,  # the letters
+    "historique": 6,  # the status changes, the journal's entries
 }
 
 
