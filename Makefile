@@ -21,11 +21,11 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# What the tests call outside Python: GNU gettext (the French plural check) and poppler (pages of the
-# letters turned into images), from Debian's packages when missing.
+# What the tests call outside Python: GNU gettext (the French plural check), poppler (pages of the
+# letters turned into images) and SoftHSM (a PKCS#11 token to sign with), from Debian's packages when missing.
 system-tools:
-	@command -v msgfmt >/dev/null && command -v pdftoppm >/dev/null \
-	  || (apt-get update -qq && apt-get install -y -qq gettext poppler-utils)
+	@command -v msgfmt >/dev/null && command -v pdftoppm >/dev/null && command -v softhsm2-util >/dev/null \
+	  || (apt-get update -qq && apt-get install -y -qq gettext poppler-utils softhsm2)
 
 # Development server on the embedded SQLite database, with the demo data, the task worker (letter batches,
 # e-mails, the daily reminders) and a local SMTP server (aiosmtpd) that keeps every e-mail sent under

@@ -41,7 +41,7 @@ from projects.journal.models import JournalAct
 from projects.journal.services import record
 from projects.letters.documents import issue_document, new_verification_code, verification_context
 from projects.letters.signing import SigningKey, sign_pdf, signing_key
-from projects.models import Application, Call, DecisionLetter, DocumentKind, Signatory, StatusChange
+from projects.models import Application, Call, DecisionLetter, DocumentKind, KeySource, Signatory, StatusChange
 from projects.money import CONVENTION_THRESHOLD, format_euros, requires_convention, to_cents
 from projects.notifications import events
 
@@ -269,13 +269,27 @@ def render_letter_html(
 # PDF ------------------------------------------------------------------------
 
 
-def _render_job(job: tuple[int, str, SigningKey]) -> tuple[int, bytes | None, str]:
-    """One signed PDF in a pool worker; an error is returned, not raised, so one letter cannot stop the others."""
+def _render_job(job: tuple[int, str, SigningKey | None]) -> tuple[int, bytes | None, str]:
+    """One PDF in a pool worker, signed unless `key` is None; an error is returned, not raised, so one
+    letter cannot stop the others."""
     index, html, key = job
     try:
-        return index, sign_pdf(render_pdf(html), key=key), ""
+        pdf = render_pdf(html)
+        return index, pdf if key is None else sign_pdf(pdf, key=key), ""
     except (Exception, FatalURLFetchingError) as error:
         logger.exception("letter PDF rendering failed")
+        return index, None, f"{type(error).__name__}: {error}"
+
+
+def _signed_here(result: tuple[int, bytes | None, str], key: SigningKey) -> tuple[int, bytes | None, str]:
+    """A renderer's unsigned PDF, signed in this process; an error is returned, as `_render_job` does."""
+    index, pdf, _error = result
+    if pdf is None:
+        return result
+    try:
+        return index, sign_pdf(pdf, key=key), ""
+    except Exception as error:
+        logger.exception("letter PDF signature failed")
         return index, None, f"{type(error).__name__}: {error}"
 
 
@@ -319,11 +333,18 @@ def render_pool(processes: int, letters: int):
 
 
 def render_in_pool(pool, htmls: list[str], key: SigningKey) -> Iterator[tuple[int, bytes | None, str]]:
-    """(index, pdf, error) for each HTML, in completion order. A pool starts rendering at once."""
-    jobs = [(index, html, key) for index, html in enumerate(htmls)]
+    """(index, pdf, error) for each signed PDF, in completion order. A pool starts rendering at once.
+
+    A key on a card or an HSM signs only in this process: a PKCS#11 session does not survive a
+    fork (the standard leaves a forked process's use of it undefined), so the renderers render
+    and this process signs, as the token would one signature at a time anyway.
+    """
     if pool is None:
-        return map(_render_job, jobs)
-    return pool.imap_unordered(_render_job, jobs)
+        return map(_render_job, [(index, html, key) for index, html in enumerate(htmls)])
+    if key.source == KeySource.PKCS11:
+        rendered = pool.imap_unordered(_render_job, [(index, html, None) for index, html in enumerate(htmls)])
+        return (_signed_here(result, key) for result in rendered)
+    return pool.imap_unordered(_render_job, [(index, html, key) for index, html in enumerate(htmls)])
 
 
 def default_processes() -> int:

@@ -19,7 +19,7 @@ import datetime
 import os
 import textwrap
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -30,11 +30,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from fontTools.subset import Options, Subsetter
 from fontTools.ttLib import TTFont
+from pkcs11.exceptions import UserAlreadyLoggedIn
+from pyhanko.config.pkcs11 import TokenCriteria
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.generic import ArrayObject
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.text import TextBoxStyle
-from pyhanko.sign import fields, signers, timestamps
+from pyhanko.sign import fields, pkcs11, signers, timestamps
 from pyhanko.stamp import TextStampStyle
 
 from projects.exceptions import DomainError
@@ -66,7 +68,8 @@ class SigningKey:
     pkcs11_key: str = ""
     # Changes when the key file is replaced, so that a process never signs with a key it cached before.
     version: tuple = ()
-    demonstration: bool = False
+    # Learnt from the certificate once the key is loaded; not part of what names the key (`load_signer`'s cache).
+    demonstration: bool = field(default=False, compare=False)
 
 
 def _refuse(signatory: Signatory, reason: str):
@@ -160,20 +163,30 @@ def load_signer(key: SigningKey) -> signers.Signer:
 
 def _pkcs11_signer(key: SigningKey, pin: bytes | None) -> signers.Signer:
     try:
-        from pyhanko.sign import pkcs11
-    except ImportError as error:  # python-pkcs11 is installed only where a token is used
-        raise SignatureUnavailable(
-            _("la bibliothèque python-pkcs11, qui lit les jetons PKCS#11, n’est pas installée sur ce serveur.")
-        ) from error
-    try:
-        session = pkcs11.open_pkcs11_session(
-            key.pkcs11_module, token_label=key.pkcs11_token, user_pin=pin.decode("utf-8") if pin else None
-        )
-        return pkcs11.PKCS11Signer(session, key_label=key.pkcs11_key or None)
+        session = _token_session(key, pin.decode("utf-8") if pin else None)
+        # The key and its certificate share a label on the token (`pkcs11_key`; the key name when empty).
+        # The token signs a digest computed here: smart cards and many HSMs offer only the raw ECDSA and
+        # RSA mechanisms, not those that hash on the token.
+        label = key.pkcs11_key or key.key_name
+        signer = pkcs11.PKCS11Signer(session, cert_label=label, key_label=label, use_raw_mechanism=True)
+        # Read now, so that a key or certificate missing from the token is said before anything is rendered.
+        signer.signing_cert  # noqa: B018
+        return signer
     except Exception as error:
         raise SignatureUnavailable(
-            _("le jeton PKCS#11 « %(token)s » ne répond pas (%(error)s).") % {"token": key.pkcs11_token, "error": error}
+            _("le jeton PKCS#11 « %(token)s » ne répond pas (%(error)s).")
+            % {"token": key.pkcs11_token, "error": str(error) or type(error).__name__}
         ) from error
+
+
+def _token_session(key: SigningKey, pin: str | None):
+    criteria = TokenCriteria(label=key.pkcs11_token)
+    try:
+        return pkcs11.open_pkcs11_session(key.pkcs11_module, token_criteria=criteria, user_pin=pin)
+    except UserAlreadyLoggedIn:
+        # A process logs in to a token once, for all its sessions: another signatory's key on the same
+        # token is then read in a session of its own without the PIN.
+        return pkcs11.open_pkcs11_session(key.pkcs11_module, token_criteria=criteria)
 
 
 # What a stamp may print: the Latin scripts (French and the other names a signatory may bear), the
