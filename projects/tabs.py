@@ -58,13 +58,14 @@ def detail_tabs() -> list[Tab]:
     return sorted(_tabs.values(), key=lambda tab: tab.order)
 
 
+def open_tab(tabs: list[Tab], tab_id: str | None) -> Tab:
+    """The tab `tab_id` asks for among `tabs`; the first one when it names none of them."""
+    return next((tab for tab in tabs if tab.id == tab_id), tabs[0])
+
+
 def with_file(queryset: QuerySet, tab_id: str | None) -> QuerySet:
-    """`queryset` reading with each file what the tab `tab_id` shows of its related rows (the first
-    tab's when `tab_id` names none)."""
-    tabs = detail_tabs()
-    tab = next((tab for tab in tabs if tab.id == tab_id), tabs[0] if tabs else None)
-    if tab is None:
-        return queryset
+    """`queryset` reading with each file what the open tab shows of its related rows."""
+    tab = open_tab(detail_tabs(), tab_id)
     return queryset.select_related(*tab.select_with_file).prefetch_related(*tab.prefetch_with_file)
 
 

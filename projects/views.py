@@ -40,7 +40,7 @@ from projects.permissions import (
 )
 from projects.services import attach_file, create_application, update_application
 from projects.shortcuts import visible_application
-from projects.tabs import tabs_for, with_file
+from projects.tabs import open_tab, tabs_for, with_file
 from projects.templatetags.applications import status_badge
 from projects.workflow import TRANSITIONS
 from projects.worklists import list_columns_for
@@ -237,7 +237,7 @@ def render_detail(request, application: Application, *, selected: str | None = N
     """
     tabs = tabs_for(request.user, application)
     selected = selected or request.GET.get("onglet")
-    tab = next((tab for tab in tabs if tab.id == selected), tabs[0])
+    tab = open_tab(tabs, selected)
     panel = TabPanel(
         tab.id, tab.label, tab.template, {**tab.context(application, request.user), **(overrides or {}).get(tab.id, {})}
     )
