@@ -339,12 +339,12 @@ def render_in_pool(pool, htmls: list[str], key: SigningKey) -> Iterator[tuple[in
     fork (the standard leaves a forked process's use of it undefined), so the renderers render
     and this process signs, as the token would one signature at a time anyway.
     """
+    signed_here = pool is not None and key.source == KeySource.PKCS11
+    jobs = [(index, html, None if signed_here else key) for index, html in enumerate(htmls)]
     if pool is None:
-        return map(_render_job, [(index, html, key) for index, html in enumerate(htmls)])
-    if key.source == KeySource.PKCS11:
-        rendered = pool.imap_unordered(_render_job, [(index, html, None) for index, html in enumerate(htmls)])
-        return (_signed_here(result, key) for result in rendered)
-    return pool.imap_unordered(_render_job, [(index, html, key) for index, html in enumerate(htmls)])
+        return map(_render_job, jobs)
+    rendered = pool.imap_unordered(_render_job, jobs)
+    return (_signed_here(result, key) for result in rendered) if signed_here else rendered
 
 
 def default_processes() -> int:
