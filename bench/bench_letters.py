@@ -57,14 +57,8 @@ def measure() -> list[dict]:
     from projects.enums import LetterKind
     from projects.letters.batches import generate_missing_letters
     from projects.letters.documents import new_verification_code
-    from projects.letters.pipeline import (
-        LetterSources,
-        default_processes,
-        letter_applications,
-        render_letter_html,
-        render_pdf,
-    )
-    from projects.letters.signing import sign_pdf
+    from projects.letters.pipeline import LetterSources, letter_applications, render_letter_html
+    from projects.letters.rendering import default_processes, render_pdf, sign_pdf
     from projects.models import DecisionLetter
 
     call, approver = make_laureates(BATCH)

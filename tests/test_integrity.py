@@ -27,9 +27,10 @@ from projects.awards.services import check_call_funding
 from projects.enums import BatchStatus, CallStatus, LetterKind, Status
 from projects.exceptions import PermissionRefused, TransitionNotAllowed
 from projects.exchange.resources import import_applications
-from projects.letters import batches, pipeline
+from projects.letters import batches, rendering
 from projects.letters.batches import generate_missing_letters
-from projects.letters.pipeline import generate_letter, render_pool
+from projects.letters.pipeline import generate_letter
+from projects.letters.rendering import render_pool
 from projects.letters.tasks import BatchInterrupted, run_letter_batch, start_letter_batch
 from projects.models import Application, Attachment, DecisionLetter, IssuedDocument, LetterBatch
 from reviews.committee.services import close_meeting
@@ -407,7 +408,7 @@ def test_a_batch_stopped_while_its_letters_render_frees_the_task_worker(db, monk
         time.sleep(0 if first.reference in html else 10)
         return page
 
-    monkeypatch.setattr(pipeline, "render_pdf", slow_render)
+    monkeypatch.setattr(rendering, "render_pdf", slow_render)
     worker = task_worker()
     worker.running_task = True  # as while it runs the batch: its handler then only notes a SIGTERM
 

@@ -1,5 +1,5 @@
 """Batches of letters: every letter a call (or one of its departments) still lacks, rendered by a
-pool of processes (projects.letters.pipeline.render_pool), each stored or failed on its own, and
+pool of processes (projects.letters.rendering.render_pool), each stored or failed on its own, and
 written to one ZIP; a batch relaunched after an interrupted one archives that one's letters too.
 
 projects.letters.tasks runs a batch in the task worker; `manage.py generate_letters` runs one at once.
@@ -28,13 +28,11 @@ from projects.letters.pipeline import (
     FILE_LABELS,
     LetterAlreadyProduced,
     LetterSources,
-    default_processes,
     letter_applications,
-    render_in_pool,
     render_letter_html,
-    render_pool,
     store_letter,
 )
+from projects.letters.rendering import default_processes, render_in_pool, render_pool
 from projects.models import Application, Call, DecisionLetter
 
 logger = logging.getLogger(__name__)

@@ -1,10 +1,8 @@
-"""Decision letters: HTML from the templates, signed PDF/A-3b through WeasyPrint and pyHanko, stored
-versions, and the pool of renderers that batches (projects.letters.batches) hand them to.
+"""Decision letters: their content and HTML from the templates, their stored versions and their sending.
 
-The HTML is rendered in the Django process (it needs the database); WeasyPrint and pyHanko only
-ever see that HTML string and the description of the signatory's key (no secret, see
-`signing.SigningKey`), so a batch can hand the PDF rendering and signing — the slow part — to a
-pool of processes that never touch the database, and store the results back in the parent.
+The HTML is rendered here, in the Django process (it needs the database); the signed PDF/A-3b is
+made from that HTML alone by projects.letters.rendering, at once for one letter or by a pool of
+renderers for a batch (projects.letters.batches).
 """
 
 import base64
@@ -12,15 +10,9 @@ import datetime
 import hashlib
 import logging
 import mimetypes
-import multiprocessing
-import os
-import signal
-import threading
-from collections.abc import Iterable, Iterator
-from contextlib import nullcontext
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 
 from django.db import transaction
 from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -28,20 +20,19 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from num2words import num2words
-from weasyprint.urls import FatalURLFetchingError
 
 from departments.enums import Action, OrganisationKind
 from departments.models import Organisation
 from departments.permissions import get_scope
 from fipe.french import french_date
-from fipe.pdf import render_pdf
 from projects.enums import AWARDED_STATUSES, Funder, LetterKind, Status
 from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
 from projects.journal.models import JournalAct
 from projects.journal.services import record
 from projects.letters.documents import issue_document, new_verification_code, verification_context
-from projects.letters.signing import SigningKey, sign_pdf, signing_key
-from projects.models import Application, Call, DecisionLetter, DocumentKind, KeySource, Signatory, StatusChange
+from projects.letters.rendering import RENDERING_ERRORS, render_signed_pdf
+from projects.letters.signing import SigningKey, signing_key
+from projects.models import Application, Call, DecisionLetter, DocumentKind, Signatory, StatusChange
 from projects.money import CONVENTION_THRESHOLD, format_euros, requires_convention, to_cents
 from projects.notifications import events
 
@@ -266,91 +257,6 @@ def render_letter_html(
     return render_to_string(TEMPLATES[kind], context)
 
 
-# PDF ------------------------------------------------------------------------
-
-
-def _render_job(job: tuple[int, str, SigningKey | None]) -> tuple[int, bytes | None, str]:
-    """One PDF in a pool worker, signed unless `key` is None; an error is returned, not raised, so one
-    letter cannot stop the others."""
-    index, html, key = job
-    try:
-        pdf = render_pdf(html)
-        return index, pdf if key is None else sign_pdf(pdf, key=key), ""
-    except (Exception, FatalURLFetchingError) as error:
-        logger.exception("letter PDF rendering failed")
-        return index, None, f"{type(error).__name__}: {error}"
-
-
-def _signed_here(result: tuple[int, bytes | None, str], key: SigningKey) -> tuple[int, bytes | None, str]:
-    """A renderer's unsigned PDF, signed in this process; an error is returned, as `_render_job` does."""
-    index, pdf, _error = result
-    if pdf is None:
-        return result
-    try:
-        return index, sign_pdf(pdf, key=key), ""
-    except Exception as error:
-        logger.exception("letter PDF signature failed")
-        return index, None, f"{type(error).__name__}: {error}"
-
-
-RENDERER_SIGNALS = [
-    getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP") if hasattr(signal, name)
-]
-
-
-def _renderer_started() -> None:
-    """In each renderer: the default signal handlers, not the parent's.
-
-    Forked from the task worker, a renderer would otherwise keep its graceful-shutdown
-    handler, which only notes the signal: the pool's terminate() would then wait for ever on
-    renderers that ignore its SIGTERM, and the worker with them.
-    """
-    for signum in RENDERER_SIGNALS:
-        signal.signal(signum, signal.SIG_DFL)
-
-
-def render_pool(processes: int, letters: int):
-    """A pool of `processes` PDF renderers, or no pool (None) when one process is enough.
-
-    The pool is forked: its workers inherit the loaded code and never use the parent's
-    database connections (they only ever receive HTML strings). Leaving the `with` block
-    terminates them, whether the batch ended or failed.
-    """
-    if processes <= 1 or letters <= 1:
-        return nullcontext(None)
-    start = partial(multiprocessing.get_context("fork").Pool, min(processes, letters), initializer=_renderer_started)
-    if threading.current_thread() is not threading.main_thread():  # where alone handlers can be set
-        return start()
-    # Forked with the default handlers too: a SIGTERM from terminate() reaching a renderer before its
-    # initializer has run would otherwise be noted by the inherited handler and lost, and the pool
-    # would wait for that renderer for ever.
-    previous = {signum: signal.signal(signum, signal.SIG_DFL) for signum in RENDERER_SIGNALS}
-    try:
-        return start()
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-
-
-def render_in_pool(pool, htmls: list[str], key: SigningKey) -> Iterator[tuple[int, bytes | None, str]]:
-    """(index, pdf, error) for each signed PDF, in completion order. A pool starts rendering at once.
-
-    A key on a card or an HSM signs only in this process: a PKCS#11 session does not survive a
-    fork (the standard leaves a forked process's use of it undefined), so the renderers render
-    and this process signs, as the token would one signature at a time anyway.
-    """
-    signed_here = pool is not None and key.source == KeySource.PKCS11
-    jobs = [(index, html, None if signed_here else key) for index, html in enumerate(htmls)]
-    if pool is None:
-        return map(_render_job, jobs)
-    rendered = pool.imap_unordered(_render_job, jobs)
-    return (_signed_here(result, key) for result in rendered) if signed_here else rendered
-
-
-def default_processes() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 # Storing and sending ------------------------------------------------------------
 
 
@@ -419,8 +325,8 @@ def generate_letter(*, application: Application, kind: str, by) -> DecisionLette
     sources = LetterSources.for_call(application.call)
     code = new_verification_code()
     try:
-        pdf = sign_pdf(render_pdf(render_letter_html(application, kind, sources, code=code)), key=sources.key)
-    except (Exception, FatalURLFetchingError) as error:
+        pdf = render_signed_pdf(render_letter_html(application, kind, sources, code=code), key=sources.key)
+    except RENDERING_ERRORS as error:
         logger.exception("letter generation failed for %s", application.reference)
         raise LetterFailed(
             _("Le courrier du dossier %(reference)s n’a pas pu être produit (%(error)s) ; rien n’a été modifié.")

@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command, execute_from_comm
 
 from departments.models import Department
 from projects.enums import LetterKind, Status
-from projects.letters import pipeline as letters
+from projects.letters import rendering
 from projects.letters.pipeline import generate_letter
 from projects.models import DecisionLetter
 from tests.departments.factories import UserFactory, regional_approver
@@ -34,14 +34,14 @@ def zip_names(path):
 
 def fail_for(monkeypatch, reference):
     """Make the PDF rendering of one application's letter fail (the forked pool workers inherit it)."""
-    real = letters.render_pdf
+    real = rendering.render_pdf
 
     def flaky(html):
         if reference in html:
             raise RuntimeError("police de caractères illisible")
         return real(html)
 
-    monkeypatch.setattr(letters, "render_pdf", flaky)
+    monkeypatch.setattr(rendering, "render_pdf", flaky)
 
 
 def test_the_batch_zips_every_missing_letter(approver, tmp_path):

@@ -11,8 +11,7 @@ from django_tasks_db.models import DBTaskResult
 from departments.enums import OrganisationKind, Role
 from departments.models import Department
 from projects.enums import BatchStatus, LetterKind
-from projects.letters import batches
-from projects.letters import pipeline as letters
+from projects.letters import batches, pipeline, rendering
 from projects.letters.batches import generate_missing_letters
 from projects.letters.documents import new_verification_code
 from projects.letters.tasks import run_letter_batch
@@ -285,11 +284,11 @@ def test_a_regional_issuer_may_ask_for_the_whole_call(client, approver):
 
 def test_a_letter_produced_meanwhile_is_skipped_by_the_batch(approver, monkeypatch):
     application = laureate()
-    real = letters.render_pdf
+    real = rendering.render_pdf
 
     def someone_else_generates_first(html):
         pdf = real(html)
-        letters.store_letter(
+        pipeline.store_letter(
             application=application,
             kind=LetterKind.AWARD,
             signatory=Signatory.objects.get(),
@@ -299,7 +298,7 @@ def test_a_letter_produced_meanwhile_is_skipped_by_the_batch(approver, monkeypat
         )
         return pdf
 
-    monkeypatch.setattr(letters, "render_pdf", someone_else_generates_first)
+    monkeypatch.setattr(rendering, "render_pdf", someone_else_generates_first)
     summary = generate_missing_letters(call=application.call, by=approver, processes=1)
     assert (summary.generated, summary.skipped, summary.failed) == (0, 1, 0)
     assert "produit entre-temps (version 1)" in summary.outcomes[0].message
@@ -362,14 +361,14 @@ def test_each_letter_moves_the_batch_heartbeat(approver, immediate_tasks, monkey
     laureate()
     batch = LetterBatch.objects.create(call=application.call, requested_by=approver)
     seen = []
-    real = letters.render_pdf
+    real = rendering.render_pdf
 
     def record_the_batch(html):
         seen.append(LetterBatch.objects.values_list("done", "updated_at").get())
         return real(html)
 
     monkeypatch.setattr(batches, "default_processes", lambda: 1)
-    monkeypatch.setattr(letters, "render_pdf", record_the_batch)
+    monkeypatch.setattr(rendering, "render_pdf", record_the_batch)
     run_letter_batch.enqueue(batch.pk)
     (done_before, moved_before), (done_after, moved_after) = seen
     assert (done_before, done_after) == (0, 1)
@@ -380,7 +379,7 @@ def test_a_batch_declared_interrupted_while_running_stops_at_its_next_letter(app
     application = laureate()
     laureate()
     batch = LetterBatch.objects.create(call=application.call, requested_by=approver)
-    real = letters.render_pdf
+    real = rendering.render_pdf
 
     def the_page_finds_it_stale(html):
         running = LetterBatch.objects.get()
@@ -388,7 +387,7 @@ def test_a_batch_declared_interrupted_while_running_stops_at_its_next_letter(app
         return real(html)
 
     monkeypatch.setattr(batches, "default_processes", lambda: 1)
-    monkeypatch.setattr(letters, "render_pdf", the_page_finds_it_stale)
+    monkeypatch.setattr(rendering, "render_pdf", the_page_finds_it_stale)
     run_letter_batch.enqueue(batch.pk)
     batch.refresh_from_db()
     assert batch.status == BatchStatus.FAILED
@@ -438,7 +437,7 @@ def test_the_call_letters_page_lists_a_stale_batch_as_failed(client, approver):
 
 def test_relaunching_an_interrupted_batch_produces_only_the_missing_letters(client, approver, immediate_tasks):
     produced_before_the_crash, missing = laureate(), laureate()
-    letters.generate_letter(application=produced_before_the_crash, kind=LetterKind.AWARD, by=approver)
+    pipeline.generate_letter(application=produced_before_the_crash, kind=LetterKind.AWARD, by=approver)
     stale_batch(call=missing.call, requested_by=approver, total=2, done=1)
     client.force_login(approver)
     client.post(

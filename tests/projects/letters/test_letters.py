@@ -11,6 +11,7 @@ from projects.enums import LetterKind, Status
 from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
 from projects.journal.models import JournalAct, JournalEntry
 from projects.letters import pipeline as letters
+from projects.letters import rendering
 from projects.letters.pipeline import (
     amount_in_words,
     generate_letter,
@@ -187,7 +188,7 @@ def test_a_failed_generation_keeps_the_previous_version_and_the_status(db, monke
     def broken(html):
         raise OSError("disque plein")
 
-    monkeypatch.setattr(letters, "render_pdf", broken)
+    monkeypatch.setattr(rendering, "render_pdf", broken)
     with pytest.raises(letters.LetterFailed, match="disque plein"):
         generate_letter(application=application, kind=LetterKind.AWARD, by=approver)
     application.refresh_from_db()

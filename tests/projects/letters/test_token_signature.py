@@ -24,7 +24,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 
 from projects.enums import LetterKind
 from projects.exceptions import DomainError
-from projects.letters import pipeline
+from projects.letters import rendering
 from projects.letters.batches import generate_missing_letters
 from projects.letters.pipeline import generate_letter
 from projects.models import DecisionLetter, KeySource
@@ -115,14 +115,14 @@ def test_a_batch_signs_with_the_token_only_in_the_process_that_opened_it(token, 
     signatory_on_token(settings)
     applications = [laureate() for _ in range(3)]
     signed_by = tmp_path / "signed-by"
-    sign = pipeline.sign_pdf
+    sign = rendering.sign_pdf
 
     def sign_noting_the_process(pdf, *, key):
         with signed_by.open("a") as out:
             out.write(f"{os.getpid()}\n")
         return sign(pdf, key=key)
 
-    monkeypatch.setattr(pipeline, "sign_pdf", sign_noting_the_process)
+    monkeypatch.setattr(rendering, "sign_pdf", sign_noting_the_process)
 
     summary = generate_missing_letters(call=applications[0].call, by=regional_approver(), processes=2)
 

@@ -156,7 +156,7 @@ def test_a_finished_batch_tells_whoever_started_it(world, settings):
     starter = get_user_model().objects.get(username="prefecture-76")
     fresh = LetterBatch.objects.create(call=batch.call, kind="all", requested_by=starter)
     before = Message.objects.aggregate(last=Max("pk"))["last"]
-    with mock.patch("projects.letters.pipeline.render_pdf", lambda html: pdf_bytes()):
+    with mock.patch("projects.letters.rendering.render_pdf", lambda html: pdf_bytes()):
         run_letter_batch.call(fresh.pk)
     messages = list(Message.objects.filter(pk__gt=before, event=Event.BATCH_FINISHED))
     assert [message.recipient for message in messages] == ["prefecture-76@fipe.example"]
