@@ -5,7 +5,7 @@ One namespace (`projects:`) for all of them: a capability moving between sub-pac
 
 from django.urls import path
 
-from projects import views
+from projects import editing, views
 from projects.applicants import urls as applicants_urls
 from projects.awards import urls as awards_urls
 from projects.exchange import urls as exchange_urls
@@ -18,9 +18,9 @@ app_name = "projects"
 
 urlpatterns = [
     path("dossiers/", views.application_list, name="application_list"),
-    path("dossiers/nouveau/", views.application_create, name="application_create"),
+    path("dossiers/nouveau/", editing.application_create, name="application_create"),
     path("dossiers/<slug:reference>/", views.application_detail, name="application_detail"),
-    path("dossiers/<slug:reference>/modifier/", views.application_edit, name="application_edit"),
+    path("dossiers/<slug:reference>/modifier/", editing.application_edit, name="application_edit"),
     path("dossiers/<slug:reference>/statut/<slug:name>/", views.application_transition, name="application_transition"),
     path("dossiers/<slug:reference>/pieces-jointes/", views.attachment_upload, name="attachment_upload"),
     path(

@@ -1,4 +1,5 @@
-"""Pages of calls and applications: list, detail and its tabs, keying in, status changes, attachments.
+"""Pages of calls and applications: list, detail and its tabs, status changes, attachments
+(keying in and editing: projects.editing).
 
 Every page starts from `Application.objects.visible_to(user)` (or `Call.objects.visible_to`):
 another department's application answers 404, never its content.
@@ -10,8 +11,6 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.core.validators import slug_re
-from django.db import transaction
 from django.db.models import Count, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,7 +28,7 @@ from projects.applicants.services import public_label
 from projects.enums import Status
 from projects.exceptions import DomainError
 from projects.filters import ApplicationFilter
-from projects.forms import ApplicantForm, ApplicationForm, AttachmentForm, ReasonForm
+from projects.forms import AttachmentForm, ReasonForm
 from projects.models import Application, Call, JournalEntry
 from projects.money import format_euros, split
 from projects.permissions import (
@@ -38,7 +37,7 @@ from projects.permissions import (
     can_key_in_applications,
     may_download_open_data,
 )
-from projects.services import attach_file, create_application, update_application
+from projects.services import attach_file
 from projects.shortcuts import visible_application
 from projects.tabs import open_tab, tabs_for, with_file
 from projects.templatetags.applications import status_badge
@@ -263,96 +262,6 @@ def application_detail(request, reference):
     files = Application.objects.visible_to(request.user).select_related("call", "applicant", "department")
     application = get_object_or_404(with_file(files, request.GET.get("onglet")), reference=reference)
     return render_detail(request, application)
-
-
-# — Keying in and editing ————————————————————————————————————————————————————————————
-
-
-def application_create(request):
-    if not can_key_in_applications(request.user):
-        raise PermissionDenied
-    data = posted_data(request)
-    initial = {}
-    # A call's reference is a slug: anything else names no call (and a NUL byte would not reach PostgreSQL).
-    if slug_re.match(reference := request.GET.get("appel", "")):
-        call = Call.objects.visible_to(request.user).filter(reference=reference).first()
-        if call is not None:
-            initial["call"] = call.pk
-    applicant_form = ApplicantForm(data, prefix="applicant", user=request.user)
-    application_form = ApplicationForm(data, user=request.user, initial=initial)
-    if data is not None and applicant_form.is_valid() and application_form.is_valid():
-        cleaned = application_form.cleaned_data
-        try:
-            with transaction.atomic():
-                application = create_application(
-                    call=cleaned["call"],
-                    applicant=applicant_form.save(),
-                    department=cleaned["department"],
-                    by=request.user,
-                    amounts_by_year=application_form.amounts_by_year(),
-                    submit=cleaned["submit_now"],
-                    **application_form.application_fields(),
-                )
-        except ValidationError as error:
-            application_form.add_error(None, error)
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request,
-                _("Dossier %(reference)s enregistré au statut « %(status)s ».")
-                % {"reference": application.reference, "status": application.get_status_display()},
-            )
-            return redirect(detail_url(application))
-    return render(
-        request,
-        "projects/application_form.html",
-        {
-            "applicant_form": applicant_form,
-            "application_form": application_form,
-            "application": None,
-            "breadcrumb_data": breadcrumb(_("Saisir un dossier"), list_link()),
-        },
-    )
-
-
-def application_edit(request, reference):
-    application = visible_application(request.user, reference, WITH_AMOUNTS)
-    if not can_edit_application(request.user, application):
-        raise PermissionDenied
-    data = posted_data(request)
-    applicant_form = ApplicantForm(data, prefix="applicant", instance=application.applicant, user=request.user)
-    # The form works on its own copy: a refused edit must not show half-changed values elsewhere on the page.
-    application_form = ApplicationForm(
-        data, user=request.user, instance=Application.objects.select_related("call").get(pk=application.pk)
-    )
-    if data is not None and applicant_form.is_valid() and application_form.is_valid():
-        try:
-            with transaction.atomic():
-                update_application(
-                    application=application,
-                    applicant=applicant_form.save(),
-                    by=request.user,
-                    amounts_by_year=application_form.amounts_by_year(),
-                    **application_form.application_fields(),
-                )
-        except ValidationError as error:
-            application_form.add_error(None, error)
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("Dossier %(reference)s modifié.") % {"reference": application.reference})
-            return redirect(detail_url(application))
-    return render(
-        request,
-        "projects/application_form.html",
-        {
-            "applicant_form": applicant_form,
-            "application_form": application_form,
-            "application": application,
-            "breadcrumb_data": breadcrumb(_("Modifier"), list_link(), application_link(application)),
-        },
-    )
 
 
 # — Status changes ———————————————————————————————————————————————————————————————————
