@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from departments.models import Department
 from projects.enums import Status
-from projects.models import MONEY, Application, Call, YearAmount
+from projects.models import Application, Call
+from projects.money import MONEY, YearAmount
 from reviews.enums import MeetingStatus, ProposalDecision
 from reviews.instruction.models import Review
 

@@ -8,7 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from projects.models import Application, Call, YearAmount
+from projects.models import Application, Call
+from projects.money import YearAmount
 from reviews.enums import Opinion, ReviewerKind
 
 

@@ -12,10 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from departments.models import Department
 from projects.followup.dashboard import followup_dashboard
 from projects.followup.models import Recovery
 from projects.followup.services import record_recovery, review_report
-from projects.models import Department, FundingLine, Payment
+from projects.models import FundingLine, Payment
 from tests.departments.factories import caf_instructor, regional_approver
 from tests.projects.awards.factories import laureate, pay_line
 from tests.projects.followup.factories import (
