@@ -2,7 +2,7 @@
 
 from django.core import mail
 
-from projects.notifications.services import deliver_due_messages
+from projects.notifications.delivery import deliver_due_messages
 
 
 def sent_mail() -> list:

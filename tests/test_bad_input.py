@@ -751,7 +751,7 @@ def case_verify_document(world) -> Case:
 
 # Notifications.
 def case_notification_preferences(world) -> Case:
-    from projects.notifications.events import STAFF_EVENTS
+    from projects.notifications.enums import STAFF_EVENTS
 
     valid = {event.value: "immediate" for event in STAFF_EVENTS}
     return Case(

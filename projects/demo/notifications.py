@@ -3,7 +3,7 @@ preferences show the daily digest and « jamais », and the newcomer is told whe
 
 from django.contrib.auth import get_user_model
 
-from projects.notifications.events import Event
+from projects.notifications.enums import Event
 from projects.notifications.models import Frequency, Message, MessageStatus, NotificationPreference
 
 # The Haute-Garonne secretariat takes the submissions in its daily digest and no rejection at all.

@@ -4,7 +4,7 @@ from django.utils.translation import ngettext
 
 from projects.exceptions import DomainError
 from projects.letters.admin import ReadOnlyAdmin
-from projects.notifications.events import Event
+from projects.notifications.enums import Event
 from projects.notifications.models import Message, MessageAttachment, MessageStatus, NotificationPreference
 from projects.notifications.services import resend_message
 

@@ -6,46 +6,20 @@ The reviews app calls these too; it passes its objects in, this module never imp
 
 from django.conf import settings
 from django.core import signing
-from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from projects.money import format_euros
 from projects.notifications import recipients
+from projects.notifications.enums import Event
 from projects.notifications.services import Attachment, absolute_url, notify
 
 TEMPLATES = "projects/notifications/email"
 # Signed download links of letters too large to attach stay valid this long.
 LETTER_LINK_MAX_AGE = 90 * 24 * 60 * 60
 LETTER_LINK_SALT = "projects.notifications.letter"
-
-
-class Event(models.TextChoices):
-    APPLICATION_SUBMITTED = "application_submitted", gettext_lazy("Un dossier de mon département est déposé")
-    REVIEW_SUBMITTED = "review_submitted", gettext_lazy("L’autre service a transmis son avis, le mien est attendu")
-    REVIEWS_COMPLETE = "reviews_complete", gettext_lazy("Les deux avis d’un dossier sont transmis (CDSF)")
-    COMMITTEE_CLOSED = "committee_closed", gettext_lazy("Un CDSF a clos sa séance (préfecture de région)")
-    LAUREATE_APPROVED = "laureate_approved", gettext_lazy("Un lauréat de mon département est retenu")
-    APPLICATION_REJECTED = "application_rejected", gettext_lazy("Un dossier de mon département est rejeté")
-    BATCH_FINISHED = "batch_finished", gettext_lazy("Un lot de courriers que j’ai lancé est terminé ou en échec")
-    LETTER_SENT = "letter_sent", gettext_lazy("Lettre de décision envoyée au porteur")
-    PAYMENT_RECORDED = "payment_recorded", gettext_lazy("Versement annoncé au porteur")
-    DIGEST = "digest", gettext_lazy("Résumé quotidien")
-
-
-# The events staff receive, each of which they may take immediately, in the daily digest or never.
-# Those sent to applicants (decisions, payments) cannot be switched off.
-STAFF_EVENTS = [
-    Event.APPLICATION_SUBMITTED,
-    Event.REVIEW_SUBMITTED,
-    Event.REVIEWS_COMPLETE,
-    Event.COMMITTEE_CLOSED,
-    Event.LAUREATE_APPROVED,
-    Event.APPLICATION_REJECTED,
-    Event.BATCH_FINISHED,
-]
 
 
 def _application_url(application) -> str:

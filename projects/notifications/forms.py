@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from dsfr.forms import DsfrBaseForm
 from dsfr.widgets import InlineRadioSelect
 
-from projects.notifications.events import STAFF_EVENTS
+from projects.notifications.enums import STAFF_EVENTS
 from projects.notifications.models import Frequency
 
 

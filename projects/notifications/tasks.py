@@ -1,8 +1,13 @@
 """Delivery of the outbox in the background (django-tasks; `manage.py db_worker` runs it)."""
 
-from django_tasks import task
+import logging
+from datetime import datetime
 
-from projects.notifications.services import deliver_due_messages, enqueue_delivery, next_retry_at
+from django_tasks import default_task_backend, task
+
+from projects.notifications.delivery import deliver_due_messages, next_retry_at
+
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -19,3 +24,17 @@ def deliver_messages() -> dict:
     if retry is not None:
         enqueue_delivery(run_after=retry)
     return {"sent": sent, "failed": failed}
+
+
+def enqueue_delivery(run_after: datetime | None = None) -> None:
+    """Ask the task worker to deliver the outbox (now, or at `run_after` when the backend can wait)."""
+    task = deliver_messages
+    if run_after is not None:
+        if not default_task_backend.supports_defer:
+            return
+        task = task.using(run_after=run_after)
+    try:
+        task.enqueue()
+    except Exception:
+        # The messages wait in the outbox; the next delivery (or `send_digests`) takes them.
+        logger.exception("could not enqueue the delivery of the outbox")

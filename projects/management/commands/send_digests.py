@@ -2,8 +2,10 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from projects.notifications.delivery import deliver_due_messages
 from projects.notifications.models import Message
-from projects.notifications.services import deliver_due_messages, enqueue_delivery, send_digests
+from projects.notifications.services import send_digests
+from projects.notifications.tasks import enqueue_delivery
 
 
 class Command(BaseCommand):

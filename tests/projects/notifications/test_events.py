@@ -14,7 +14,7 @@ from projects.enums import BatchStatus, Status
 from projects.letters.tasks import run_letter_batch
 from projects.models import Application, LetterBatch, Message
 from projects.money import format_euros
-from projects.notifications.events import Event
+from projects.notifications.enums import Event
 from projects.services import create_application
 from reviews.enums import Opinion
 from reviews.instruction.services import declare_conflict, save_review

@@ -19,8 +19,10 @@ from projects.enums import LetterKind
 from projects.letters.pipeline import generate_letter, mark_letter_sent
 from projects.money import format_euros
 from projects.notifications import events
+from projects.notifications.delivery import deliver_due_messages
+from projects.notifications.enums import Event
 from projects.notifications.models import MAX_ATTEMPTS, Message, MessageStatus
-from projects.notifications.services import deliver_due_messages, notify, resend_message
+from projects.notifications.services import notify, resend_message
 from projects.notifications.tasks import deliver_messages
 from tests.departments.factories import administrator, caf_instructor, ddets_instructor, regional_approver
 from tests.projects.awards.factories import in_threads, proposed_application, years_of
@@ -44,7 +46,7 @@ def submitted_notice(**application_fields) -> list[Message]:
     application = ApplicationFactory(**application_fields)
     caf_instructor("11", email="instructrice@caf11.example")
     events.application_submitted(application)
-    return list(Message.objects.filter(event=events.Event.APPLICATION_SUBMITTED))
+    return list(Message.objects.filter(event=Event.APPLICATION_SUBMITTED))
 
 
 def test_the_laureates_contact_receives_one_message_with_the_signed_letter(db, smtp_server):

@@ -11,9 +11,10 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from projects.notifications import events
-from projects.notifications.events import STAFF_EVENTS, Event
+from projects.notifications.delivery import deliver_due_messages
+from projects.notifications.enums import STAFF_EVENTS, Event
 from projects.notifications.models import Frequency, Message, MessageStatus, NotificationPreference
-from projects.notifications.services import deliver_due_messages, notify, send_digests, set_preferences
+from projects.notifications.services import notify, send_digests, set_preferences
 from tests.departments.factories import caf_instructor, ddets_instructor
 from tests.projects.factories import ApplicationFactory
 
