@@ -57,6 +57,7 @@ def letters_queue(user) -> list[QueueSection]:
     letters = DecisionLetter.objects.filter(application=OuterRef("pk"))
     has_award = Exists(letters.filter(kind=LetterKind.AWARD))
     has_refusal = Exists(letters.filter(kind=LetterKind.REFUSAL))
+    award_to_send = Exists(DecisionLetter.objects.to_send().filter(application=OuterRef("pk"), kind=LetterKind.AWARD))
     counts = Application.objects.filter(
         department_id__in=ids, status__in=AWARDED_STATUSES | {Status.REJECTED}
     ).aggregate(
@@ -64,7 +65,7 @@ def letters_queue(user) -> list[QueueSection]:
             "pk",
             filter=(Q(status__in=AWARDED_STATUSES) & ~Q(has_award)) | (Q(status=Status.REJECTED) & ~Q(has_refusal)),
         ),
-        to_send=Count("pk", filter=Q(status=Status.LAUREATE) & Q(has_award)),
+        to_send=Count("pk", filter=Q(award_to_send)),
     )
     url = reverse("projects:letters")
     return [

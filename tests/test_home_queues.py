@@ -142,7 +142,12 @@ def test_the_prefecture_home_lists_proposals_per_department_with_amounts(demo, d
     missing = letters.filter(status__in=AWARDED_STATUSES).exclude(letters__kind=LetterKind.AWARD).count()
     missing += letters.filter(status=Status.REJECTED).exclude(letters__kind=LetterKind.REFUSAL).count()
     assert count_shown(html, "Courriers à produire") == missing
-    to_send = Application.objects.filter(status=Status.LAUREATE, letters__kind=LetterKind.AWARD).distinct().count()
+    latest_award_letters = [
+        application.letters.filter(kind=LetterKind.AWARD).order_by("-version").first()
+        for application in Application.objects.filter(status__in=AWARDED_STATUSES)
+    ]
+    to_send = sum(letter is not None and letter.sent_at is None for letter in latest_award_letters)
+    assert to_send
     assert count_shown(html, "Lettres d’attribution à envoyer") == to_send
 
 

@@ -23,8 +23,8 @@ from departments.permissions import get_scope
 from projects.enums import LetterKind
 from projects.exceptions import DomainError, PermissionRefused
 from projects.letters.documents import new_verification_code
+from projects.letters.models import ELIGIBLE_STATUSES
 from projects.letters.pipeline import (
-    ELIGIBLE_STATUSES,
     FILE_LABELS,
     LetterAlreadyProduced,
     LetterSources,

@@ -7,13 +7,14 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from departments.models import Department, Organisation
-from projects.enums import UNFINISHED_BATCH_STATUSES, BatchStatus, LetterKind
+from projects.enums import AWARDED_STATUSES, UNFINISHED_BATCH_STATUSES, BatchStatus, LetterKind, Status
 
 
 class KeySource(models.TextChoices):
@@ -111,6 +112,23 @@ class IssuedDocument(models.Model):
         return f"{self.get_kind_display()} {self.reference} v{self.version}"
 
 
+# The statuses in which a file calls for each kind of letter: it may be produced and sent then.
+ELIGIBLE_STATUSES = {LetterKind.AWARD: AWARDED_STATUSES, LetterKind.REFUSAL: frozenset({Status.REJECTED})}
+
+
+class DecisionLetterQuerySet(models.QuerySet):
+    def to_send(self):
+        """The letters still to send: the latest version of each, not sent yet, of the kind its file's
+        status calls for. A version corrected after the first one was sent is to send too."""
+        later = DecisionLetter.objects.filter(
+            application=OuterRef("application"), kind=OuterRef("kind"), version__gt=OuterRef("version")
+        )
+        eligible = Q()
+        for kind, statuses in ELIGIBLE_STATUSES.items():
+            eligible |= Q(kind=kind, application__status__in=statuses)
+        return self.filter(eligible, sent_at__isnull=True).exclude(Exists(later))
+
+
 def letter_path(instance, filename):
     return f"letters/{instance.application_id}/{instance.kind}-v{instance.version}-{instance.sha256[:12]}.pdf"
 
@@ -134,6 +152,8 @@ class DecisionLetter(models.Model):
     document = models.OneToOneField(
         IssuedDocument, on_delete=models.PROTECT, null=True, blank=True, related_name="decision_letter"
     )
+
+    objects = DecisionLetterQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("courrier de décision")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Max, Prefetch, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,11 +25,12 @@ from departments.enums import Action, OrganisationKind
 from departments.models import Organisation
 from departments.permissions import get_scope
 from fipe.french import french_date
-from projects.enums import AWARDED_STATUSES, Funder, LetterKind, Status
+from projects.enums import Funder, LetterKind, Status
 from projects.exceptions import DomainError, PermissionRefused, TransitionNotAllowed
 from projects.journal.models import JournalAct
 from projects.journal.services import record
 from projects.letters.documents import issue_document, new_verification_code, verification_context
+from projects.letters.models import ELIGIBLE_STATUSES
 from projects.letters.rendering import RENDERING_ERRORS, render_signed_pdf
 from projects.letters.signing import SigningKey, signing_key
 from projects.models import Application, Call, DecisionLetter, DocumentKind, Signatory, StatusChange
@@ -40,7 +41,6 @@ logger = logging.getLogger(__name__)
 
 TEMPLATES = {LetterKind.AWARD: "projects/letters/award.html", LetterKind.REFUSAL: "projects/letters/refusal.html"}
 # Which statuses each kind of letter answers.
-ELIGIBLE_STATUSES = {LetterKind.AWARD: AWARDED_STATUSES, LetterKind.REFUSAL: frozenset({Status.REJECTED})}
 FILE_LABELS = {LetterKind.AWARD: "attribution", LetterKind.REFUSAL: "refus"}
 DOCUMENT_KINDS = {LetterKind.AWARD: DocumentKind.AWARD_LETTER, LetterKind.REFUSAL: DocumentKind.REFUSAL_LETTER}
 
@@ -381,21 +381,12 @@ def mark_letter_sent(*, letter: DecisionLetter, by) -> DecisionLetter:
 
 
 def letters_to_send(*, call: Call, department_ids) -> QuerySet:
-    """The call's letters still to be sent, the latest version of each: the award letters of the
-    laureates not yet notified, and the refusal letters of the rejected files not sent yet."""
-    latest = (
-        DecisionLetter.objects.filter(application=OuterRef("application"), kind=OuterRef("kind"))
-        .order_by("-version")
-        .values("pk")[:1]
+    """The call's letters still to send in those departments (`DecisionLetter.objects.to_send`)."""
+    return (
+        DecisionLetter.objects.to_send()
+        .filter(application__call=call, application__department_id__in=department_ids)
+        .select_related("application")
     )
-    return DecisionLetter.objects.filter(
-        Q(kind=LetterKind.AWARD, application__status=Status.LAUREATE)
-        | Q(kind=LetterKind.REFUSAL, application__status=Status.REJECTED),
-        application__call=call,
-        application__department_id__in=department_ids,
-        sent_at__isnull=True,
-        pk=Subquery(latest),
-    ).select_related("application")
 
 
 def mark_letters_sent(*, letters: Iterable[DecisionLetter], by) -> list[DecisionLetter]:

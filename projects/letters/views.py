@@ -204,25 +204,14 @@ def letters_home(request):
     calls = list(Call.objects.filter(region__departments__in=allowed).distinct().select_related("region"))
     has_award = Exists(DecisionLetter.objects.filter(application=OuterRef("pk"), kind=LetterKind.AWARD))
     has_refusal = Exists(DecisionLetter.objects.filter(application=OuterRef("pk"), kind=LetterKind.REFUSAL))
-    # A refusal is to send while its latest version is not sent (a rejected file stays rejected once it is).
-    later_refusal = DecisionLetter.objects.filter(
-        application=OuterRef("application"), kind=LetterKind.REFUSAL, version__gt=OuterRef("version")
-    )
-    refusal_to_send = Exists(
-        DecisionLetter.objects.filter(
-            application=OuterRef("pk"), kind=LetterKind.REFUSAL, sent_at__isnull=True
-        ).exclude(Exists(later_refusal))
-    )
+    letter_to_send = Exists(DecisionLetter.objects.to_send().filter(application=OuterRef("pk")))
     rows = (
         Application.objects.filter(call__in=calls, department_id__in=allowed, status__in=DECIDED_STATUSES)
         .values("call_id")
         .annotate(
             laureates=Count("pk", filter=Q(status__in=AWARDED_STATUSES)),
             awards_missing=Count("pk", filter=Q(status__in=AWARDED_STATUSES) & ~Q(has_award)),
-            to_send=Count(
-                "pk",
-                filter=Q(status=Status.LAUREATE) & Q(has_award) | Q(status=Status.REJECTED) & Q(refusal_to_send),
-            ),
+            to_send=Count("pk", filter=Q(letter_to_send)),
             notified=Count("pk", filter=Q(status=Status.NOTIFIED)),
             rejected=Count("pk", filter=Q(status=Status.REJECTED)),
             refusals_missing=Count("pk", filter=Q(status=Status.REJECTED) & ~Q(has_refusal)),
@@ -302,24 +291,26 @@ def call_letters_mark_sent(request, call_reference):
             )
             return redirect("projects:call_letters", call_reference=call.reference)
         chosen = [waiting[pk] for pk in posted]
+    # Read before sending: a corrected letter to a laureate notified earlier notifies nobody.
+    laureates = sum(letter.application.status == Status.LAUREATE for letter in chosen)
     try:
         sent = mark_letters_sent(letters=chosen, by=request.user)
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, sent_summary(sent))
+        messages.success(request, sent_summary(sent, newly_notified=laureates))
     return redirect("projects:call_letters", call_reference=call.reference)
 
 
-def sent_summary(sent: list[DecisionLetter]) -> str:
-    """« 3 lettres envoyées à leurs porteurs : 2 lauréats sont notifiés. »; refusal letters notify no laureate."""
+def sent_summary(sent: list[DecisionLetter], *, newly_notified: int) -> str:
+    """« 3 lettres envoyées à leurs porteurs : 2 lauréats sont notifiés. »; refusal letters and corrected
+    award letters notify no laureate."""
     summary = ngettext(
         "%(count)d lettre envoyée à son porteur", "%(count)d lettres envoyées à leurs porteurs", len(sent)
     ) % {"count": len(sent)}
-    awards = sum(letter.kind == LetterKind.AWARD for letter in sent)
-    if awards:
-        notified = ngettext("%(count)d lauréat est notifié", "%(count)d lauréats sont notifiés", awards)
-        summary += " : " + notified % {"count": awards}
+    if newly_notified:
+        notified = ngettext("%(count)d lauréat est notifié", "%(count)d lauréats sont notifiés", newly_notified)
+        summary += " : " + notified % {"count": newly_notified}
     return summary + "."
 
 

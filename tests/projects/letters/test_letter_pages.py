@@ -437,6 +437,40 @@ def test_the_letters_home_counts_a_refusal_letter_to_send(client, refusal, appro
     assert cells == [0, 0, 1, 0, 0]
 
 
+def notified_with_a_corrected_letter(approver):
+    """A laureate notified by its first letter, whose letter was then corrected and not sent yet."""
+    signatory()
+    application = laureate()
+    mark_letter_sent(letter=generate_letter(application=application, kind=LetterKind.AWARD, by=approver), by=approver)
+    return generate_letter(application=application, kind=LetterKind.AWARD, by=approver)
+
+
+def test_only_the_latest_unsent_version_of_the_letter_the_status_calls_for_is_to_send(approver):
+    corrected = notified_with_a_corrected_letter(approver)
+    regenerated = sent_letters(approver, 1)[0]
+    newest = generate_letter(application=regenerated.application, kind=LetterKind.AWARD, by=approver)
+    withdrawn = sent_letters(approver, 1)[0]
+    withdrawn.application.status = Status.WITHDRAWN
+    withdrawn.application.save(update_fields=["status"])
+    assert set(DecisionLetter.objects.to_send()) == {corrected, newest}
+
+
+def test_a_letter_corrected_after_the_laureate_was_notified_is_sent_with_the_others(client, approver):
+    corrected = notified_with_a_corrected_letter(approver)
+    call = corrected.application.call
+    client.force_login(approver)
+    home = client.get(url("letters"))
+    assert [int(value) for value in re.findall(r'<td class="fipe-amount">(\d+)</td>', home.text)] == [1, 0, 1, 1, 0]
+    page = client.get(url("call_letters", call_reference=call.reference))
+    assert page.text.count('name="letters"') == 1
+    response = client.post(url("call_letters_mark_sent", call_reference=call.reference), {"all": "1"}, follow=True)
+    assert "1 lettre envoyée à son porteur." in response.text
+    assert "lauréat est notifié" not in response.text
+    corrected.refresh_from_db()
+    assert corrected.sent_at is not None
+    assert corrected.application.status_changes.filter(to_status=Status.NOTIFIED).count() == 1
+
+
 def test_the_applicant_reads_the_refusal_once_its_letter_is_sent(refusal, approver):
     applicant = signed_in_applicant(refusal.application.applicant.contact_email)
     page = url("applicant_file", pk=refusal.application.pk)
