@@ -15,6 +15,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 
+from tests.conftest import one_page_pdfs
+
 # Playwright's sync API runs an event loop in the test thread; the Django ORM calls made by
 # the fixtures in that same thread are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -70,7 +72,8 @@ def _raw_connection():
 
 @pytest.fixture(scope="session")
 def demo_snapshot(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The demo, loaded once for the run (its letters and minutes really rendered and signed).
+    """The demo, loaded once for the run (its letters and minutes signed as usual, one page each: the
+    journeys download them but read none; those they produce themselves are rendered in full).
 
     On SQLite (`make e2e`) the loaded database is kept as an in-memory copy that each test starts
     from (sqlite3's backup API copies it in milliseconds, where loading takes most of a minute).
@@ -83,7 +86,7 @@ def demo_snapshot(django_db_setup, django_db_blocker, tmp_path_factory):
         return
     fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # the tests' hasher (tests/conftest.py)
     loading = override_settings(DEBUG=True, MEDIA_ROOT=media, SIGNING_KEYS_DIR=signing, PASSWORD_HASHERS=fast)
-    with django_db_blocker.unblock(), loading:
+    with django_db_blocker.unblock(), loading, one_page_pdfs():
         call_command("load_demo", stdout=io.StringIO())
         copy = sqlite3.connect(":memory:", check_same_thread=False)
         _raw_connection().backup(copy)
