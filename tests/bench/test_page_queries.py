@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from bench.bench_pages import api_pages, declare_everything, pages
 from bench.national import bench_users, populate, populate_small
+from tests.conftest import check_deferred_constraints
 
 pytestmark = pytest.mark.xdist_group("bench-national")
 QUERY_BUDGET = 15
@@ -27,7 +28,9 @@ def national(django_db_setup, django_db_blocker):
         small = populate_small()
         users = bench_users()
         home_at_100 = {role: queries_of(signed_in(users[role]), "/") for role in HOME_ROLES}
-        yield populate(), small, home_at_100
+        made = populate()
+        check_deferred_constraints()
+        yield made, small, home_at_100
         transaction.set_rollback(True)
 
 
