@@ -40,7 +40,6 @@ from projects.notifications import events
 logger = logging.getLogger(__name__)
 
 TEMPLATES = {LetterKind.AWARD: "projects/letters/award.html", LetterKind.REFUSAL: "projects/letters/refusal.html"}
-# Which statuses each kind of letter answers.
 FILE_LABELS = {LetterKind.AWARD: "attribution", LetterKind.REFUSAL: "refus"}
 DOCUMENT_KINDS = {LetterKind.AWARD: DocumentKind.AWARD_LETTER, LetterKind.REFUSAL: DocumentKind.REFUSAL_LETTER}
 

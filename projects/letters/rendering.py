@@ -36,8 +36,7 @@ def _render_job(job: tuple[int, str, SigningKey | None]) -> tuple[int, bytes | N
     letter cannot stop the others."""
     index, html, key = job
     try:
-        pdf = render_pdf(html)
-        return index, pdf if key is None else sign_pdf(pdf, key=key), ""
+        return index, render_pdf(html) if key is None else render_signed_pdf(html, key=key), ""
     except RENDERING_ERRORS as error:
         logger.exception("letter PDF rendering failed")
         return index, None, f"{type(error).__name__}: {error}"
