@@ -20,7 +20,8 @@ or of the old one while a restart rolls, never read what the other computed or p
 
 A fragment's key holds everything it depends on besides the data and the language (which every key
 holds): a dashboard's, the call and the departments the user may see, so that two users with the
-same scope share it; a user's scope or home page, the user.
+same scope share it; a user's scope or home page, the user; a page kept whole for its visitor (an
+application's tab), what `visit` says.
 """
 
 import functools
@@ -37,6 +38,8 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
+from django.middleware.csrf import get_token
+from django.utils import timezone
 from django.utils.translation import get_language
 
 logger = logging.getLogger(__name__)
@@ -147,6 +150,17 @@ def fragment_key(name: str, parts: Iterable) -> str:
     """The cache key of a fragment: its name, its parts and the active language, which every text depends on."""
     digest = hashlib.sha256(repr((name, get_language(), *parts)).encode()).hexdigest()
     return f"fipe:fragment:{name}:{digest}"
+
+
+def visit(request) -> tuple:
+    """What a page kept for its visitor depends on besides the data and the language.
+
+    The user; the CSRF secret that the tokens of its forms are masked from, renewed at each sign-in, so
+    that a page kept from an earlier session never posts a token this one refuses; the address asked,
+    query string included; and the day, since a page says what is late.
+    """
+    get_token(request)  # the secret exists before the page is computed: the key names the one its forms use
+    return request.user.pk, request.META["CSRF_COOKIE"], request.get_full_path(), timezone.localdate().isoformat()
 
 
 def cached(name: str, parts: Iterable, compute: Callable[[], object]):

@@ -1,10 +1,14 @@
-"""What every app's pages share: the breadcrumb, binding a form to what was posted, handing over a stored file."""
+"""What every app's pages share: the breadcrumb, binding a form to what was posted, handing over a stored file,
+the main part of a page rendered apart (to be kept in the cache)."""
 
 from django.contrib import messages
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import FileResponse, Http404, QueryDict
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+
+from fipe.templatetags.dsfr_extras import holds_form_errors
 
 # The session key of a form posted after the session had expired, kept through the sign-in.
 KEPT_POST = "fipe_kept_post"
@@ -34,6 +38,12 @@ class CappedUpload(FileUploadHandler):
 
     def file_complete(self, file_size):
         return None
+
+
+def main_part(request, template: str, context: dict) -> dict:
+    """The main part of a page, rendered apart from its layout as text that the cache can keep (`main`), and
+    whether a form in it holds errors (`page_errors`, for the page's title to say so)."""
+    return {"main": render_to_string(template, context, request), "page_errors": holds_form_errors(context.values())}
 
 
 def breadcrumb(current, *links) -> dict:

@@ -23,7 +23,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from departments.enums import Action
 from departments.permissions import get_scope
-from fipe.web import breadcrumb, posted_data, stored_file_response
+from fipe import freshness
+from fipe.web import breadcrumb, main_part, posted_data, stored_file_response
 from projects.applicants.services import public_label
 from projects.enums import Status
 from projects.exceptions import DomainError
@@ -155,6 +156,12 @@ def list_rows(applications, columns) -> list[ListRow]:
 
 @require_GET
 def application_list(request):
+    """The list as its visitor saw it last, while no data has changed since; read and rendered otherwise."""
+    parts = freshness.cached("application-list", freshness.visit(request), lambda: list_part(request))
+    return render(request, "projects/application_list.html", {**parts, "breadcrumb_data": breadcrumb(_("Dossiers"))})
+
+
+def list_part(request) -> dict:
     base = Application.objects.visible_to(request.user)
     filterset = ApplicationFilter(request.GET, queryset=base.select_related("applicant", "department"), request=request)
     columns = list_columns_for(request.user)
@@ -165,22 +172,18 @@ def application_list(request):
     page = paginator.get_page(request.GET.get("page"))
     page.pages_list = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
     rows, total = status_counts(filterset.narrowed_without_status(base))
-    return render(
-        request,
-        "projects/application_list.html",
-        {
-            "filter": filterset,
-            "columns": columns,
-            "page_obj": page,
-            "rows": list_rows(page, columns),
-            "status_rows": rows,
-            "status_total": total,
-            "current_status": filterset.form.cleaned_data.get("status") if filterset.is_valid() else "",
-            "headers": sort_headers(request.GET.get("sort", "")),
-            "can_key_in": can_key_in_applications(request.user),
-            "breadcrumb_data": breadcrumb(_("Dossiers")),
-        },
-    )
+    context = {
+        "filter": filterset,
+        "columns": columns,
+        "page_obj": page,
+        "rows": list_rows(page, columns),
+        "status_rows": rows,
+        "status_total": total,
+        "current_status": filterset.form.cleaned_data.get("status") if filterset.is_valid() else "",
+        "headers": sort_headers(request.GET.get("sort", "")),
+        "can_key_in": can_key_in_applications(request.user),
+    }
+    return main_part(request, "projects/_application_list_main.html", context)
 
 
 # — Application detail and its tabs —————————————————————————————————————————————————
@@ -227,8 +230,9 @@ def history_tab_context(application: Application, user) -> dict:
     }
 
 
-def render_detail(request, application: Application, *, selected: str | None = None, overrides=None):
-    """The detail page showing one tab; `overrides` replaces parts of its context (a bound form with its errors).
+def detail_parts(request, application: Application, *, selected: str | None = None, overrides=None) -> dict:
+    """The detail page of one file showing one tab, as text: its title, its main part, whether a form there
+    holds errors. `overrides` replaces parts of the tab's context (a bound form with its errors).
 
     Each tab is its own address (`?onglet=historique`) and only the shown tab reads its data:
     the page costs the same few queries whichever tab is open, and every tab is a plain link
@@ -245,23 +249,33 @@ def render_detail(request, application: Application, *, selected: str | None = N
         TabLink(other.id, other.label, detail_url(application, None if other is tabs[0] else other.id), other is tab)
         for other in tabs
     ]
-    return render(
-        request,
-        "projects/application_detail.html",
-        {
-            "application": application,
-            "tabs": links,
-            "panel": panel,
-            "breadcrumb_data": breadcrumb(application.reference, list_link()),
-        },
-    )
+    context = {"application": application, "tabs": links, "panel": panel}
+    return {
+        **main_part(request, "projects/_application_main.html", context),
+        "reference": application.reference,
+        "title": f"{panel.label} — {application.reference}",
+    }
+
+
+def render_detail(request, application: Application, *, selected: str | None = None, overrides=None):
+    return detail_page(request, detail_parts(request, application, selected=selected, overrides=overrides))
+
+
+def detail_page(request, parts: dict):
+    context = {**parts, "breadcrumb_data": breadcrumb(parts["reference"], list_link())}
+    return render(request, "projects/application_detail.html", context)
 
 
 @require_GET
 def application_detail(request, reference):
-    files = Application.objects.visible_to(request.user).select_related("call", "applicant", "department")
-    application = get_object_or_404(with_file(files, request.GET.get("onglet")), reference=reference)
-    return render_detail(request, application)
+    """A tab as its visitor saw it last, while no data has changed since; read and rendered otherwise."""
+
+    def parts():
+        files = Application.objects.visible_to(request.user).select_related("call", "applicant", "department")
+        application = get_object_or_404(with_file(files, request.GET.get("onglet")), reference=reference)
+        return detail_parts(request, application)
+
+    return detail_page(request, freshness.cached("application-detail", freshness.visit(request), parts))
 
 
 # — Status changes ———————————————————————————————————————————————————————————————————

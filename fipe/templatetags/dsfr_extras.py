@@ -4,6 +4,7 @@ It lives in the web plumbing that every app builds on, so that any template can 
 """
 
 import dataclasses
+from collections.abc import Iterable
 
 from django import template
 from django.contrib.messages import ERROR
@@ -69,7 +70,12 @@ def page_has_errors(context) -> bool:
         return True
     if any(message.level >= ERROR for message in values.get("messages", ())):
         return True
-    return any(_holds_form_errors(value, depth=4) for value in values.values())
+    return holds_form_errors(values.values())
+
+
+def holds_form_errors(values: Iterable) -> bool:
+    """Whether a form among `values` (or inside them: a table of forms, a tab's context) was sent back with errors."""
+    return any(_holds_form_errors(value, depth=4) for value in values)
 
 
 def _holds_form_errors(value, *, depth: int) -> bool:

@@ -4,21 +4,24 @@ These tests commit (transaction=True), as the site does: inside a transaction no
 """
 
 import re
+from datetime import date
 from decimal import Decimal
 from unittest import mock
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
 from departments.models import Membership
 from fipe import freshness
 from projects.enums import Funder
-from projects.models import FundingLine
+from projects.models import Application, FundingLine
 from tests.departments.factories import caf_instructor, regional_approver
 from tests.projects.awards.factories import laureate, pay_line, proposed_application
 from tests.projects.factories import CallFactory
@@ -220,3 +223,104 @@ def test_every_fragment_is_kept_apart_for_each_language():
     with translation.override("en"):
         english = freshness.fragment_key("funding-dashboard", (1,))
     assert french != english
+
+
+def detail(client: Client, application, tab: str = "subvention"):
+    return client.get(reverse("projects:application_detail", args=[application.reference]) + f"?onglet={tab}")
+
+
+def test_a_tab_seen_again_while_nothing_changed_is_served_from_the_cache(two_departments, django_assert_num_queries):
+    _, approver, aude, _ = two_departments
+    client = signed_in(approver)
+    first = detail(client, aude)
+    # The session's user: the file, its tab's rows and the scope come from the cache.
+    with django_assert_num_queries(1):
+        again = detail(client, aude)
+    assert (first.status_code, again.status_code) == (200, 200)
+    # Word for word, down to the tokens of its forms, which a page computed again would mask anew.
+    assert again.context["main"] == first.context["main"]
+    assert "csrfmiddlewaretoken" in again.context["main"]
+
+
+def test_a_tab_kept_for_one_visitor_is_never_served_to_another(two_departments):
+    _, approver, aude, _ = two_departments
+    approver_client, aude_client, gard_client = (
+        signed_in(approver),
+        signed_in(caf_instructor("11")),
+        signed_in(caf_instructor("30")),
+    )
+    for _ in range(2):  # the second time from the cache
+        approver_page, aude_page, gard_page = (
+            detail(client, aude) for client in (approver_client, aude_client, gard_client)
+        )
+        assert (approver_page.status_code, aude_page.status_code, gard_page.status_code) == (200, 200, 404)
+        # The instructor who has not declared her interests sees the file's summary; the approver sees it whole.
+        assert "Subvention" in approver_page.context["title"] and "Résumé" in aude_page.context["title"]
+
+
+def test_a_change_to_the_file_shows_on_the_next_request(two_departments):
+    _, approver, aude, _ = two_departments
+    client = signed_in(approver)
+    assert "Titre changé" not in detail(client, aude, "dossier").text
+    Application.objects.filter(pk=aude.pk).update(title="Titre changé")
+    assert "Titre changé" in detail(client, aude, "dossier").text
+
+
+def test_a_tab_kept_for_one_browser_is_not_served_with_tokens_that_another_refuses(two_departments):
+    _, approver, aude, _ = two_departments
+    office, laptop = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    office.force_login(approver)
+    laptop.force_login(approver)  # the same approver signed in twice: two sessions, two CSRF secrets
+    detail(office, aude, "pieces-jointes")
+    page = detail(laptop, aude, "pieces-jointes")
+    form = re.search(r'action="([^"]+)".*?name="csrfmiddlewaretoken" value="([^"]+)"', page.context["main"], re.DOTALL)
+    upload = SimpleUploadedFile("devis.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    response = laptop.post(form[1], {"csrfmiddlewaretoken": form[2], "file": upload, "description": "Devis"})
+    assert (response.status_code, aude.attachments.count()) == (302, 1)
+
+
+def test_a_tab_kept_yesterday_is_computed_again_today(two_departments):
+    _, approver, aude, _ = two_departments
+    client = signed_in(approver)
+    with mock.patch.object(freshness.timezone, "localdate", return_value=date(2026, 12, 1)):
+        detail(client, aude)
+        with CaptureQueriesContext(connection) as kept:
+            detail(client, aude)
+    tomorrow = mock.patch.object(freshness.timezone, "localdate", return_value=date(2026, 12, 2))
+    with tomorrow, CaptureQueriesContext(connection) as today:
+        assert detail(client, aude).status_code == 200
+    assert (len(kept), len(today) > 1) == (1, True)
+
+
+def listed_references(response) -> list[str]:
+    assert response.status_code == 200
+    return re.findall(r"/dossiers/(FIPE-[\w-]+)/", response.context["main"])
+
+
+def test_the_list_seen_again_while_nothing_changed_is_served_from_the_cache(two_departments, django_assert_num_queries):
+    _, approver, aude, gard = two_departments
+    client = signed_in(approver)
+    first = client.get(reverse("projects:application_list"))
+    with django_assert_num_queries(1):  # the session's user
+        again = client.get(reverse("projects:application_list"))
+    assert sorted(set(listed_references(again))) == sorted([aude.reference, gard.reference])
+    assert again.context["main"] == first.context["main"]
+
+
+def test_a_list_kept_for_one_department_is_never_served_to_another(two_departments):
+    _, _, aude, gard = two_departments
+    aude_client, gard_client = signed_in(caf_instructor("11")), signed_in(caf_instructor("30"))
+    for _ in range(2):  # the second time from the cache
+        aude_page = aude_client.get(reverse("projects:application_list"))
+        gard_page = gard_client.get(reverse("projects:application_list"))
+        assert set(listed_references(aude_page)) == {aude.reference}
+        assert set(listed_references(gard_page)) == {gard.reference}
+
+
+def test_a_list_kept_with_a_wrong_filter_still_says_so_in_its_title(two_departments):
+    _, approver, _, _ = two_departments
+    client = signed_in(approver)
+    for _ in range(2):  # the second time from the cache
+        page = client.get(reverse("projects:application_list"), {"amount_min": "beaucoup"})
+        assert page.status_code == 200
+        assert re.search(r"<title>Erreur :", page.text)
