@@ -13,6 +13,8 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH  # noqa: E402
+from django.utils.crypto import get_random_string  # noqa: E402
 
 from bench.national import populate, signed_in_users  # noqa: E402
 from projects.models import Application  # noqa: E402
@@ -26,7 +28,9 @@ def session_cookie(user) -> str:
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.set_expiry(3600)
     session.save()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    # And the CSRF cookie a browser has kept since its first page: the secret of the tokens in its forms.
+    csrf_secret = get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}; {settings.CSRF_COOKIE_NAME}={csrf_secret}"
 
 
 made = populate()
