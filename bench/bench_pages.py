@@ -175,12 +175,12 @@ def run() -> list[dict]:
 
 
 def computed_after_a_change(client: Client, role: str, role_pages: list[tuple[str, str]]) -> list[dict]:
-    """The pages the cache keeps between two writes (dashboards' figures, detail tabs), as the first request
+    """The pages the cache keeps between two writes (dashboards' figures, lists, detail tabs), as the first request
     after a write gets them: read and rendered, not from the cache."""
     rows = []
     with override_settings(FIPE_FRAGMENT_CACHE=False):
         for number, (label, url) in enumerate(role_pages):
-            if "dashboard" in label or "detail" in label:
+            if any(kept in label for kept in ("dashboard", "list", "detail")):
                 row = against_floor(client, f"{role}-computed-{number}", label, url)
                 rows.append({"name": f"{role}: {label}, computed after a change, 10,000 applications", **row})
     return rows

@@ -21,8 +21,10 @@ from django.utils import translation
 from departments.models import Membership
 from fipe import freshness
 from projects.enums import Funder
+from projects.exchange.api.models import ApiCall
 from projects.models import Application, FundingLine
 from tests.departments.factories import caf_instructor, regional_approver
+from tests.projects.api.factories import api, service_account, token_secret
 from tests.projects.awards.factories import laureate, pay_line, proposed_application
 from tests.projects.factories import CallFactory
 
@@ -324,3 +326,27 @@ def test_a_list_kept_with_a_wrong_filter_still_says_so_in_its_title(two_departme
         page = client.get(reverse("projects:application_list"), {"amount_min": "beaucoup"})
         assert page.status_code == 200
         assert re.search(r"<title>Erreur :", page.text)
+
+
+def api_references(client: Client) -> list[str]:
+    response = client.get(reverse("projects:api_applications"))
+    assert response.status_code == 200
+    return sorted(row["reference"] for row in response.json()["results"])
+
+
+def test_an_api_list_read_again_is_served_from_the_cache_and_still_logged(two_departments, django_assert_num_queries):
+    _, _, aude, gard = two_departments
+    client = api(token_secret(service_account(regional_approver)))
+    assert api_references(client) == sorted([aude.reference, gard.reference])
+    # The token, its last use, the call's log line: the files come from the cache.
+    with django_assert_num_queries(3):
+        assert api_references(client) == sorted([aude.reference, gard.reference])
+    assert ApiCall.objects.filter(status=200).count() == 2
+
+
+def test_an_api_list_kept_for_one_department_is_never_served_to_another(two_departments):
+    _, _, aude, gard = two_departments
+    aude_client = api(token_secret(service_account(caf_instructor, "11")))
+    gard_client = api(token_secret(service_account(caf_instructor, "30")))
+    for _ in range(2):  # the second time from the cache
+        assert (api_references(aude_client), api_references(gard_client)) == ([aude.reference], [gard.reference])

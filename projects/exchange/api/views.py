@@ -21,6 +21,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from fipe import freshness
 from projects.enums import AWARDED_STATUSES, CallStatus
 from projects.exchange.api.filters import ApplicationApiFilter
 from projects.exchange.api.models import ApiCall, ApiToken
@@ -182,6 +183,17 @@ class ApplicationList(ApiView, generics.ListAPIView):
 
     def get_queryset(self):
         return Application.objects.visible_to(self.request.user).select_related("call", "department", "applicant")
+
+    def list(self, request, *args, **kwargs):
+        # A page read again while no data has changed is served as it was computed, for the same user at the
+        # same address (its cursor links name the host). The throttle and the call's log still run each time.
+        # A refused filter raises before anything is kept.
+        data = freshness.cached(
+            "api-applications",
+            (request.user.pk, request.build_absolute_uri()),
+            lambda: super(ApplicationList, self).list(request, *args, **kwargs).data,
+        )
+        return Response(data)
 
 
 @extend_schema_view(
