@@ -284,7 +284,7 @@ elif DEBUG:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "fipe.cache.FileCache",
             "LOCATION": os.environ.get("FIPE_CACHE_DIR", str(BASE_DIR / "var" / "cache")),
             # One file a signed-in user: room for every session of a working day before culling.
             "OPTIONS": {"MAX_ENTRIES": 20_000},
