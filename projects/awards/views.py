@@ -253,21 +253,26 @@ def funding_figures(call, *, department_ids, can_approve: bool) -> str:
 
 @require_GET
 def funding_dashboard(request, reference):
-    call = visible_call(request.user, reference)
-    scope = get_scope(request.user)
-    department_ids, can_approve = scope.department_ids(Action.VIEW), scope.can_anywhere(Action.APPROVE)
-    # The same figures for everyone who sees the same departments, until the data changes.
-    figures = freshness.cached(
-        "funding-dashboard",
-        (call.pk, sorted(department_ids), can_approve),
-        lambda: funding_figures(call, department_ids=department_ids, can_approve=can_approve),
-    )
+    """The dashboard as its visitor saw it last while no data has changed since; its figures are shared by
+    everyone who sees the same departments."""
+
+    def page() -> dict:
+        call = visible_call(request.user, reference)
+        scope = get_scope(request.user)
+        department_ids, can_approve = scope.department_ids(Action.VIEW), scope.can_anywhere(Action.APPROVE)
+        figures = freshness.cached(
+            "funding-dashboard",
+            (call.pk, sorted(department_ids), can_approve),
+            lambda: funding_figures(call, department_ids=department_ids, can_approve=can_approve),
+        )
+        return {"reference": call.reference, "figures": figures}
+
+    parts = freshness.cached("funding-dashboard-page", freshness.visit(request), page)
     return render(
         request,
         "projects/awards/funding_dashboard.html",
         {
-            "call": call,
-            "figures": figures,
-            "breadcrumb_data": breadcrumb(call.reference, (_("Financements"), reverse("projects:funding_calls"))),
+            **parts,
+            "breadcrumb_data": breadcrumb(parts["reference"], (_("Financements"), reverse("projects:funding_calls"))),
         },
     )

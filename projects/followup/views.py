@@ -305,25 +305,35 @@ def _dashboard_terms(request, reference) -> dict:
 
 @require_GET
 def followup_dashboard_view(request, reference):
-    terms = _dashboard_terms(request, reference)
-    call, code = terms["call"], terms["department_code"]
+    """The dashboard as its visitor saw it last while no data has changed since, that day; its figures are
+    shared by everyone who sees the same departments."""
+    code = request.GET.get("departement", "")
+    # A department code no department has (at most three characters) is computed every time, never kept.
+    kept = len(code) <= 3
 
-    def page() -> str:
-        return render_to_string(
-            "projects/followup/_dashboard.html", {"call": call, "dashboard": followup_dashboard(**terms)}
-        )
+    def page() -> dict:
+        terms = _dashboard_terms(request, reference)
+        call = terms["call"]
 
-    # The same page for everyone who sees the same departments, on the same day, until the data changes;
-    # a department code no department has (at most three characters) is computed every time.
-    key = (call.pk, sorted(terms["department_ids"]), code, terms["today"])
+        def figures() -> str:
+            return render_to_string(
+                "projects/followup/_dashboard.html", {"call": call, "dashboard": followup_dashboard(**terms)}
+            )
+
+        key = (call.pk, sorted(terms["department_ids"]), code, terms["today"])
+        return {
+            "reference": call.reference,
+            "figures": freshness.cached("followup-dashboard", key, figures) if kept else figures(),
+        }
+
+    parts = freshness.cached("followup-dashboard-page", freshness.visit(request), page) if kept else page()
     return render(
         request,
         "projects/followup/dashboard.html",
         {
-            "call": call,
-            "figures": freshness.cached("followup-dashboard", key, page) if len(code) <= 3 else page(),
+            **parts,
             "breadcrumb_data": breadcrumb(
-                call.reference, (_("Suivi des lauréats"), reverse("projects:followup_calls"))
+                parts["reference"], (_("Suivi des lauréats"), reverse("projects:followup_calls"))
             ),
         },
     )

@@ -36,10 +36,15 @@ RESULTS = {
 }
 RUN = {"requests": 9000, "rps": 150.2, "p50_ms": 120.4, "p95_ms": 180.9, "p99_ms": 240.1, "errors_status": 0}
 LOAD = {
-    "floor": RUN,
-    "mix": {**RUN, "rps": 75.1},
-    "share_of_floor": 0.5,
-    "goals": [{"goal": "mix ≥ 200 requests/s", "met": False}],
+    "runs": [
+        {
+            "cache": "files",
+            "floor": RUN,
+            "mix": {**RUN, "rps": 75.1},
+            "share_of_floor": 0.5,
+            "goals": [{"goal": "mix ≥ 200 requests/s", "met": False}],
+        }
+    ],
     "workers": 2,
     "connections": 20,
     "duration": "60s",
@@ -51,7 +56,7 @@ LOAD = {
 def test_the_section_shows_each_page_against_its_floor_and_the_goals_not_met():
     text = section(RESULTS, LOAD)
     assert "| approver: application list, first page | 41.3 | 19.6 | 2.11 | 9 | 9 | not met: ≤ 35 ms |" in text
-    assert "| mix of pages | 9,000 | 75.1 | 120.4 | 180.9 | 240.1 | 0 |" in text
+    assert "| files | mix of pages | 9,000 | 75.1 | 120.4 | 180.9 | 240.1 | 0 |" in text
     assert "- mix ≥ 200 requests/s: not met" in text
     assert "postgresql, DEBUG off; load average (last minute, five, fifteen) 7.86 / 7.83 / 5.26 at the start" in text
 

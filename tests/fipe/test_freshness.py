@@ -20,6 +20,7 @@ from django.utils import translation
 
 from departments.models import Membership
 from fipe import freshness
+from projects.awards import views as awards_views
 from projects.enums import Funder
 from projects.exchange.api.models import ApiCall
 from projects.models import Application, FundingLine
@@ -44,6 +45,10 @@ def two_departments():
     aude = laureate(by=approver, call=call, department="11", amounts={2023: Decimal("10000.02")})
     gard = laureate(by=approver, call=call, department="30", amounts={2023: Decimal("30000.06")})
     return call, approver, aude, gard
+
+
+def main_of(response) -> str:
+    return response.text.partition("<main")[2].partition("</main>")[0]
 
 
 def dashboard(client: Client, call) -> str:
@@ -85,15 +90,27 @@ def test_two_users_of_different_departments_each_receive_their_own_cached_figure
         assert "30\u00a0000,06\u00a0€" in gard_page and "10\u00a0000,02\u00a0€" not in gard_page
 
 
-def test_users_with_the_same_scope_share_the_figures_computed_once(two_departments, django_assert_num_queries):
+def test_users_with_the_same_scope_share_the_figures_computed_once(two_departments):
     call, _, _, _ = two_departments
     first, second = signed_in(caf_instructor("11")), signed_in(caf_instructor("11"))
-    dashboard(first, call)
-    dashboard(second, call)  # its scope is computed and kept
-    # The session's user, the call: the scope and the figures come from the cache.
-    with django_assert_num_queries(2):
-        page = dashboard(second, call)
-    assert "10\u00a0000,02\u00a0€" in page
+    with mock.patch.object(awards_views, "funding_figures", wraps=awards_views.funding_figures) as computed:
+        pages = dashboard(first, call), dashboard(second, call)
+    assert computed.call_count == 1
+    assert all("10\u00a0000,02\u00a0€" in page for page in pages)
+
+
+def test_a_dashboard_seen_again_while_nothing_changed_is_served_from_the_cache(
+    two_departments, django_assert_num_queries
+):
+    call, approver, _, _ = two_departments
+    client = signed_in(approver)
+    url = reverse("projects:funding_dashboard", args=[call.reference])
+    first = client.get(url)
+    with django_assert_num_queries(1):  # the session's user
+        again = client.get(url)
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert main_of(again) == main_of(first)
+    assert "10\u00a0000,02\u00a0€" in main_of(again)
 
 
 def test_a_payment_recorded_shows_on_the_next_request(two_departments):
@@ -350,3 +367,14 @@ def test_an_api_list_kept_for_one_department_is_never_served_to_another(two_depa
     gard_client = api(token_secret(service_account(caf_instructor, "30")))
     for _ in range(2):  # the second time from the cache
         assert (api_references(aude_client), api_references(gard_client)) == ([aude.reference], [gard.reference])
+
+
+def test_a_follow_up_dashboard_asked_for_a_department_code_no_department_has_is_never_kept(two_departments):
+    call, approver, _, _ = two_departments
+    client = signed_in(approver)
+    url = reverse("projects:followup_dashboard", args=[call.reference])
+    with mock.patch.object(freshness.cache, "set", wraps=freshness.cache.set) as stored:
+        kept, forged = client.get(url, {"departement": "11"}), client.get(url, {"departement": "x" * 500})
+    assert (kept.status_code, forged.status_code) == (200, 200)
+    names = [call.args[0].split(":")[2] for call in stored.call_args_list if ":fragment:" in call.args[0]]
+    assert [name for name in names if name.startswith("followup")] == ["followup-dashboard", "followup-dashboard-page"]
