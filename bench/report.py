@@ -89,24 +89,35 @@ def figures(rows: list[dict]) -> list[str]:
 
 
 def load(figures_: dict) -> list[str]:
-    floor, mix = need(figures_, "floor"), need(figures_, "mix")
     lines = [
         f"**Load** (`make load`): gunicorn with {need(figures_, 'workers')} sync workers on PostgreSQL with the "
         f"national data, wrk on the same {need(figures_, 'cpus')} cores, {need(figures_, 'duration')} at "
-        f"{need(figures_, 'connections')} signed-in connections for each run; load average "
+        f"{need(figures_, 'connections')} signed-in connections for each run, once with each cache; load average "
         f"{' / '.join(map(number, need(figures_, 'load_average_start')))} before the runs.",
         "",
-        "| run | requests | requests/s | p50 (ms) | p95 (ms) | p99 (ms) | errors |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| cache | run | requests | requests/s | p50 (ms) | p95 (ms) | p99 (ms) | errors |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for label, run in (("floor: bare signed-in view, minimal template", floor), ("mix of pages", mix)):
-        errors = sum(value for key, value in run.items() if key.startswith("errors_"))
-        lines.append(
-            f"| {label} | {number(need(run, 'requests'))} | {number(need(run, 'rps'))} | {number(need(run, 'p50_ms'))} "
-            f"| {number(need(run, 'p95_ms'))} | {number(need(run, 'p99_ms'))} | {errors} |"
-        )
-    lines += ["", f"The mix serves {number(need(figures_, 'share_of_floor'))} of the floor's requests per second."]
-    lines += [f"- {goal['goal']}: {'met' if goal['met'] else 'not met'}" for goal in need(figures_, "goals")]
+    runs = need(figures_, "runs")
+    for served in runs:
+        cache = need(served, "cache")
+        for label, run in (
+            ("floor: bare signed-in view, minimal template", need(served, "floor")),
+            ("mix of pages", need(served, "mix")),
+        ):
+            errors = sum(value for key, value in run.items() if key.startswith("errors_"))
+            lines.append(
+                f"| {cache} | {label} | {number(need(run, 'requests'))} | {number(need(run, 'rps'))} "
+                f"| {number(need(run, 'p50_ms'))} | {number(need(run, 'p95_ms'))} | {number(need(run, 'p99_ms'))} "
+                f"| {errors} |"
+            )
+    for served in runs:
+        lines += [
+            "",
+            f"With the {served['cache']} cache, the mix serves {number(need(served, 'share_of_floor'))} of the "
+            "floor's requests per second.",
+        ]
+        lines += [f"- {goal['goal']}: {'met' if goal['met'] else 'not met'}" for goal in need(served, "goals")]
     return lines
 
 
