@@ -163,8 +163,8 @@ def run() -> list[dict]:
                     "ok": same,
                 }
             )
-        rows += against_html_list(rows, role)
         rows += computed_after_a_change(client, role, big_pages[role])
+        rows += against_html_list(rows, role)
     # The home page is each role's work queue over everything they see: one figure per role.
     for role in ("instructor", "secretary", "approver", "admin"):
         client = Client(HTTP_HOST="localhost")
@@ -187,12 +187,15 @@ def computed_after_a_change(client: Client, role: str, role_pages: list[tuple[st
 
 
 def against_html_list(rows: list[dict], role: str) -> list[dict]:
-    """The API's list pages against the HTML list page of the same files (first page, 50 rows each): time ratios."""
+    """The API's list pages against the HTML list page of the same files (first page, 50 rows each): time ratios.
+
+    Both as computed after a change: read from the cache, either costs what the layout or the JSON around it does.
+    """
     by_name = {row["name"]: row for row in rows}
-    html = by_name[f"{role}: application list, first page, 10,000 applications"]
+    html = by_name[f"{role}: application list, first page, computed after a change, 10,000 applications"]
     figures = []
     for which in ("first page", "cursor page"):
-        page = by_name[f"{role}: API application list, {which}, 10,000 applications"]
+        page = by_name[f"{role}: API application list, {which}, computed after a change, 10,000 applications"]
         figures.append(
             {
                 "name": f"{role}: API application list, {which}, against the HTML list page",

@@ -2,12 +2,14 @@
 
 A page's floor is measured in the same process as the page. While the page is served once,
 `record()` keeps a copy of every queryset it evaluates (and of every query that builds no
-rows: counts, aggregates, `exists()`), from the moment the middleware has signed the user in
-until the response is rendered. The floor is a plain view, behind the same middleware and
-signed in as the same user, that evaluates those same querysets again (their `select_related`
-and `prefetch_related` included) and renders every row they return, its first columns in cells,
-with a minimal template and no context processor. What the page costs above its floor is
-its forms, template tags, context processors and Python logic.
+rows: counts, aggregates, `exists()`), and the key of every entry it reads from the shared cache
+(the data's version, figures or a page kept while the data is unchanged: fipe/freshness.py),
+from the moment the middleware has signed the user in until the response is rendered. The floor
+is a plain view, behind the same middleware and signed in as the same user, that evaluates those
+same querysets again (their `select_related` and `prefetch_related` included) and reads those same
+cache entries, and renders every row and entry they return, its first columns in cells, with a
+minimal template and no context processor. What the page costs above its floor is its forms,
+template tags, context processors and Python logic.
 
 The floor's views are served by this module's `urlpatterns`, which also serve every page of
 the site: the bench runs with ROOT_URLCONF = "bench.floors".
@@ -15,6 +17,7 @@ the site: the bench runs with ROOT_URLCONF = "bench.floors".
 
 from dataclasses import dataclass, field
 
+from django.core.cache import caches
 from django.core.handlers.base import BaseHandler
 from django.db.models.query import QuerySet
 from django.db.models.sql.compiler import SQLCompiler, SQLInsertCompiler
@@ -32,7 +35,8 @@ FLOOR_TEMPLATE = engines["django"].from_string(
 
 @dataclass
 class Recording:
-    querysets: list = field(default_factory=list)  # ("rows", queryset) or ("query", query, using, args, kwargs)
+    # ("rows", queryset), ("query", query, using, args, kwargs) or ("cache", key, version)
+    querysets: list = field(default_factory=list)
 
 
 _recordings: dict[str, Recording] = {}
@@ -69,6 +73,18 @@ def _recording_execute_sql(original):
     return execute_sql
 
 
+def _recording_cache_get(original):
+    """The shared cache's `get`, keeping the key it reads outside a queryset's evaluation."""
+
+    def get(self, key, default=None, version=None):
+        recording = _state["recording"]
+        if recording is not None and _state["depth"] == 0:
+            recording.querysets.append(("cache", key, version))
+        return original(self, key, default, version)
+
+    return get
+
+
 def _get_response(self, request):
     recording = _state.pop("next", None)
     if recording is None:
@@ -92,6 +108,9 @@ def install() -> None:
     for compiler in (SQLCompiler, SQLInsertCompiler):
         _originals[compiler.__name__] = compiler.__dict__["execute_sql"]
         compiler.execute_sql = _recording_execute_sql(compiler.execute_sql)
+    backend = type(caches["default"])
+    _originals["cache"] = (backend, backend.get)
+    backend.get = _recording_cache_get(backend.get)
 
 
 def uninstall() -> None:
@@ -101,6 +120,8 @@ def uninstall() -> None:
     BaseHandler._get_response = _originals.pop("get_response")
     for compiler in (SQLCompiler, SQLInsertCompiler):
         compiler.execute_sql = _originals.pop(compiler.__name__)
+    backend, get = _originals.pop("cache")
+    backend.get = get
 
 
 def record(name: str, client, url: str) -> str:
@@ -130,8 +151,17 @@ def cells(row) -> list:
     return [row]
 
 
+def entry_cells(value) -> list:
+    """A cache entry's cells: its text (a kept page, figures, a version), not an object the page reads in Python."""
+    values = value.values() if isinstance(value, dict) else [value]
+    return [text for text in values if isinstance(text, str)][:COLUMNS]
+
+
 def evaluate(item) -> list[list]:
-    """The tables of one recorded queryset: its rows, then the rows prefetched with them."""
+    """The tables of one recorded queryset: its rows, then the rows prefetched with them; or a cache entry."""
+    if item[0] == "cache":
+        _, key, version = item
+        return [[entry_cells(caches["default"].get(key, version=version))]]
     if item[0] == "query":
         _, query, using, args, kwargs = item
         result = query.clone().get_compiler(using).execute_sql(*args, **kwargs)

@@ -40,3 +40,19 @@ def test_an_unknown_floor_is_not_found(db, floors_installed):
     client = Client()
     client.force_login(regional_approver())
     assert client.get("/plancher/inconnu/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)  # inside a transaction nothing is kept in the cache
+def test_the_floor_of_a_page_kept_in_the_cache_reads_the_same_entries(settings, floors_installed):
+    settings.FIPE_FRAGMENT_CACHE = True
+    ApplicationFactory.create_batch(3, submitted=True)
+    client = Client()
+    client.force_login(regional_approver())
+    client.get("/dossiers/")  # kept for this visitor
+    floor_url = floors.record("kept-list", client, "/dossiers/")
+    reads = [item[1] for item in floors._recordings["kept-list"].querysets if item[0] == "cache"]
+    assert any(":fragment:application-list:" in key for key in reads)
+    floor = client.get(floor_url)
+    assert floor.status_code == 200
+    # The list kept in the cache is the floor's cell, as the page shows it.
+    assert floor.content.count(b"/dossiers/FIPE-") >= 3
