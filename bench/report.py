@@ -57,8 +57,8 @@ def machine(facts: dict) -> list[str]:
 def pages(rows: list[dict]) -> list[str]:
     by_name = {row["name"]: row for row in rows}
     lines = [
-        f"**Pages** at {PAGE_SIZE} (median time; the floor is a bare view running the same querysets, "
-        "rendering their rows with a minimal template, in the same process):",
+        f"**Pages** at {PAGE_SIZE} (median time; the floor is a bare view running the same querysets and reading "
+        "the same cache entries, rendering their rows with a minimal template, in the same process):",
         "",
         "| page | time (ms) | floor (ms) | ratio | queries | queries at 100 applications | goals |",
         "| --- | --- | --- | --- | --- | --- | --- |",
