@@ -97,8 +97,13 @@ def demo_snapshot(django_db_setup, django_db_blocker, tmp_path_factory):
 
 @pytest.fixture
 def demo(demo_snapshot, transactional_db, settings):
-    """The demo as loaded, for one test: what the test changed is gone (the flush after each test)."""
+    """The demo as loaded, for one test: what the test changed is gone (the flush after each test).
+
+    Pages are kept in the cache between writes, as production serves them (fipe/freshness.py): the live
+    server runs in this process, so it shares the process-memory cache that the journeys' writes renew.
+    """
     settings.DEBUG = True
+    settings.FIPE_FRAGMENT_CACHE = True
     settings.MEDIA_ROOT = demo_snapshot.media
     settings.SIGNING_KEYS_DIR = demo_snapshot.signing
     for cache in caches.all():
