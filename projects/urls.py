@@ -5,7 +5,7 @@ One namespace (`projects:`) for all of them: a capability moving between sub-pac
 
 from django.urls import path
 
-from projects import editing, views
+from projects import call_views, editing, views
 from projects.applicants import urls as applicants_urls
 from projects.awards import urls as awards_urls
 from projects.exchange import urls as exchange_urls
@@ -28,8 +28,8 @@ urlpatterns = [
         views.attachment_download,
         name="attachment_download",
     ),
-    path("appels/", views.call_list, name="call_list"),
-    path("appels/<slug:reference>/", views.call_detail, name="call_detail"),
+    path("appels/", call_views.call_list, name="call_list"),
+    path("appels/<slug:reference>/", call_views.call_detail, name="call_detail"),
     *awards_urls.urlpatterns,
     *letters_urls.urlpatterns,
     *exchange_urls.urlpatterns,

@@ -1,12 +1,12 @@
 from django.urls import path
 
-from projects import views as root_views
+from projects import call_views
 from projects.awards import approval_views, views
 
 urlpatterns = [
     path("validation/", approval_views.approval_calls, name="approval_calls"),
     path(
-        "financements/", root_views.call_index, {"template": "projects/awards/funding_calls.html"}, name="funding_calls"
+        "financements/", call_views.call_index, {"template": "projects/awards/funding_calls.html"}, name="funding_calls"
     ),
     path("appels/<slug:reference>/validation/", approval_views.approval, name="approval"),
     path("appels/<slug:reference>/validation/<slug:application>/rejet/", approval_views.reject, name="approval_reject"),

@@ -1,10 +1,10 @@
 from django.urls import path
 
-from projects import views as root_views
+from projects import call_views
 from projects.followup import views
 
 urlpatterns = [
-    path("suivi/", root_views.call_index, {"template": "projects/followup/followup_calls.html"}, name="followup_calls"),
+    path("suivi/", call_views.call_index, {"template": "projects/followup/followup_calls.html"}, name="followup_calls"),
     path("appels/<slug:reference>/suivi/", views.followup_dashboard_view, name="followup_dashboard"),
     path("appels/<slug:reference>/suivi/export.<str:fmt>", views.followup_export, name="followup_export"),
     path("dossiers/<slug:reference>/suivi/", views.followup_detail, name="followup_detail"),
