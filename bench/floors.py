@@ -78,7 +78,9 @@ def _recording_cache_get(original):
 
     def get(self, key, default=None, version=None):
         recording = _state["recording"]
-        if recording is not None and _state["depth"] == 0:
+        # The class may also serve other aliases (the layout's process-memory cache in the tests): only the
+        # shared cache holds data.
+        if recording is not None and _state["depth"] == 0 and self is caches["default"]:
             recording.querysets.append(("cache", key, version))
         return original(self, key, default, version)
 

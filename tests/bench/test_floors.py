@@ -52,6 +52,7 @@ def test_the_floor_of_a_page_kept_in_the_cache_reads_the_same_entries(settings, 
     floor_url = floors.record("kept-list", client, "/dossiers/")
     reads = [item[1] for item in floors._recordings["kept-list"].querysets if item[0] == "cache"]
     assert any(":fragment:application-list:" in key for key in reads)
+    assert all(key.startswith("fipe:") for key in reads)  # not the layout's cache, which holds no data
     floor = client.get(floor_url)
     assert floor.status_code == 200
     # The list kept in the cache is the floor's cell, as the page shows it.
