@@ -20,8 +20,8 @@ or of the old one while a restart rolls, never read what the other computed or p
 
 A fragment's key holds everything it depends on besides the data and the language (which every key
 holds): a dashboard's, the call and the departments the user may see, so that two users with the
-same scope share it; a user's scope or home page, the user; a page kept whole for its visitor (an
-application's tab), what `visit` says.
+same scope share it; a user's scope or home page, the user; the main part of a page kept for its
+visitor (a list, an application's tab, a dashboard), what `visit` says.
 """
 
 import functools
@@ -159,7 +159,8 @@ def visit(request) -> tuple:
     that a page kept from an earlier session never posts a token this one refuses; the address asked,
     query string included; and the day, since a page says what is late.
     """
-    get_token(request)  # the secret exists before the page is computed: the key names the one its forms use
+    if "CSRF_COOKIE" not in request.META:
+        get_token(request)  # a new secret, before the page is computed: the key names the one its forms use
     return request.user.pk, request.META["CSRF_COOKIE"], request.get_full_path(), timezone.localdate().isoformat()
 
 
